@@ -1,0 +1,30 @@
+namespace SelfPlayBN.Trainer.Benchmarks;
+
+/// <summary>
+/// A benchmark run by <c>selfplaybn bench</c>. Implementations are discovered by reflection: add a
+/// class with a public parameterless constructor to this folder and it runs.
+/// </summary>
+internal interface IBenchmark
+{
+    /// <summary>Short name used with <c>bench --only NAME</c>, e.g. <c>mcts</c>.</summary>
+    string Name { get; }
+
+    /// <summary>What is measured, in one line.</summary>
+    string Description { get; }
+
+    /// <summary>Runs the benchmark and returns its figures. Progress may be written to <c>settings.Log</c>.</summary>
+    IEnumerable<BenchResult> Run(BenchSettings settings);
+}
+
+/// <summary>Settings shared by all benchmarks.</summary>
+/// <param name="Seconds">Target measuring time per case (after warm-up).</param>
+/// <param name="Log">Where progress lines go.</param>
+internal sealed record BenchSettings(double Seconds, TextWriter Log);
+
+/// <summary>One measured figure.</summary>
+/// <param name="Benchmark">The benchmark's name.</param>
+/// <param name="Case">What was measured, e.g. <c>batch 8, 2 threads</c>.</param>
+/// <param name="Value">The figure.</param>
+/// <param name="Unit">Its unit, e.g. <c>simulations/s</c>.</param>
+/// <param name="Note">Anything a reader needs to interpret it.</param>
+internal sealed record BenchResult(string Benchmark, string Case, double Value, string Unit, string Note = "");

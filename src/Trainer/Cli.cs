@@ -1,0 +1,63 @@
+using System.CommandLine;
+using SelfPlayBN.Trainer.Commands;
+
+namespace SelfPlayBN.Trainer;
+
+/// <summary>
+/// Builds the command line: one subcommand per file in <c>Commands/</c>. <c>train</c> is the default
+/// subcommand, so running the program with no subcommand (or with only options) trains.
+/// Parse errors print one line to standard error and exit with code 2.
+/// </summary>
+internal static class Cli
+{
+    /// <summary>Exit code for bad arguments or bad input.</summary>
+    public const int UsageError = 2;
+
+    public static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("SelfPlayBN: AlphaZero-style self-play training that gets BatchNorm right.");
+        root.Subcommands.Add(TrainCommand.Create(output));
+        root.Subcommands.Add(InfoCommand.Create(output));
+        root.Subcommands.Add(SolveCommand.Create(output, error));
+        root.Subcommands.Add(BenchCommand.Create(output));
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = Build(output, error);
+        args = WithDefaultCommand(root, args);
+        var config = new InvocationConfiguration { Output = output, Error = error };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            error.WriteLine($"error: {string.Join("; ", parsed.Errors.Select(e => e.Message).Distinct())} (see --help)");
+            return UsageError;
+        }
+        try
+        {
+            return parsed.Invoke(config);
+        }
+        catch (UserInputException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return UsageError;
+        }
+    }
+
+    /// <summary>Inserts <c>train</c> when the first argument is not a subcommand or a root-level option.</summary>
+    internal static string[] WithDefaultCommand(RootCommand root, string[] args)
+    {
+        if (args.Length > 0)
+        {
+            string first = args[0];
+            if (root.Subcommands.Any(c => c.Name == first)) return args;
+            if (first is "-h" or "--help" or "-?" or "--version") return args;
+            if (!first.StartsWith('-')) return args; // an unknown word: let the parser name it
+        }
+        return ["train", .. args];
+    }
+}
+
+/// <summary>Bad input from the user (arguments, files, configs): reported as one line, exit code 2.</summary>
+internal sealed class UserInputException(string message) : Exception(message);

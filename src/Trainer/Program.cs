@@ -1,0 +1,3 @@
+using SelfPlayBN.Trainer;
+
+return Cli.Run(args, Console.Out, Console.Error);
