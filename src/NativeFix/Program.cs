@@ -1,0 +1,3 @@
+using SelfPlayBN.NativeFix;
+
+return Cli.Run(args, Console.Out, Console.Error);
