@@ -20,6 +20,7 @@ internal static class Cli
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(SolveCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output));
+        TorchCli.AddTo(root);
         return root;
     }
 
@@ -27,7 +28,7 @@ internal static class Cli
     {
         var root = Build(output, error);
         args = WithDefaultCommand(root, args);
-        var config = new InvocationConfiguration { Output = output, Error = error };
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -19,7 +19,8 @@ internal interface IBenchmark
 /// <summary>Settings shared by all benchmarks.</summary>
 /// <param name="Seconds">Target measuring time per case (after warm-up).</param>
 /// <param name="Log">Where progress lines go.</param>
-internal sealed record BenchSettings(double Seconds, TextWriter Log);
+/// <param name="InitializeTorch">Loads libtorch as the command line says (call before using torch).</param>
+internal sealed record BenchSettings(double Seconds, TextWriter Log, Func<SelfPlayBN.TorchRuntime.TorchRuntimeInfo> InitializeTorch);
 
 /// <summary>One measured figure.</summary>
 /// <param name="Benchmark">The benchmark's name.</param>

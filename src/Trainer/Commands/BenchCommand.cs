@@ -33,7 +33,7 @@ internal static class BenchCommand
                 if (all.All(b => b.Name != n))
                     throw new UserInputException($"unknown benchmark '{n}' (known: {string.Join(", ", all.Select(b => b.Name))})");
             var chosen = names.Length == 0 ? all : all.Where(b => names.Contains(b.Name)).ToList();
-            var settings = new BenchSettings(s, output);
+            var settings = new BenchSettings(s, output, () => TorchCli.Initialize(parse));
             var results = new List<BenchResult>();
             foreach (var b in chosen)
             {

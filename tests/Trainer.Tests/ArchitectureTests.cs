@@ -1,0 +1,146 @@
+using System.Xml.Linq;
+
+namespace SelfPlayBN.Trainer.Tests;
+
+/// <summary>
+/// Dependencies point one way: game API ← games; TorchSharp-only libraries (native loading, BatchNorm,
+/// networks); search ← game API; actors ← both; executables and tests ← everything. Libraries reference the
+/// TorchSharp bindings, never a native backend package.
+/// </summary>
+public sealed class ArchitectureTests
+{
+    /// <summary>Each project's layer, by its folder relative to the repository root.</summary>
+    private static string LayerOf(string relativeDir) => relativeDir.Replace('\\', '/') switch
+    {
+        "src/Core" => "core",
+        var d when d.StartsWith("games/", StringComparison.Ordinal) => "games",
+        "src/Search" => "search",
+        "src/TorchRuntime" or "src/BatchNorm" or "src/Networks" => "torch",
+        "src/NativeFix" => "tools",
+        "src/Actors" => "actors",
+        "src/Trainer" => "executables",
+        var d when d.StartsWith("tests/", StringComparison.Ordinal) => "tests",
+        var d => throw new InvalidOperationException($"project folder '{d}' has no layer: add it to ArchitectureTests.LayerOf and the README's folder map"),
+    };
+
+    /// <summary>Which layers each layer may reference.</summary>
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        ["core"] = [],
+        ["games"] = ["core"],
+        ["search"] = ["core"],
+        ["torch"] = ["torch"],
+        ["tools"] = [],
+        ["actors"] = ["core", "games", "search", "torch"],
+        ["executables"] = ["core", "games", "search", "torch", "actors", "tools"],
+        ["tests"] = ["core", "games", "search", "torch", "actors", "tools", "executables"],
+    };
+
+    /// <summary>Packages each library layer may reference (executables and tests may take any).</summary>
+    private static readonly Dictionary<string, string[]> AllowedPackages = new()
+    {
+        ["core"] = [],
+        ["games"] = [],
+        ["search"] = [],
+        ["torch"] = ["TorchSharp"],
+        ["tools"] = [],
+        ["actors"] = ["TorchSharp", "Akka", "Akka.Hosting", "Akka.Remote.Hosting", "Akka.Cluster.Hosting", "Akka.Cluster.Tools",
+                      "Akka.Streams", "Akka.Logger.Serilog", "MessagePack", "Serilog"],
+    };
+
+    private sealed record ProjectInfo(string Path, string Dir, string Layer, List<string> References, List<string> Packages, bool SelectsBackend);
+
+    private static List<ProjectInfo> Projects()
+    {
+        var root = RepoPaths.Root;
+        var files = Directory.EnumerateFiles(root, "*.csproj", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}artifacts{Path.DirectorySeparatorChar}") &&
+                        !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") &&
+                        !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .ToList();
+        return files.Select(f =>
+        {
+            var doc = XDocument.Load(f);
+            string dir = Path.GetRelativePath(root, Path.GetDirectoryName(f)!).Replace('\\', '/');
+            var refs = doc.Descendants("ProjectReference")
+                .Select(r => Path.GetRelativePath(root, Path.GetDirectoryName(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(f)!, r.Attribute("Include")!.Value)))!).Replace('\\', '/'))
+                .ToList();
+            var packages = doc.Descendants("PackageReference").Select(p => p.Attribute("Include")!.Value).ToList();
+            bool backend = doc.Descendants("SelectTorchBackend").Any(e => e.Value.Trim() == "true");
+            return new ProjectInfo(f, dir, LayerOf(dir), refs, packages, backend);
+        }).ToList();
+    }
+
+    [Fact]
+    public void Every_project_has_a_layer_and_the_solution_lists_it()
+    {
+        var projects = Projects();
+        Assert.True(projects.Count >= 8, $"found only {projects.Count} projects");
+        string sln = File.ReadAllText(Path.Combine(RepoPaths.Root, "SelfPlayBN.sln")).Replace('\\', '/');
+        foreach (var p in projects)
+            Assert.True(sln.Contains(Path.GetRelativePath(RepoPaths.Root, p.Path).Replace('\\', '/'), StringComparison.Ordinal),
+                $"{p.Dir} is not in SelfPlayBN.sln");
+    }
+
+    [Fact]
+    public void Project_references_point_one_way()
+    {
+        var projects = Projects();
+        var layerByDir = projects.ToDictionary(p => p.Dir, p => p.Layer);
+        var violations = new List<string>();
+        foreach (var p in projects)
+        foreach (var r in p.References)
+        {
+            string target = layerByDir.TryGetValue(r, out var l) ? l : LayerOf(r);
+            if (!Allowed[p.Layer].Contains(target)) violations.Add($"{p.Dir} ({p.Layer}) references {r} ({target})");
+        }
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
+    [Fact]
+    public void Libraries_take_only_their_allowed_packages_and_never_a_native_backend()
+    {
+        var violations = new List<string>();
+        foreach (var p in Projects())
+        {
+            if (p.Layer is "executables" or "tests") continue;
+            if (p.SelectsBackend) violations.Add($"{p.Dir} is a library but selects a TorchSharp backend");
+            foreach (var pkg in p.Packages)
+                if (!AllowedPackages[p.Layer].Contains(pkg)) violations.Add($"{p.Dir} ({p.Layer}) references package {pkg}");
+        }
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
+    [Fact]
+    public void Only_the_backend_targets_name_a_native_backend_package()
+    {
+        foreach (var p in Projects())
+            Assert.DoesNotContain(p.Packages, pkg => pkg.StartsWith("TorchSharp-", StringComparison.Ordinal) || pkg.StartsWith("libtorch", StringComparison.Ordinal));
+        string targets = File.ReadAllText(Path.Combine(RepoPaths.Root, "build", "TorchBackend.targets"));
+        Assert.Contains("TorchSharp-cpu", targets);
+        Assert.Contains("TorchSharp-cuda-windows", targets);
+    }
+
+    [Fact]
+    public void Native_loading_happens_only_in_the_bootstrap()
+    {
+        var offenders = Directory.EnumerateFiles(RepoPaths.Root, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") &&
+                        !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") &&
+                        !f.Contains($"{Path.DirectorySeparatorChar}artifacts{Path.DirectorySeparatorChar}") &&
+                        !f.Contains($"{Path.DirectorySeparatorChar}tests{Path.DirectorySeparatorChar}"))
+            .Where(f => File.ReadAllText(f).Contains("NativeLibrary.", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(RepoPaths.Root, f).Replace('\\', '/'))
+            .ToList();
+        Assert.Equal(["src/TorchRuntime/TorchBootstrap.cs"], offenders);
+    }
+
+    [Fact]
+    public void The_readme_folder_map_names_every_project_folder()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+        foreach (var p in Projects())
+            Assert.True(readme.Contains(p.Dir + "/", StringComparison.Ordinal) || readme.Contains($"`{p.Dir}`", StringComparison.Ordinal),
+                $"README.md does not mention {p.Dir}/ in its folder map");
+    }
+}
