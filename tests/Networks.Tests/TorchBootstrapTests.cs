@@ -1,0 +1,54 @@
+using SelfPlayBN.TorchRuntime;
+using TorchSharp;
+
+namespace SelfPlayBN.Networks.Tests;
+
+[Collection(TorchCollection.Name)]
+public sealed class TorchBootstrapTests(TorchFixture torchFixture)
+{
+    [Fact]
+    public void The_build_records_the_cpu_backend_and_libtorch_computes()
+    {
+        Assert.Equal("cpu", TorchBootstrap.BuiltBackend);
+        Assert.Equal("cpu", torchFixture.Info.Backend);
+        Assert.Null(torchFixture.Info.LibTorchDirectory);
+        Assert.StartsWith("2.", torchFixture.Info.LibTorchVersion);
+        using var a = torch.tensor(new float[] { 1, 2, 3, 4 }).reshape(2, 2);
+        using var b = a.matmul(a);
+        Assert.Equal(new float[] { 7, 10, 15, 22 }, b.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Initialising_again_returns_the_same_runtime_and_may_change_threads()
+    {
+        var again = TorchBootstrap.Initialize();
+        Assert.Equal(torchFixture.Info.Backend, again.Backend);
+        int before = torch.get_num_threads();
+        try
+        {
+            var one = TorchBootstrap.Initialize(new TorchSettings(Threads: 1));
+            Assert.Equal(1, one.Threads);
+            Assert.Equal(1, torch.get_num_threads());
+        }
+        finally
+        {
+            TorchBootstrap.Initialize(new TorchSettings(Threads: before));
+        }
+    }
+
+    [Fact]
+    public void A_libtorch_directory_is_refused_on_a_nuget_backend()
+    {
+        var e = Assert.Throws<TorchLoadException>(() => TorchBootstrap.Initialize(new TorchSettings(LibTorchDirectory: "/tmp")));
+        Assert.Contains("TorchBackend=external", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0, null)]
+    [InlineData(null, 0)]
+    public void Bad_thread_settings_are_named(int? threads, int? interop)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new TorchSettings(null, threads, interop).Validate());
+        Assert.Contains("threads", e.Message);
+    }
+}

@@ -1,0 +1,17 @@
+using SelfPlayBN.TorchRuntime;
+
+namespace SelfPlayBN.Networks.Tests;
+
+/// <summary>Loads TorchSharp once for the test assembly, through the project's bootstrap.</summary>
+public sealed class TorchFixture
+{
+    public TorchFixture() => Info = TorchBootstrap.Initialize();
+
+    public TorchRuntimeInfo Info { get; }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TorchCollection : ICollectionFixture<TorchFixture>
+{
+    public const string Name = "torch";
+}
