@@ -35,6 +35,8 @@ public enum WeakVersionFixOutcome
     NotNeeded,
     /// <summary>Not a Linux host and no host library was given; the file was not touched.</summary>
     NotLinux,
+    /// <summary>The file is built for another machine than this process runs on, and no host library was given or found; the file was not touched.</summary>
+    OtherMachine,
 }
 
 /// <summary>The result of <see cref="WeakVersionFix.Run"/>.</summary>
@@ -93,9 +95,12 @@ public static class WeakVersionFix
         if (need is null)
             return Result(WeakVersionFixOutcome.NotNeeded, null, [], [], $"nothing to do: needs no versions from {needed}");
 
-        string hostPath = options.HostLibraryPath
-            ?? HostLibraryLocator.Find(needed, target.Machine)
-            ?? throw new FileNotFoundException(
+        string? hostPath = options.HostLibraryPath ?? HostLibraryLocator.Find(needed, target.Machine);
+        if (hostPath is null && target.Machine != ProcessMachine)
+            return Result(WeakVersionFixOutcome.OtherMachine, null, [], [],
+                $"nothing to do: built for {target.MachineName}, not for this host ({ElfConstants.MachineName(ProcessMachine)}), and no {target.MachineName} {needed} is installed (--host-lib names one)");
+        if (hostPath is null)
+            throw new FileNotFoundException(
                 $"{file}: cannot find the host's {needed} for {target.MachineName} (looked in `ldconfig -p` and {string.Join(", ", HostLibraryLocator.FallbackDirectories)}); pass --host-lib PATH");
         if (!File.Exists(hostPath))
             throw new FileNotFoundException($"{hostPath}: no such file (the host {needed})", hostPath);
@@ -160,6 +165,20 @@ public static class WeakVersionFix
         foreach (VersionNeedAux v in check.FindNeed(needed)!.Versions.Where(v => expected.Contains(v.FileOffset)))
             if (!v.IsWeak) throw new InvalidOperationException($"{file}: internal error: {v.Name} is not weak after patching");
     }
+
+    /// <summary>The ELF <c>e_machine</c> of the architecture this process runs on (0 when unknown).</summary>
+    public static ushort ProcessMachine => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => 62,
+        System.Runtime.InteropServices.Architecture.Arm64 => 183,
+        System.Runtime.InteropServices.Architecture.X86 => 3,
+        System.Runtime.InteropServices.Architecture.Arm => 40,
+        System.Runtime.InteropServices.Architecture.RiscV64 => 243,
+        System.Runtime.InteropServices.Architecture.LoongArch64 => 258,
+        System.Runtime.InteropServices.Architecture.Ppc64le => 21,
+        System.Runtime.InteropServices.Architecture.S390x => 22,
+        _ => 0,
+    };
 
     private static string NameSymbols(IReadOnlyList<string> symbols) =>
         symbols.Count <= MaxSymbolsNamed

@@ -221,4 +221,24 @@ public class WeakVersionFixTests
         Assert.Equal(WeakVersionFixOutcome.HostHasAllVersions, result.Outcome);
         Assert.Contains("defines no versions", result.Message);
     }
+
+    [Fact]
+    public void Without_a_host_copy_a_file_for_this_machine_is_an_error_and_one_for_another_machine_is_skipped()
+    {
+        if (!OperatingSystem.IsLinux() || WeakVersionFix.ProcessMachine != 62) return;
+        using var dir = new TempDir();
+        string file = dir.Copy(Fixtures.LibUser);
+        var options = Fixtures.Options() with { HostLibraryPath = null };
+
+        var e = Assert.Throws<FileNotFoundException>(() => WeakVersionFix.Run(file, options));
+        Assert.Contains("cannot find the host's libfixdep.so.1 for x86-64", e.Message);
+
+        byte[] bytes = File.ReadAllBytes(file);
+        bytes[18] = 183; // e_machine = EM_AARCH64
+        File.WriteAllBytes(file, bytes);
+        WeakVersionFixResult result = WeakVersionFix.Run(file, options);
+        Assert.Equal(WeakVersionFixOutcome.OtherMachine, result.Outcome);
+        Assert.Contains("built for AArch64", result.Message);
+        Assert.Equal(bytes, File.ReadAllBytes(file));
+    }
 }
