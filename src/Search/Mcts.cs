@@ -185,22 +185,33 @@ public sealed class Mcts
         if (Options.RootNoise && !_rootNoised && _nodes[0].FirstChild != None) ApplyRootNoise();
 
         int done = 0;
+        int oracleCalls = 0, leaves = 0, terminals = 0, collisions = 0;
         while (done < simulations)
         {
             int maxLeaves = Math.Min(_leavesPerBatch, simulations - done);
             while (_batchCount < maxLeaves && done + _batchCount < simulations)
             {
                 var outcome = Descend();
-                if (outcome == Outcome.Terminal) done++;
-                else if (outcome == Outcome.Collision) break;
+                if (outcome == Outcome.Terminal)
+                {
+                    done++;
+                    terminals++;
+                }
+                else if (outcome == Outcome.Collision)
+                {
+                    collisions++;
+                    break;
+                }
             }
             if (_batchCount > 0)
             {
                 done += _batchCount;
+                oracleCalls++;
+                leaves += _batchCount;
                 EvaluateBatch();
             }
         }
-        return BuildResult(simulations);
+        return BuildResult(simulations, new SearchStatistics(oracleCalls, leaves, terminals, collisions));
     }
 
     /// <summary>
@@ -452,7 +463,7 @@ public sealed class Mcts
 
     // ---------------------------------------------------------------- results
 
-    private SearchResult BuildResult(int simulations)
+    private SearchResult BuildResult(int simulations, SearchStatistics stats)
     {
         ref Node root = ref _nodes[0];
         var visits = new int[_numActions];
@@ -481,6 +492,7 @@ public sealed class Mcts
             Temperature = temperature,
             Action = action,
             PrincipalVariation = PrincipalVariation(),
+            Statistics = stats,
         };
     }
 

@@ -44,6 +44,9 @@ public sealed record SearchResult
     /// <summary>The principal variation: from the root, repeatedly the most visited child, while it has visits.</summary>
     public required ImmutableArray<int> PrincipalVariation { get; init; }
 
+    /// <summary>How the simulations of this search went (oracle calls, terminal visits, collisions).</summary>
+    public required SearchStatistics Statistics { get; init; }
+
     /// <summary>The visit distribution over actions (sums to 1): the AlphaZero policy target.</summary>
     public float[] Policy()
     {
@@ -63,3 +66,10 @@ public sealed record SearchResult
         return total == 0 ? 0 : (double)Visits[action] / total;
     }
 }
+
+/// <summary>Counters of one search. Identity: <c>LeavesEvaluated + TerminalVisits == Simulations</c>.</summary>
+/// <param name="OracleCalls">Calls to the oracle (batches).</param>
+/// <param name="LeavesEvaluated">States sent to the oracle over all batches (mean batch size = this / <paramref name="OracleCalls"/>).</param>
+/// <param name="TerminalVisits">Simulations that ended at a terminal state (scored exactly, without the oracle).</param>
+/// <param name="Collisions">Descents discarded because they reached a leaf already pending in the batch being gathered.</param>
+public readonly record struct SearchStatistics(int OracleCalls, int LeavesEvaluated, int TerminalVisits, int Collisions);

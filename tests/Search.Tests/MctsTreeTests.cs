@@ -121,7 +121,7 @@ public sealed class MctsTreeTests
         const int simulations = 600;
         var mcts = new Mcts(oracle, Quiet with { Simulations = simulations, LeavesPerBatch = leaves });
         mcts.Reset(Ttt.Game.NewInitialState());
-        mcts.Search();
+        var r = mcts.Search();
 
         Assert.All(oracle.Batches, b => Assert.InRange(b.Length, 1, leaves));
         Assert.All(oracle.Batches, b => Assert.Equal(b.Length, b.Distinct(ReferenceEqualityComparer.Instance).Count()));
@@ -133,6 +133,8 @@ public sealed class MctsTreeTests
         // Every simulation was either one oracle evaluation or one visit to a terminal node.
         int terminalVisits = TreeChecks.AllNodes(mcts.Root).Where(n => n.IsTerminal).Sum(n => n.Visits);
         Assert.Equal(simulations, oracle.StatesEvaluated + terminalVisits);
+        Assert.Equal(new SearchStatistics(oracle.Batches.Count, oracle.StatesEvaluated, terminalVisits, r.Statistics.Collisions), r.Statistics);
+        Assert.True(r.Statistics.Collisions < oracle.Batches.Count, "at most one collision ends each batch");
         Assert.Equal(oracle.StatesEvaluated, TreeChecks.AllNodes(mcts.Root).Count(n => n.IsExpanded));
         TreeChecks.AssertConsistent(mcts);
     }
