@@ -176,7 +176,11 @@ public sealed class Mcts
     /// on top of any statistics kept by tree reuse, and chooses a move with the temperature of the root's
     /// move number.
     /// </summary>
-    /// <exception cref="InvalidOperationException">No root (call <see cref="Reset"/>), or the root is terminal.</exception>
+    /// <exception cref="InvalidOperationException">No root (call <see cref="Reset"/>), the root is terminal, or the oracle returned a NaN value.</exception>
+    /// <remarks>
+    /// If the oracle throws (or returns NaN), the leaves of that batch are taken back and the exception
+    /// propagates; the tree stays consistent (simulations completed before it are kept) and may be searched again.
+    /// </remarks>
     public SearchResult Search(int simulations)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(simulations, 1);
@@ -354,14 +358,42 @@ public sealed class Mcts
     private void EvaluateBatch()
     {
         int count = _batchCount, numActions = _numActions;
-        _oracle.Evaluate(_batchStates.AsSpan(0, count), _batchPriors.AsSpan(0, count * numActions), _batchValues.AsSpan(0, count));
+        try
+        {
+            _oracle.Evaluate(_batchStates.AsSpan(0, count), _batchPriors.AsSpan(0, count * numActions), _batchValues.AsSpan(0, count));
+        }
+        catch
+        {
+            AbandonBatch();
+            throw;
+        }
+        for (int b = 0; b < count; b++)
+        {
+            if (float.IsNaN(_batchValues[b]))
+            {
+                AbandonBatch();
+                throw new InvalidOperationException($"the oracle returned a NaN value for {_batchStates[b].Game.Name} position at move {_batchStates[b].MoveNumber}");
+            }
+        }
         for (int b = 0; b < count; b++)
         {
             float v = _batchValues[b];
-            if (float.IsNaN(v)) throw new InvalidOperationException("the oracle returned a NaN value");
             int node = _batchNodes[b];
             Expand(node, _batchPriors.AsSpan(b * numActions, numActions));
             Backup(node, Math.Clamp(v, -1f, 1f), _nodes[node].Player, pending: true);
+        }
+        _batchCount = 0;
+    }
+
+    /// <summary>Takes the pending leaves of the current batch back (their paths lose the virtual loss), leaving the tree as before the batch.</summary>
+    private void AbandonBatch()
+    {
+        for (int b = 0; b < _batchCount; b++)
+        {
+            int node = _batchNodes[b];
+            _nodes[node].Flags &= unchecked((byte)~PendingFlag);
+            if (node != 0) _states[node] = null; // back to never reached (the root always keeps its state)
+            for (int i = node; i != None; i = _nodes[i].Parent) _nodes[i].InFlight--;
         }
         _batchCount = 0;
     }
@@ -546,6 +578,9 @@ public sealed class Mcts
 
         /// <summary>Visits <c>N</c>: 1 + the children's visits once expanded.</summary>
         public int Visits => N.Visits;
+
+        /// <summary>Evaluations pending below this node (its virtual-loss count); 0 whenever no search is running.</summary>
+        public int PendingEvaluations => N.InFlight;
 
         /// <summary>Prior of the edge from the parent (with root noise for the root's children).</summary>
         public float Prior => N.Prior;

@@ -252,3 +252,41 @@ public sealed class MctsTreeTests
         TreeChecks.AssertConsistent(mcts);
     }
 }
+
+/// <summary>An oracle that fails on chosen calls (throws, or answers NaN), to check that the tree survives.</summary>
+internal sealed class FaultyOracle(int failOnCall, bool nan) : IOracle
+{
+    private int _calls;
+
+    public void Evaluate(ReadOnlySpan<IGameState> states, Span<float> priors, Span<float> values)
+    {
+        _calls++;
+        UniformOracle.Instance.Evaluate(states, priors, values);
+        if (_calls != failOnCall) return;
+        if (nan) values[states.Length - 1] = float.NaN;
+        else throw new TimeoutException("inference server went away");
+    }
+}
+
+public sealed class OracleFailureTests
+{
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 1)]
+    [InlineData(false, 4)]
+    [InlineData(true, 4)]
+    public void A_failed_batch_is_taken_back_and_the_search_can_go_on(bool nan, int leaves)
+    {
+        var mcts = new Mcts(new FaultyOracle(failOnCall: 5, nan), new MctsOptions { Simulations = 100, LeavesPerBatch = leaves, Seed = 1 });
+        mcts.Reset(Ttt.Game.NewInitialState());
+        if (nan) Assert.Throws<InvalidOperationException>(() => mcts.Search());
+        else Assert.Throws<TimeoutException>(() => mcts.Search());
+        int kept = mcts.Root.Visits;
+        Assert.True(kept > 0);
+        TreeChecks.AssertConsistent(mcts); // the failed batch left no pending leaf and no virtual loss
+        var r = mcts.Search();
+        Assert.Equal(kept + 100, r.RootVisits);
+        TreeChecks.AssertConsistent(mcts); // includes: no virtual loss left behind
+        Assert.Equal(100, r.Statistics.LeavesEvaluated + r.Statistics.TerminalVisits);
+    }
+}

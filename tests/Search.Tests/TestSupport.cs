@@ -121,6 +121,7 @@ internal static class TreeChecks
             if (n.State is not null) Assert.True(n.Visits > 0, "a reached node has no visit");
             else Assert.Equal(0, n.Visits);
             Assert.InRange(n.MeanValue, -1, 1);
+            Assert.Equal(0, n.PendingEvaluations);
         }
     }
 }
