@@ -84,7 +84,7 @@ internal static class TrainCommand
             string pv = string.Join(' ', result.PrincipalVariation.Take(6).Select(game.ActionToString));
             output.WriteLine();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"move {state.MoveNumber + 1}: {mover.Mark} plays {game.ActionToString(action)}   value {result.RootValue:+0.00;-0.00}   share {100 * result.VisitShare(action),3:F0}%   pv {pv}"));
+                $"move {state.MoveNumber + 1}: {mover.Mark} plays {game.ActionToString(action)}   value {SignedValue(result.RootValue)}   share {100 * result.VisitShare(action),3:F0}%   pv {pv}"));
             state = state.Apply(action);
             foreach (var side in sides) side.Search.AdvanceTo(action);
             output.Write(state.Render());
@@ -96,4 +96,8 @@ internal static class TrainCommand
     }
 
     private sealed record Side(string Mark, string Description, Mcts Search);
+
+    /// <summary>A value with its sign and two decimals; values that round to zero print as 0.00.</summary>
+    private static string SignedValue(double v) =>
+        (Math.Round(v, 2) + 0.0).ToString("+0.00;-0.00;0.00", System.Globalization.CultureInfo.InvariantCulture);
 }
