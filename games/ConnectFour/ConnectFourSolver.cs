@@ -1,0 +1,484 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using static SelfPlayBN.Games.ConnectFour.ConnectFourBitboard;
+
+namespace SelfPlayBN.Games.ConnectFour;
+
+/// <summary>The game-theoretic value of a position or a move for the player to move.</summary>
+public enum GameOutcome
+{
+    /// <summary>The player loses against perfect play.</summary>
+    Loss = -1,
+
+    /// <summary>Perfect play by both sides ends in a draw.</summary>
+    Draw = 0,
+
+    /// <summary>The player wins against any defence.</summary>
+    Win = 1,
+}
+
+/// <summary>
+/// A perfect (weak) Connect Four solver: it finds whether a position is won, drawn or lost for the player to
+/// move under perfect play by both sides, but not how many moves the result takes.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The search is negamax with alpha-beta pruning over the three values −1, 0, +1, always run with a null
+/// window (one test "is the value ≥ 1?" and, if needed, "is it ≥ 0?"), which is much cheaper than an exact
+/// search. At every node it first detects an immediate win, then keeps only the moves that do not lose at
+/// once: a forced block when the opponent threatens to win (a loss when there are two such threats) and
+/// never a stone directly below an opponent's winning cell.
+/// </para>
+/// <para>
+/// Static rules from Connect Four's parity (zugzwang) theory settle many positions without search; each is a
+/// complete strategy for one player, so the values stay exact. With the first player to move, the second
+/// player answers in the column just played (<em>claimeven</em>) and pairs the lowest empty cells of columns
+/// with an odd number of empty cells (<em>baseinverse</em>); if the first player cannot make four against
+/// that, the first player cannot win, and if the second player's cells then contain four, the second player
+/// wins. With the second player to move, the first player wins when it threatens to win on row 1, 3 or 5 of
+/// a column the second player will have to fill below that cell, and the second player cannot make four
+/// against the first player's answering strategy. The rules are also applied to every child before the
+/// moves are searched.
+/// </para>
+/// <para>
+/// Moves are tried in this order: the best move stored in the table, moves whose child the rules settle,
+/// then by the number of winning cells they create, ties broken centre first. The transposition table is a
+/// fixed-size array of 64-bit words in buckets of two (one kept for the larger subtree, one always
+/// replaced) storing the position key, a lower and an upper bound and the best move; a position and its
+/// mirror image share an entry. Enhanced transposition cutoffs look up the children before searching them.
+/// </para>
+/// <para>
+/// The table is kept between calls, so a solver can be reused across positions (results stay exact; the
+/// table only speeds things up). An instance is not thread-safe: use one solver per thread.
+/// </para>
+/// </remarks>
+public sealed class ConnectFourSolver
+{
+    /// <summary>Default size of the transposition table: 2^23 entries (64 MiB).</summary>
+    public const int DefaultTableBits = 23;
+
+    // Entry: log2(subtree nodes) << 56 | canonical key (49 bits) << 7 | (best column + 1) << 4
+    // | (lower + 1) << 2 | (upper + 1). Zero marks an empty slot (a key is never zero).
+    private readonly ulong[] _table;
+    private readonly int _shift;
+    private readonly bool _useRules;
+    private long _nodes;
+
+    private static readonly int[] CentreFirst = [3, 2, 4, 1, 5, 0, 6];
+
+    /// <summary>Creates a solver with a transposition table of 2^<paramref name="tableBits"/> entries (8 bytes each).</summary>
+    /// <param name="tableBits">Between 10 and 28.</param>
+    public ConnectFourSolver(int tableBits = DefaultTableBits)
+        : this(tableBits, useStaticRules: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a solver; with <paramref name="useStaticRules"/> false it searches without the claimeven /
+    /// baseinverse / odd-threat rules (plain alpha-beta with the table), which tests use as a reference.
+    /// </summary>
+    internal ConnectFourSolver(int tableBits, bool useStaticRules)
+    {
+        _useRules = useStaticRules;
+        ArgumentOutOfRangeException.ThrowIfLessThan(tableBits, 10);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tableBits, 28);
+        _table = new ulong[1 << tableBits];
+        _shift = 64 - tableBits;
+    }
+
+    /// <summary>
+    /// Number of positions searched (search-tree nodes) since the last <see cref="ResetNodeCount"/> or
+    /// <see cref="Reset"/>. Every solve call adds to it, so read it before and after a call to count one position.
+    /// </summary>
+    public long NodeCount => _nodes;
+
+    /// <summary>Sets <see cref="NodeCount"/> to zero; the transposition table is kept.</summary>
+    public void ResetNodeCount() => _nodes = 0;
+
+    /// <summary>Empties the transposition table and sets <see cref="NodeCount"/> to zero, as if the solver were new.</summary>
+    public void Reset()
+    {
+        Array.Clear(_table);
+        _nodes = 0;
+    }
+
+    /// <summary>The value of <paramref name="state"/> for the player to move.</summary>
+    /// <exception cref="ArgumentException">The game is already over.</exception>
+    public GameOutcome Solve(ConnectFourState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.IsTerminal) throw new ArgumentException("the game is already over", nameof(state));
+        return (GameOutcome)SolveRoot(state.CurrentStones, state.Mask, state.MoveNumber);
+    }
+
+    /// <summary>
+    /// For each column 0..6: the value for the player to move of dropping a stone there, both sides playing
+    /// perfectly afterwards; <c>null</c> for a full column.
+    /// </summary>
+    /// <exception cref="ArgumentException">The game is already over (a full board gives seven nulls instead).</exception>
+    public GameOutcome?[] SolveColumns(ConnectFourState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var result = new GameOutcome?[Width];
+        if (state.MoveNumber == Cells) return result;
+        if (state.IsTerminal) throw new ArgumentException("the game is already over", nameof(state));
+        ulong cur = state.CurrentStones, mask = state.Mask, opp = cur ^ mask;
+        int moves = state.MoveNumber;
+        // The value of the position bounds every column's value from above: a lost position needs no more
+        // search, a drawn one needs one test per column (draw or loss?), a won one one or two.
+        int value = SolveRoot(cur, mask, moves);
+        ulong wins = WinningCells(cur, mask);
+        foreach (int c in CentreFirst)
+        {
+            if ((mask & TopCell(c)) != 0) continue;
+            ulong move = (mask + BottomCell(c)) & ColumnCells(c);
+            int v;
+            if ((move & wins) != 0) v = 1;
+            else if (value < 0 || moves + 1 == Cells) v = value < 0 ? -1 : 0;
+            // The child's player to move is the opponent: its value is minus the column's.
+            else if (value > 0 && Negamax(opp, mask | move, moves + 1, -1, 0) < 0) v = 1;
+            else v = Negamax(opp, mask | move, moves + 1, 0, 1) >= 1 ? -1 : 0;
+            result[c] = (GameOutcome)v;
+        }
+        return result;
+    }
+
+    /// <summary>The symbol of a column result: <c>W</c>, <c>D</c>, <c>L</c>, or <c>-</c> for a full column (null).</summary>
+    public static char Symbol(GameOutcome? outcome) => outcome switch
+    {
+        GameOutcome.Win => 'W',
+        GameOutcome.Draw => 'D',
+        GameOutcome.Loss => 'L',
+        _ => '-',
+    };
+
+    /// <summary>
+    /// Answers one line of the text protocol: <paramref name="line"/> is a move sequence as read by
+    /// <see cref="ConnectFourState.FromMoves"/> (leading and trailing white space ignored; an empty line is
+    /// the empty board); the answer is the sequence, a space, and the seven column results separated by
+    /// spaces, e.g. <c>"4453 W D L W D L -"</c> (see <see cref="SolveColumns"/> and <see cref="Symbol"/>).
+    /// A full board answers seven <c>-</c>.
+    /// </summary>
+    /// <exception cref="FormatException">The line is not a valid move sequence, or the game is already won.</exception>
+    public string AnswerLine(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        string moves = line.Trim();
+        var state = ConnectFourState.FromMoves(moves);
+        if (state.Winner >= 0)
+            throw new FormatException(
+                $"the game is already over: the {(state.Winner == 0 ? "first" : "second")} player has four in a row after {state.MoveNumber} moves");
+        var columns = SolveColumns(state);
+        var sb = new StringBuilder(moves.Length + 2 * Width);
+        sb.Append(moves);
+        foreach (var c in columns) sb.Append(' ').Append(Symbol(c));
+        return sb.ToString();
+    }
+
+    /// <summary>The move loop for positions near the end, where the table costs more than it saves.</summary>
+    private int SearchWithoutTable(ulong opp, ulong mask, ulong candidates, int moves, int alpha, int beta)
+    {
+        int best = -1;
+        foreach (int c in CentreFirst)
+        {
+            ulong m = candidates & ColumnCells(c);
+            if (m == 0) continue;
+            int v = -Negamax(opp, mask | m, moves + 1, -beta, -alpha);
+            if (v > best)
+            {
+                best = v;
+                if (v > alpha)
+                {
+                    alpha = v;
+                    if (alpha >= beta) break;
+                }
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Value (−1, 0, +1) of a non-terminal position for the player to move.</summary>
+    private int SolveRoot(ulong cur, ulong mask, int moves)
+    {
+        // Two null-window tests: win? then, if not, draw or loss?
+        if (Negamax(cur, mask, moves, 0, 1) >= 1) return 1;
+        return Negamax(cur, mask, moves, -1, 0) >= 0 ? 0 : -1;
+    }
+
+    /// <summary>Cells on rows 1, 3, 5 counted from 1 at the bottom (row indices 0, 2, 4).</summary>
+    private const ulong EvenRowCells = BottomRow * 0b010101;
+
+    /// <summary>Cells on rows 2, 4, 6 counted from 1 at the bottom (row indices 1, 3, 5).</summary>
+    private const ulong OddRowCells = BottomRow * 0b101010;
+
+    private const int RuleNotComputed = 2;
+
+    /// <summary>
+    /// What the static rules say about a position for the player to move: −1 a loss, 0 at most a draw, 1 nothing.
+    /// </summary>
+    private static int StaticRule(ulong cur, ulong opp, ulong mask, int moves) =>
+        (moves & 1) == 0 ? SecondPlayerBound(cur, opp, mask) : FirstPlayerWins(opp, cur, mask) ? -1 : 1;
+
+    /// <summary>
+    /// A static bound for positions with the first player to move, from a strategy of the second player:
+    /// <em>claimeven</em> (answer in the column just played, which takes every empty cell on rows 2, 4, 6 of
+    /// columns with an even number of empty cells) combined with <em>baseinverse</em> pairs (the lowest empty
+    /// cells of two columns with an odd number of empty cells: when the first player takes one, the second
+    /// takes the other, after which both columns are even). Returns 0 when the first player cannot make four
+    /// against that strategy (value ≤ 0), −1 when moreover the second player's guaranteed cells contain four
+    /// (the first player loses), 1 when the strategy proves nothing.
+    /// </summary>
+    private static int SecondPlayerBound(ulong first, ulong second, ulong mask)
+    {
+        ulong empty = FullBoard & ~mask;
+        ulong bottoms = (mask + BottomRow) & OddRowCells & FullBoard; // lowest empty cells of odd columns
+        ulong firstMay = first | (empty & EvenRowCells) | bottoms;
+        if (!HasFour(firstMay)) return HasFour(second | (empty & OddRowCells & ~bottoms)) ? -1 : 0;
+        if (!PairsSpoilAllFours(firstMay, bottoms)) return 1;
+        return HasFour(second | (empty & OddRowCells & ~bottoms)) ? -1 : 0;
+    }
+
+    /// <summary>
+    /// Whether the cells of <paramref name="bottoms"/> can be split into pairs such that every four inside
+    /// <paramref name="cells"/> contains both cells of one pair (so a player who gets only one cell of each
+    /// pair completes none of them).
+    /// </summary>
+    private static bool PairsSpoilAllFours(ulong cells, ulong bottoms)
+    {
+        int k = BitOperations.PopCount(bottoms);
+        if (k < 2 || k > MaxPairedColumns) return false;
+        Span<ulong> needs = stackalloc ulong[MaxLines];
+        int lines = 0;
+        return CollectLines(cells, bottoms, 1, needs, ref lines)
+            && CollectLines(cells, bottoms, ColumnBits, needs, ref lines)
+            && CollectLines(cells, bottoms, ColumnBits - 1, needs, ref lines)
+            && CollectLines(cells, bottoms, ColumnBits + 1, needs, ref lines)
+            && SomePairingCovers(bottoms, needs[..lines]);
+    }
+
+    /// <summary>
+    /// A static win for the first player when the second player is to move, from a strategy of the first
+    /// player: answer in the column just played everywhere (the second player then gets the empty cells on rows
+    /// 1, 3, 5 of columns with an even number of empty cells), pair the lowest cells of all but one column
+    /// with an odd number of empty cells (baseinverse), and in the remaining odd column <c>u</c> the first player
+    /// gets rows 1, 3, 5. If the first player already threatens to win on one of those cells of <c>u</c>, the
+    /// second player must eventually play below it; if the second player cannot make four with the cells the
+    /// strategy leaves it until then, the first player wins.
+    /// </summary>
+    private static bool FirstPlayerWins(ulong first, ulong second, ulong mask)
+    {
+        ulong threats = WinningCells(first, mask) & EvenRowCells;
+        if (threats == 0) return false;
+        ulong empty = FullBoard & ~mask;
+        ulong bottoms = (mask + BottomRow) & OddRowCells & FullBoard; // lowest empty cells of odd columns
+        for (ulong b = bottoms; b != 0; b &= b - 1)
+        {
+            int column = BitOperations.TrailingZeroCount(b) / ColumnBits;
+            ulong col = ColumnCells(column);
+            ulong t = threats & col;
+            if (t == 0) continue;
+            t &= ~t + 1; // the lowest threat in the column
+            ulong others = bottoms & ~col;
+            ulong secondMay = second | (empty & EvenRowCells & ~col) | others | (empty & col & OddRowCells & (t - 1));
+            if (!HasFour(secondMay) || PairsSpoilAllFours(secondMay, others)) return true;
+        }
+        return false;
+    }
+
+    private const int MaxPairedColumns = 6;
+    private const int MaxLines = 24;
+
+    /// <summary>
+    /// Adds, for every four in <paramref name="cells"/> along step <paramref name="s"/>, the odd-column bottoms it
+    /// contains. False when a four contains fewer than two of them (no pair can spoil it) or there are too many.
+    /// </summary>
+    private static bool CollectLines(ulong cells, ulong bottoms, int s, Span<ulong> needs, ref int count)
+    {
+        ulong starts = cells & (cells >> s) & (cells >> (2 * s)) & (cells >> (3 * s));
+        while (starts != 0)
+        {
+            ulong b = starts & (~starts + 1);
+            starts ^= b;
+            ulong inLine = (b | b << s | b << (2 * s) | b << (3 * s)) & bottoms;
+            if ((inLine & (inLine - 1)) == 0 || count == needs.Length) return false;
+            needs[count++] = inLine;
+        }
+        return true;
+    }
+
+    /// <summary>Whether the cells of <paramref name="bottoms"/> can be split into pairs so that every set in <paramref name="needs"/> contains a whole pair.</summary>
+    private static bool SomePairingCovers(ulong bottoms, ReadOnlySpan<ulong> needs)
+    {
+        if (needs.IsEmpty) return true;
+        if (bottoms == 0) return false;
+        ulong a = bottoms & (~bottoms + 1);
+        ulong rest = bottoms ^ a;
+        Span<ulong> left = stackalloc ulong[needs.Length];
+        for (ulong r = rest; r != 0; r &= r - 1)
+        {
+            ulong pair = a | (r & (~r + 1));
+            // Keep only the sets this pair does not already cover.
+            int n = 0;
+            foreach (ulong need in needs)
+                if ((need & pair) != pair) left[n++] = need;
+            if (SomePairingCovers(rest & ~pair, left[..n])) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Positions with this many stones or more are searched without the transposition table.</summary>
+    private const int TableMaxStones = 38;
+
+    /// <summary>Enhanced transposition cutoffs are tried in positions with fewer stones than this.</summary>
+    private const int EtcMaxStones = 30;
+    private const int KeyShift = 7;
+    private const ulong KeyBits = (1UL << 49) - 1;
+    private const int WorkShift = 56;
+
+    /// <summary>
+    /// Fail-soft negamax over the values −1, 0, +1 of the non-terminal position (<paramref name="cur"/>,
+    /// <paramref name="mask"/>) with <paramref name="moves"/> stones, within the window
+    /// (<paramref name="alpha"/>, <paramref name="beta"/>).
+    /// </summary>
+    private int Negamax(ulong cur, ulong mask, int moves, int alpha, int beta, int rule = RuleNotComputed)
+    {
+        long nodesBefore = _nodes++;
+        ulong playable = (mask + BottomRow) & FullBoard;
+        if ((WinningCells(cur, mask) & playable) != 0) return 1;
+        if (moves >= Cells - 1) return 0; // one cell left and it does not win: draw
+        ulong opp = cur ^ mask;
+        ulong oppWins = WinningCells(opp, mask);
+        ulong forced = playable & oppWins;
+        if (forced != 0)
+        {
+            if ((forced & (forced - 1)) != 0) return -1; // two threats: cannot block both
+            playable = forced;
+        }
+        ulong candidates = playable & ~(oppWins >> 1); // never play just below an opponent's winning cell
+        if (candidates == 0) return -1;
+        if ((candidates & (candidates - 1)) == 0) // a single move: no table, no ordering
+            return -Negamax(opp, mask | candidates, moves + 1, -beta, -alpha);
+
+        // Static bounds. A player who cannot make four even with every empty cell cannot win.
+        ulong empty = FullBoard & ~mask;
+        int lower = -1, upper = 1;
+        if (!HasFour(cur | empty)) upper = 0;
+        if (!HasFour(opp | empty)) lower = 0;
+        if (rule == RuleNotComputed) rule = _useRules ? StaticRule(cur, opp, mask, moves) : 1;
+        if (rule < 0) return -1;
+        if (rule == 0) upper = 0;
+        if (lower >= beta) return lower;
+        if (upper <= alpha) return upper;
+        if (lower > alpha) alpha = lower;
+        if (upper < beta) beta = upper;
+
+        if (moves >= TableMaxStones) return SearchWithoutTable(opp, mask, candidates, moves, alpha, beta);
+
+        // Transposition table: buckets of two entries, the first keeps the bigger search (work), the second
+        // is always replaced. A position and its mirror image share an entry (best moves are mirrored).
+        ulong key = Key(cur, mask);
+        ulong mirror = MirrorKey(key);
+        bool mirrored = mirror < key;
+        if (mirrored) key = mirror;
+        int index = (int)((key * 0x9E3779B97F4A7C15UL) >> _shift) & ~1;
+        ref ulong e0 = ref _table[index];
+        ref ulong e1 = ref _table[index + 1];
+        int hint = -1;
+        ulong entry = ((e0 >> KeyShift) & KeyBits) == key ? e0 : ((e1 >> KeyShift) & KeyBits) == key ? e1 : 0;
+        if (entry != 0)
+        {
+            lower = Math.Max(lower, (int)((entry >> 2) & 3) - 1);
+            upper = Math.Min(upper, (int)(entry & 3) - 1);
+            if (lower >= beta) return lower;
+            if (upper <= alpha) return upper;
+            if (lower > alpha) alpha = lower;
+            if (upper < beta) beta = upper;
+            hint = (int)((entry >> 4) & 7) - 1;
+            if (hint >= 0 && mirrored) hint = Width - 1 - hint;
+        }
+
+        // Order the candidate moves: the table's best move first, then most winning cells created, centre
+        // first among equals.
+        Span<ulong> order = stackalloc ulong[Width];
+        Span<int> scores = stackalloc int[Width];
+        Span<int> rules = stackalloc int[Width];
+        int n = 0;
+        foreach (int c in CentreFirst)
+        {
+            ulong m = candidates & ColumnCells(c);
+            if (m == 0) continue;
+            int score = c == hint ? 1000 : BitOperations.PopCount(WinningCells(cur | m, mask | m));
+            int childRule = RuleNotComputed;
+            if (_useRules)
+            {
+                // Static rules applied to the child: a move they prove good enough ends the search.
+                childRule = StaticRule(opp, cur | m, mask | m, moves + 1);
+                int v = -childRule;
+                if (v >= beta) return v;
+                if (v >= 0) score = 2000 + v;
+            }
+            int i = n++;
+            while (i > 0 && scores[i - 1] < score)
+            {
+                order[i] = order[i - 1];
+                scores[i] = scores[i - 1];
+                rules[i] = rules[i - 1];
+                i--;
+            }
+            order[i] = m;
+            scores[i] = score;
+            rules[i] = childRule;
+        }
+
+        // Enhanced transposition cutoff: a child already known to be good enough ends the search.
+        if (moves < EtcMaxStones)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                ulong childMask = mask | order[i];
+                ulong ck = Key(opp, childMask);
+                ulong cm = MirrorKey(ck);
+                if (cm < ck) ck = cm;
+                int ci = (int)((ck * 0x9E3779B97F4A7C15UL) >> _shift) & ~1;
+                ulong c0 = _table[ci], c1 = _table[ci + 1];
+                ulong ce = ((c0 >> KeyShift) & KeyBits) == ck ? c0 : ((c1 >> KeyShift) & KeyBits) == ck ? c1 : 0;
+                if (ce != 0 && -((int)(ce & 3) - 1) >= beta) return -((int)(ce & 3) - 1);
+            }
+        }
+
+        int alpha0 = alpha, best = -1;
+        ulong bestMove = order[0];
+        for (int i = 0; i < n; i++)
+        {
+            int v = -Negamax(opp, mask | order[i], moves + 1, -beta, -alpha, rules[i]);
+            if (v > best)
+            {
+                best = v;
+                bestMove = order[i];
+                if (v > alpha)
+                {
+                    alpha = v;
+                    if (alpha >= beta) break;
+                }
+            }
+        }
+
+        // best >= beta: a lower bound; best <= alpha (before the loop): an upper bound; otherwise exact.
+        if (best >= beta) lower = best;
+        else if (best <= alpha0) upper = best;
+        else lower = upper = best;
+        int bestColumn = BitOperations.TrailingZeroCount(bestMove) / ColumnBits;
+        if (mirrored) bestColumn = Width - 1 - bestColumn;
+        ulong work = (ulong)BitOperations.Log2((ulong)(_nodes - nodesBefore));
+        ulong newEntry = work << WorkShift | key << KeyShift | (uint)(bestColumn + 1) << 4 | (uint)(lower + 1) << 2 | (uint)(upper + 1);
+        if (((e0 >> KeyShift) & KeyBits) == key) e0 = newEntry;
+        else if (work >= e0 >> WorkShift)
+        {
+            if (((e1 >> KeyShift) & KeyBits) != key) e1 = e0; // keep the displaced big entry in the second slot
+            e0 = newEntry;
+        }
+        else e1 = newEntry;
+        return best;
+    }
+}
