@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using SelfPlayBN.Games.ConnectFour;
+
+namespace SelfPlayBN.Trainer.Benchmarks;
+
+/// <summary>
+/// Speed of the perfect Connect Four solver answering all seven columns (W/D/L) of a position, as
+/// <c>solve connect4</c> does. Positions come from random games played to 8, 9, 10, 11, 12 stones in turn
+/// (fixed seed, so every run sees the same sequence), keeping only positions where the game is not over and
+/// the player to move cannot win at once. Positions are solved in order, one solver reused throughout (its
+/// transposition table kept, as the command does), until the measuring time is spent.
+/// </summary>
+internal sealed class SolverBenchmark : IBenchmark
+{
+    private const int Seed = 20240601;
+
+    public string Name => "solver";
+
+    public string Description => "Connect Four solver: positions/s, nodes/s and worst time, all 7 columns, 8-12 stones, 1 thread";
+
+    public IEnumerable<BenchResult> Run(BenchSettings settings)
+    {
+        var solver = new ConnectFourSolver();
+        // Warm-up (JIT tiers) on positions outside the measured sequence.
+        foreach (string moves in Positions(Seed + 1).Take(3)) solver.SolveColumns(ConnectFourState.FromMoves(moves));
+        solver.Reset();
+
+        int count = 0;
+        long nodes = 0;
+        double worst = 0;
+        string worstMoves = "";
+        var perStones = new Dictionary<int, (int Count, double Seconds)>();
+        var total = Stopwatch.StartNew();
+        foreach (string moves in Positions(Seed))
+        {
+            if (count > 0 && total.Elapsed.TotalSeconds >= settings.Seconds) break;
+            var state = ConnectFourState.FromMoves(moves);
+            solver.ResetNodeCount();
+            long start = Stopwatch.GetTimestamp();
+            solver.SolveColumns(state);
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            nodes += solver.NodeCount;
+            count++;
+            perStones[moves.Length] = perStones.TryGetValue(moves.Length, out var p) ? (p.Count + 1, p.Seconds + seconds) : (1, seconds);
+            if (seconds > worst)
+            {
+                worst = seconds;
+                worstMoves = moves;
+            }
+        }
+        double elapsed = total.Elapsed.TotalSeconds;
+        string breakdown = string.Join(", ", perStones.OrderBy(kv => kv.Key).Select(kv =>
+            string.Create(CultureInfo.InvariantCulture, $"{kv.Key} stones: {kv.Value.Count} × {1000 * kv.Value.Seconds / kv.Value.Count:F0} ms")));
+        settings.Log.WriteLine($"  {count} positions in {elapsed:F1} s ({breakdown})");
+        string note = string.Create(CultureInfo.InvariantCulture, $"{count} positions in {elapsed:F1} s; mean by stones: {breakdown}");
+        yield return new BenchResult(Name, "8-12 stones, 7 columns", count / elapsed, "positions/s", note);
+        yield return new BenchResult(Name, "8-12 stones, 7 columns", nodes / elapsed, "nodes/s", $"{(double)nodes / count:F0} nodes/position");
+        yield return new BenchResult(Name, "8-12 stones, worst position", 1000 * worst, "ms", $"position {worstMoves}");
+    }
+
+    /// <summary>The endless, reproducible sequence of benchmark positions (move strings) for a seed.</summary>
+    internal static IEnumerable<string> Positions(int seed)
+    {
+        var rng = new Random(seed);
+        var moves = new System.Text.StringBuilder();
+        for (int i = 0; ; i++)
+        {
+            int stones = 8 + i % 5;
+            while (true)
+            {
+                var s = ConnectFourGame.Instance.Initial;
+                moves.Clear();
+                while (s.MoveNumber < stones && !s.IsTerminal)
+                {
+                    int c = rng.Next(ConnectFourBitboard.Width);
+                    if (!s.IsLegal(c)) continue;
+                    s = s.Play(c);
+                    moves.Append((char)('1' + c));
+                }
+                bool canWinAtOnce = (ConnectFourBitboard.WinningCells(s.CurrentStones, s.Mask) & ConnectFourBitboard.Playable(s.Mask)) != 0;
+                if (!s.IsTerminal && !canWinAtOnce) break;
+            }
+            yield return moves.ToString();
+        }
+    }
+}
