@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 using static SelfPlayBN.Games.ConnectFour.ConnectFourBitboard;
 
@@ -53,14 +55,17 @@ public enum GameOutcome
 /// table only speeds things up). An instance is not thread-safe: use one solver per thread.
 /// </para>
 /// </remarks>
-public sealed class ConnectFourSolver
+public sealed unsafe class ConnectFourSolver
 {
     /// <summary>Default size of the transposition table: 2^23 entries (64 MiB).</summary>
     public const int DefaultTableBits = 23;
 
     // Entry: log2(subtree nodes) << 56 | canonical key (49 bits) << 7 | (best column + 1) << 4
     // | (lower + 1) << 2 | (upper + 1). Zero marks an empty slot (a key is never zero).
-    private readonly ulong[] _table;
+    // The table lives in native memory aligned to 2 MiB, so that on Linux it can be backed by transparent
+    // huge pages (the lookups are random, and with 4 KiB pages most of them miss the TLB); freed by the finalizer.
+    private readonly ulong* _table;
+    private readonly nuint _tableBytes;
     private readonly int _shift;
     private readonly bool _useRules;
     private long _nodes;
@@ -83,9 +88,30 @@ public sealed class ConnectFourSolver
         _useRules = useStaticRules;
         ArgumentOutOfRangeException.ThrowIfLessThan(tableBits, 10);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(tableBits, 28);
-        _table = new ulong[1 << tableBits];
+        _tableBytes = (nuint)sizeof(ulong) << tableBits;
+        _table = (ulong*)NativeMemory.AlignedAlloc(_tableBytes, HugePageBytes);
+        if (OperatingSystem.IsLinux() && _tableBytes >= HugePageBytes)
+        {
+            try { _ = Madvise(_table, _tableBytes, MadviseHugePage); }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { } // only a speed hint
+        }
+        NativeMemory.Clear(_table, _tableBytes);
+        GC.AddMemoryPressure((long)_tableBytes);
         _shift = 64 - tableBits;
     }
+
+    /// <summary>Frees the transposition table.</summary>
+    ~ConnectFourSolver()
+    {
+        NativeMemory.AlignedFree(_table);
+        GC.RemoveMemoryPressure((long)_tableBytes);
+    }
+
+    private const nuint HugePageBytes = 2 << 20;
+    private const int MadviseHugePage = 14; // MADV_HUGEPAGE
+
+    [DllImport("libc", EntryPoint = "madvise")]
+    private static extern int Madvise(void* address, nuint length, int advice);
 
     /// <summary>
     /// Number of positions searched (search-tree nodes) since the last <see cref="ResetNodeCount"/> or
@@ -99,7 +125,7 @@ public sealed class ConnectFourSolver
     /// <summary>Empties the transposition table and sets <see cref="NodeCount"/> to zero, as if the solver were new.</summary>
     public void Reset()
     {
-        Array.Clear(_table);
+        NativeMemory.Clear(_table, _tableBytes);
         _nodes = 0;
     }
 
@@ -381,9 +407,9 @@ public sealed class ConnectFourSolver
         ulong mirror = MirrorKey(key);
         bool mirrored = mirror < key;
         if (mirrored) key = mirror;
-        int index = (int)((key * 0x9E3779B97F4A7C15UL) >> _shift) & ~1;
-        ref ulong e0 = ref _table[index];
-        ref ulong e1 = ref _table[index + 1];
+        ulong* bucket = _table + (((key * 0x9E3779B97F4A7C15UL) >> _shift) & ~1UL);
+        ref ulong e0 = ref bucket[0];
+        ref ulong e1 = ref bucket[1];
         int hint = -1;
         ulong entry = ((e0 >> KeyShift) & KeyBits) == key ? e0 : ((e1 >> KeyShift) & KeyBits) == key ? e1 : 0;
         if (entry != 0)
@@ -403,11 +429,25 @@ public sealed class ConnectFourSolver
         Span<ulong> order = stackalloc ulong[Width];
         Span<int> scores = stackalloc int[Width];
         Span<int> rules = stackalloc int[Width];
+        ulong* childBuckets = stackalloc ulong[Width]; // (ulong*) of each child's bucket, in search order
+        ulong* childKeys = stackalloc ulong[Width];
+        bool childrenUseTable = moves + 1 < TableMaxStones;
         int n = 0;
         foreach (int c in CentreFirst)
         {
             ulong m = candidates & ColumnCells(c);
             if (m == 0) continue;
+            ulong ck = 0, cb = 0;
+            if (childrenUseTable)
+            {
+                // Fetch the child's bucket into the cache now: the cutoff test below and the child's own
+                // lookup read it after the static rules have been computed.
+                ck = Key(opp, mask | m);
+                ulong cm = MirrorKey(ck);
+                if (cm < ck) ck = cm;
+                cb = (ulong)(_table + (((ck * 0x9E3779B97F4A7C15UL) >> _shift) & ~1UL));
+                if (Sse.IsSupported) Sse.Prefetch0((void*)cb);
+            }
             int score = c == hint ? 1000 : BitOperations.PopCount(WinningCells(cur | m, mask | m));
             int childRule = RuleNotComputed;
             if (_useRules)
@@ -424,11 +464,15 @@ public sealed class ConnectFourSolver
                 order[i] = order[i - 1];
                 scores[i] = scores[i - 1];
                 rules[i] = rules[i - 1];
+                childBuckets[i] = childBuckets[i - 1];
+                childKeys[i] = childKeys[i - 1];
                 i--;
             }
             order[i] = m;
             scores[i] = score;
             rules[i] = childRule;
+            childBuckets[i] = cb;
+            childKeys[i] = ck;
         }
 
         // Enhanced transposition cutoff: a child already known to be good enough ends the search.
@@ -436,12 +480,9 @@ public sealed class ConnectFourSolver
         {
             for (int i = 0; i < n; i++)
             {
-                ulong childMask = mask | order[i];
-                ulong ck = Key(opp, childMask);
-                ulong cm = MirrorKey(ck);
-                if (cm < ck) ck = cm;
-                int ci = (int)((ck * 0x9E3779B97F4A7C15UL) >> _shift) & ~1;
-                ulong c0 = _table[ci], c1 = _table[ci + 1];
+                ulong ck = childKeys[i];
+                ulong* cb = (ulong*)childBuckets[i];
+                ulong c0 = cb[0], c1 = cb[1];
                 ulong ce = ((c0 >> KeyShift) & KeyBits) == ck ? c0 : ((c1 >> KeyShift) & KeyBits) == ck ? c1 : 0;
                 if (ce != 0 && -((int)(ce & 3) - 1) >= beta) return -((int)(ce & 3) - 1);
             }
