@@ -46,9 +46,10 @@ public enum GameOutcome
 /// <para>
 /// Moves are tried in this order: the best move stored in the table, moves whose child the rules settle,
 /// then by the number of winning cells they create, ties broken centre first. The transposition table is a
-/// fixed-size array of 64-bit words in buckets of two (one kept for the larger subtree, one always
+/// fixed-size block of 64-bit words (native memory, backed by huge pages on Linux) in buckets of two (one kept for the larger subtree, one always
 /// replaced) storing the position key, a lower and an upper bound and the best move; a position and its
-/// mirror image share an entry. Enhanced transposition cutoffs look up the children before searching them.
+/// mirror image share an entry. Enhanced transposition cutoffs look up the children before searching them;
+/// the children's buckets are prefetched while the moves are being ordered.
 /// </para>
 /// <para>
 /// The table is kept between calls, so a solver can be reused across positions (results stay exact; the
@@ -163,8 +164,11 @@ public sealed unsafe class ConnectFourSolver
             if ((move & wins) != 0) v = 1;
             else if (value < 0 || moves + 1 == Cells) v = value < 0 ? -1 : 0;
             // The child's player to move is the opponent: its value is minus the column's.
-            else if (value > 0 && Negamax(opp, mask | move, moves + 1, -1, 0) < 0) v = 1;
-            else v = Negamax(opp, mask | move, moves + 1, 0, 1) >= 1 ? -1 : 0;
+            // In a won position a column that is not the winning one is lost about as often as won, and a
+            // lost column is settled by one test ("does the opponent win?"), so that test comes first.
+            else if (value == 0) v = Negamax(opp, mask | move, moves + 1, 0, 1) >= 1 ? -1 : 0;
+            else if (Negamax(opp, mask | move, moves + 1, 0, 1) >= 1) v = -1;
+            else v = Negamax(opp, mask | move, moves + 1, -1, 0) < 0 ? 1 : 0;
             result[c] = (GameOutcome)v;
         }
         return result;
