@@ -17,7 +17,7 @@ namespace SelfPlayBN.TorchRuntime;
 /// <item><c>external</c>: libtorch is loaded from <see cref="TorchSettings.LibTorchDirectory"/> (a PyTorch
 /// install's <c>torch/lib</c>, or the <c>lib</c> folder of an unpacked libtorch): c10, torch_cpu, the CUDA
 /// libraries when present, torch, then TorchSharp's own <c>LibTorchSharp</c> shim from the program folder,
-/// then CUDA is initialised when the directory has it.</item>
+/// then CUDA is initialised when the directory has it and the machine has a GPU.</item>
 /// </list>
 /// Thread-safe. A later call may change the intra-op thread count; one naming another libtorch directory or
 /// inter-op thread count throws, since native libraries cannot be unloaded.
@@ -81,8 +81,11 @@ public static class TorchBootstrap
             }
             try
             {
-                if (cudaLibraries) torch.InitializeDeviceType(DeviceType.CUDA);
-                else torch.InitializeDeviceType(DeviceType.CPU);
+                // CUDA where the libraries have it (an external directory with CUDA libraries, or the CUDA
+                // NuGet backend) and the machine has a GPU; the CPU otherwise.
+                bool wantCuda = cudaLibraries || backend == "cuda-windows";
+                if (!(wantCuda && torch.TryInitializeDeviceType(DeviceType.CUDA)))
+                    torch.InitializeDeviceType(DeviceType.CPU);
             }
             catch (Exception e) when (e is not TorchLoadException)
             {
