@@ -21,6 +21,6 @@ internal static class TensorAssert
     {
         Assert.Equal(expected.dtype, actual.dtype);
         Assert.True(expected.shape.SequenceEqual(actual.shape), $"{what}: shapes differ");
-        Assert.True(expected.cpu().equal(actual.cpu()).item<bool>(), $"{what}: not bit-identical");
+        Assert.True(expected.cpu().eq(actual.cpu()).all().item<bool>(), $"{what}: not bit-identical");
     }
 }

@@ -1,0 +1,210 @@
+using static TorchSharp.torch;
+
+namespace SelfPlayBN.BatchNorm;
+
+/// <summary>How Precise BN turns per-batch statistics into population statistics.</summary>
+public enum PreciseEstimator
+{
+    /// <summary>The exact mean and biased variance of the union of every sample seen (batches weighted by their
+    /// sizes; merged with Chan's parallel formula in float64). The default (fvcore's current estimator).</summary>
+    Union,
+
+    /// <summary>The equal-weight average of per-batch means and per-batch <em>unbiased</em> variances (fvcore's older
+    /// estimator, ELF OpenGo's <c>momentum=None</c>). Underestimates the variance when batches are small.</summary>
+    MeanOfBatches,
+}
+
+/// <summary>Options of a Precise BN / Adaptive BN pass.</summary>
+public sealed record PreciseBatchNormOptions
+{
+    /// <summary>The estimator (default <see cref="PreciseEstimator.Union"/>).</summary>
+    public PreciseEstimator Estimator { get; init; } = PreciseEstimator.Union;
+
+    /// <summary>The domain to measure and write (Separate BN); <c>null</c>: each layer's active domain.</summary>
+    public string? Domain { get; init; }
+
+    /// <summary>Stop after this many batches (<c>null</c>: all the batches given).</summary>
+    public int? MaxBatches { get; init; }
+}
+
+/// <summary>Population statistics measured for one BatchNorm layer.</summary>
+/// <param name="Name">The layer's qualified name in the model.</param>
+/// <param name="Layer">The layer.</param>
+/// <param name="Domain">The domain the statistics belong to.</param>
+/// <param name="Mean">Per-channel mean, float64 on the CPU.</param>
+/// <param name="Variance">Per-channel variance (biased for <see cref="PreciseEstimator.Union"/>), float64 on the CPU.</param>
+/// <param name="Values">Values per channel that went into the statistics.</param>
+/// <param name="Batches">Batches that reached this layer.</param>
+public sealed record LayerStatistics(string Name, BatchNorm Layer, string Domain, Tensor Mean, Tensor Variance, long Values, int Batches);
+
+/// <summary>The result of a Precise BN pass: per-layer population statistics, not yet written unless
+/// <see cref="PreciseBatchNorm.Update{TBatch}"/> wrote them.</summary>
+/// <param name="Layers">Statistics of every layer that was reached.</param>
+/// <param name="Skipped">Layers left out, with the reason (not reached by any forward, frozen, fused, Virtual BN).</param>
+/// <param name="Estimator">The estimator used.</param>
+/// <param name="Batches">Batches run.</param>
+public sealed record PreciseStatistics(
+    IReadOnlyList<LayerStatistics> Layers, IReadOnlyList<(string Name, string Reason)> Skipped, PreciseEstimator Estimator, int Batches)
+{
+    /// <summary>Writes the statistics into each layer's running mean and variance of its domain. Weights,
+    /// <c>num_batches_tracked</c> and everything else stay as they are.</summary>
+    public void WriteTo()
+    {
+        using var noGrad = no_grad();
+        foreach (var s in Layers)
+        {
+            var rm = s.Layer.RunningMean(s.Domain); var rv = s.Layer.RunningVar(s.Domain);
+            rm.copy_(s.Mean.to(rm.dtype, rm.device));
+            rv.copy_(s.Variance.to(rv.dtype, rv.device));
+        }
+    }
+
+    /// <summary>One line for logs: estimator, batches, layers and values per channel.</summary>
+    public override string ToString() =>
+        $"Precise BN ({Estimator} estimator): {Batches} batches, {Layers.Count} layers" +
+        (Layers.Count > 0 ? $", {Layers.Min(l => l.Values):N0}–{Layers.Max(l => l.Values):N0} values per channel" : "") +
+        (Skipped.Count > 0 ? $", {Skipped.Count} skipped" : "");
+}
+
+/// <summary>
+/// Precise BN (and Adaptive BN): recompute the population statistics of a frozen model from N batches,
+/// forward-only. During the pass every module is in eval mode (dropout and the like off) and each BatchNorm
+/// layer normalises with its batch statistics — as in training, so every layer sees the inputs it saw when it
+/// was trained — without updating anything (<see cref="RunningUpdate.Keep"/>); Sync BN layers use their local
+/// batch (no collective), Batch Renorm layers plain batch statistics. No gradient is recorded; weights and any
+/// optimiser state are untouched; every module's mode and every layer's options and active domain are restored,
+/// also when a forward throws. The result is deterministic for a given data order.
+/// Draw the batches i.i.d. (shuffled across games): correlated batches give biased statistics.
+/// </summary>
+public static class PreciseBatchNorm
+{
+    /// <summary>Measures population statistics without writing them (see <see cref="Staleness"/> to compare them
+    /// with the running statistics first).</summary>
+    /// <param name="model">The model; every <see cref="BatchNorm"/> layer in it is measured.</param>
+    /// <param name="batches">The data, in order; enumerated once.</param>
+    /// <param name="forward">Runs the model on one batch (its output is ignored).</param>
+    /// <param name="options">Estimator, domain, batch limit.</param>
+    /// <param name="progress">Receives the number of batches done after each batch.</param>
+    public static PreciseStatistics Compute<TBatch>(
+        nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward,
+        PreciseBatchNormOptions? options = null, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(forward);
+        options ??= new PreciseBatchNormOptions();
+        if (options.MaxBatches is < 1) throw new ArgumentException($"MaxBatches must be at least 1, got {options.MaxBatches}");
+
+        var all = FrozenBatchNorm.NamedLayers(model).ToList();
+        var skipped = new List<(string, string)>();
+        var measured = new List<(string Name, BatchNorm Layer, Accumulator Acc)>();
+        foreach (var (name, bn) in all)
+        {
+            string? reason = bn.IsFused ? "fused" : bn.IsFrozen ? "frozen" :
+                bn.Options.BatchStatistics == BatchStatistics.Virtual ? "Virtual BN keeps no running statistics" : null;
+            if (reason is not null) skipped.Add((name, reason));
+            else measured.Add((name, bn, new Accumulator(options.Estimator)));
+        }
+        if (options.Domain is { } domain)
+            foreach (var (name, bn, _) in measured)
+                if (!bn.Domains.Contains(domain))
+                    throw new ArgumentException($"BatchNorm layer '{name}' has no domain '{domain}' (it has: {string.Join(", ", bn.Domains)})");
+
+        var modes = model.named_modules().Select(p => (p.module, p.module.training)).Prepend((model, model.training)).ToList(); // root first: train() is recursive
+        var saved = measured.Select(m => (m.Layer, m.Layer.Options, m.Layer.ActiveDomain)).ToList();
+        int done = 0;
+        try
+        {
+            model.eval();
+            foreach (var (_, bn, acc) in measured)
+            {
+                bn.Options = bn.Options with
+                {
+                    Normalization = Normalization.Batch,
+                    Update = RunningUpdate.Keep,
+                    BatchStatistics = bn.Options.BatchStatistics == BatchStatistics.Sync ? BatchStatistics.PerReplica : bn.Options.BatchStatistics,
+                };
+                if (options.Domain is { } d) bn.ActiveDomain = d;
+                bn.Observer = (_, mean, var, n) => acc.Add(mean, var, n);
+            }
+            using var noGrad = no_grad();
+            foreach (var batch in batches)
+            {
+                if (done == options.MaxBatches) break;
+                using (NewDisposeScope()) forward(batch);
+                done++;
+                progress?.Report(done);
+            }
+        }
+        finally
+        {
+            foreach (var (layer, opts, active) in saved) { layer.Observer = null; layer.Options = opts; layer.ActiveDomain = active; }
+            foreach (var (module, training) in modes) module.train(training);
+        }
+        if (done == 0) throw new ArgumentException("Precise BN needs at least one batch, and none was given");
+
+        var layers = new List<LayerStatistics>();
+        foreach (var (name, bn, acc) in measured)
+        {
+            if (acc.Batches == 0) { skipped.Add((name, "not reached by any forward")); continue; }
+            var (mean, variance) = acc.Result();
+            layers.Add(new LayerStatistics(name, bn, options.Domain ?? bn.ActiveDomain, mean, variance, acc.Values, acc.Batches));
+        }
+        return new PreciseStatistics(layers, skipped, options.Estimator, done);
+    }
+
+    /// <summary>Precise BN: <see cref="Compute{TBatch}"/>, then writes the statistics into the layers.</summary>
+    public static PreciseStatistics Update<TBatch>(
+        nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward,
+        PreciseBatchNormOptions? options = null, IProgress<int>? progress = null)
+    {
+        var stats = Compute(model, batches, forward, options, progress);
+        stats.WriteTo();
+        return stats;
+    }
+
+    /// <summary>Adaptive BN: Precise BN on the target domain's data, written into <paramref name="domain"/>
+    /// (Separate BN) or, when it is <c>null</c>, into each layer's active domain.</summary>
+    public static PreciseStatistics Adapt<TBatch>(
+        nn.Module model, IEnumerable<TBatch> targetBatches, Action<TBatch> forward, string? domain = null,
+        PreciseEstimator estimator = PreciseEstimator.Union, IProgress<int>? progress = null) =>
+        Update(model, targetBatches, forward, new PreciseBatchNormOptions { Estimator = estimator, Domain = domain }, progress);
+
+    /// <summary>Merges per-batch statistics in float64 on the CPU.</summary>
+    private sealed class Accumulator(PreciseEstimator estimator)
+    {
+        private double[]? _mean, _m2;
+        public long Values { get; private set; }
+        public int Batches { get; private set; }
+
+        public void Add(Tensor batchMean, Tensor batchVar, long n)
+        {
+            var m = batchMean.cpu().data<double>().ToArray();
+            var v = batchVar.cpu().data<double>().ToArray();
+            _mean ??= new double[m.Length];
+            _m2 ??= new double[m.Length];
+            if (estimator == PreciseEstimator.Union)
+            {
+                // Chan et al.'s pairwise update: exact mean and sum of squared deviations of the union.
+                double total = Values + n;
+                for (int c = 0; c < m.Length; c++)
+                {
+                    double delta = m[c] - _mean[c];
+                    _mean[c] += delta * n / total;
+                    _m2[c] += v[c] * n + delta * delta * Values * n / total;
+                }
+            }
+            else
+            {
+                if (n < 2) throw new ArgumentException("the mean-of-batches estimator needs more than one value per channel in every batch");
+                for (int c = 0; c < m.Length; c++) { _mean[c] += m[c]; _m2[c] += v[c] * n / (n - 1.0); }
+            }
+            Values += n;
+            Batches++;
+        }
+
+        public (Tensor Mean, Tensor Variance) Result() => estimator == PreciseEstimator.Union
+            ? (tensor(_mean!), tensor(_m2!.Select(s => s / Values).ToArray()))
+            : (tensor(_mean!.Select(s => s / Batches).ToArray()), tensor(_m2!.Select(s => s / Batches).ToArray()));
+    }
+}
