@@ -1,9 +1,23 @@
+using SelfPlayBN.BatchNorm;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using LibraryBatchNorm = SelfPlayBN.BatchNorm.BatchNorm;
 
 namespace SelfPlayBN.Networks;
+
+/// <summary>Which BatchNorm implementation a <see cref="ResidualNetwork"/> is built with.</summary>
+public enum NormalizationLayer
+{
+    /// <summary>The project's BatchNorm library (<see cref="LibraryBatchNorm"/>), configured by a
+    /// <see cref="BatchNormOptions"/>. The default, and the only one that fuses (<see cref="IFusable"/>).</summary>
+    Library,
+
+    /// <summary>TorchSharp's own <c>nn.BatchNorm2d</c>: a baseline for benchmarks and checkpoint-compatibility
+    /// tests only. Same state-dict keys and shapes as <see cref="Library"/>, so checkpoints load either way.</summary>
+    TorchSharp,
+}
 
 /// <summary>Shape of an AlphaGo Zero-style residual network.</summary>
 /// <param name="InputPlanes">Input feature planes.</param>
@@ -42,37 +56,54 @@ public sealed record ResidualNetworkShape(
 /// Input: <c>[batch, InputPlanes, Height, Width]</c>. Output: (policy logits <c>[batch, Actions]</c>, value <c>[batch]</c>).
 /// </summary>
 /// <remarks>
-/// Convolutions feeding a BatchNorm carry no bias (BN's β replaces it). Field names are the checkpoint schema.
-/// BatchNorm is TorchSharp's own for now; the project's BatchNorm library replaces it.
-/// Not thread-safe: one forward at a time per instance.
+/// <para>Convolutions feeding a BatchNorm carry no bias (BN's β replaces it). Field names are the checkpoint
+/// schema; they and the state-dict keys are the same whichever <see cref="NormalizationLayer"/> builds the
+/// network.</para>
+/// <para>Every BatchNorm layer is the project's library layer (<see cref="LibraryBatchNorm"/>) with the one
+/// <see cref="BatchNormOptions"/> given, unless <see cref="NormalizationLayer.TorchSharp"/> asks for TorchSharp's
+/// own <c>BatchNorm2d</c> (the benchmark baseline). Each BatchNorm directly follows a convolution, so an eval-mode
+/// network fuses (<see cref="BatchNormFusion.FuseAll(IFusable)"/>; fusion adds a bias to each fused convolution
+/// and so changes the state dict).</para>
+/// <para>Not thread-safe: one forward at a time per instance.</para>
 /// </remarks>
-public sealed class ResidualNetwork : Module<Tensor, (Tensor Policy, Tensor Value)>
+public sealed class ResidualNetwork : Module<Tensor, (Tensor Policy, Tensor Value)>, IFusable
 {
     private readonly Conv2d input_conv;
-    private readonly BatchNorm2d input_bn;
+    private readonly Module<Tensor, Tensor> input_bn;
     private readonly ModuleList<ResidualBlock> tower;
     private readonly Conv2d policy_conv;
-    private readonly BatchNorm2d policy_bn;
+    private readonly Module<Tensor, Tensor> policy_bn;
     private readonly Linear policy_fc;
     private readonly Conv2d value_conv;
-    private readonly BatchNorm2d value_bn;
+    private readonly Module<Tensor, Tensor> value_bn;
     private readonly Linear value_fc1;
     private readonly Linear value_fc2;
 
     /// <summary>Creates the network with PyTorch's default initialisation.</summary>
-    public ResidualNetwork(ResidualNetworkShape shape) : base(nameof(ResidualNetwork))
+    /// <param name="shape">Sizes of the input, tower and heads (validated).</param>
+    /// <param name="batchNorm">Options of every BatchNorm layer (default: <see cref="BatchNormOptions"/>'s defaults,
+    /// PyTorch's <c>BatchNorm2d</c> behaviour). With <see cref="NormalizationLayer.TorchSharp"/> only
+    /// <see cref="BatchNormOptions.Epsilon"/>, <see cref="BatchNormOptions.Decay"/> and
+    /// <see cref="BatchNormOptions.Affine"/> may differ from the defaults.</param>
+    /// <param name="layer">Which BatchNorm implementation to build (default: the library's).</param>
+    public ResidualNetwork(ResidualNetworkShape shape, BatchNormOptions? batchNorm = null, NormalizationLayer layer = NormalizationLayer.Library)
+        : base(nameof(ResidualNetwork))
     {
         shape.Validate();
+        batchNorm ??= new BatchNormOptions();
+        Norms.Check(batchNorm, layer);
         Shape = shape;
+        BatchNormOptions = batchNorm;
+        NormalizationLayer = layer;
         int f = shape.Filters, cells = shape.Height * shape.Width;
         input_conv = Conv2d(shape.InputPlanes, f, 3, padding: 1, bias: false);
-        input_bn = BatchNorm2d(f);
-        tower = new ModuleList<ResidualBlock>(Enumerable.Range(0, shape.Blocks).Select(_ => new ResidualBlock(f)).ToArray());
+        input_bn = Norms.Create(f, batchNorm, layer);
+        tower = new ModuleList<ResidualBlock>(Enumerable.Range(0, shape.Blocks).Select(_ => new ResidualBlock(f, batchNorm, layer)).ToArray());
         policy_conv = Conv2d(f, shape.PolicyFilters, 1, bias: false);
-        policy_bn = BatchNorm2d(shape.PolicyFilters);
+        policy_bn = Norms.Create(shape.PolicyFilters, batchNorm, layer);
         policy_fc = Linear(shape.PolicyFilters * cells, shape.Actions);
         value_conv = Conv2d(f, shape.ValueFilters, 1, bias: false);
-        value_bn = BatchNorm2d(shape.ValueFilters);
+        value_bn = Norms.Create(shape.ValueFilters, batchNorm, layer);
         value_fc1 = Linear(shape.ValueFilters * cells, shape.ValueHidden);
         value_fc2 = Linear(shape.ValueHidden, 1);
         RegisterComponents();
@@ -80,6 +111,13 @@ public sealed class ResidualNetwork : Module<Tensor, (Tensor Policy, Tensor Valu
 
     /// <summary>The shape this network was built with.</summary>
     public ResidualNetworkShape Shape { get; }
+
+    /// <summary>The options every BatchNorm layer was built with (for <see cref="NormalizationLayer.Library"/>; the
+    /// layers' own <see cref="LibraryBatchNorm.Options"/> may be changed afterwards, e.g. by Precise BN).</summary>
+    public BatchNormOptions BatchNormOptions { get; }
+
+    /// <summary>Which BatchNorm implementation the network was built with.</summary>
+    public NormalizationLayer NormalizationLayer { get; }
 
     /// <inheritdoc />
     public override (Tensor Policy, Tensor Value) forward(Tensor x)
@@ -93,23 +131,45 @@ public sealed class ResidualNetwork : Module<Tensor, (Tensor Policy, Tensor Valu
         var value = functional.tanh(value_fc2.call(functional.relu(value_fc1.call(v.flatten(1))))).squeeze(1);
         return (policy.MoveToOuterDisposeScope(), value.MoveToOuterDisposeScope());
     }
+
+    /// <summary>Every convolution → BatchNorm pair, in forward order: the input convolution, each block's
+    /// <c>conv1</c>/<c>bn1</c> and <c>conv2</c>/<c>bn2</c>, then the policy and value heads' 1×1 convolutions.</summary>
+    /// <exception cref="InvalidOperationException">The network was built with
+    /// <see cref="NormalizationLayer.TorchSharp"/>, whose layers do not fuse.</exception>
+    public IEnumerable<(Module Layer, LibraryBatchNorm Norm)> FusionPairs()
+    {
+        Norms.RequireLibrary(NormalizationLayer);
+        var pairs = new List<(Module, LibraryBatchNorm)> { (input_conv, (LibraryBatchNorm)input_bn) };
+        foreach (var block in tower) pairs.AddRange(block.FusionPairs());
+        pairs.Add((policy_conv, (LibraryBatchNorm)policy_bn));
+        pairs.Add((value_conv, (LibraryBatchNorm)value_bn));
+        return pairs;
+    }
 }
 
 /// <summary>One residual block: conv3×3-BN-ReLU-conv3×3-BN, plus the input, then ReLU.</summary>
-public sealed class ResidualBlock : Module<Tensor, Tensor>
+public sealed class ResidualBlock : Module<Tensor, Tensor>, IFusable
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly Module<Tensor, Tensor> bn1;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private readonly Module<Tensor, Tensor> bn2;
+    private readonly NormalizationLayer _layer;
 
     /// <summary>Creates a block with <paramref name="filters"/> channels in and out.</summary>
-    public ResidualBlock(int filters) : base(nameof(ResidualBlock))
+    /// <param name="filters">Channels in and out.</param>
+    /// <param name="batchNorm">Options of both BatchNorm layers (see <see cref="ResidualNetwork"/>'s constructor).</param>
+    /// <param name="layer">Which BatchNorm implementation to build.</param>
+    public ResidualBlock(int filters, BatchNormOptions? batchNorm = null, NormalizationLayer layer = NormalizationLayer.Library)
+        : base(nameof(ResidualBlock))
     {
+        batchNorm ??= new BatchNormOptions();
+        Norms.Check(batchNorm, layer);
+        _layer = layer;
         conv1 = Conv2d(filters, filters, 3, padding: 1, bias: false);
-        bn1 = BatchNorm2d(filters);
+        bn1 = Norms.Create(filters, batchNorm, layer);
         conv2 = Conv2d(filters, filters, 3, padding: 1, bias: false);
-        bn2 = BatchNorm2d(filters);
+        bn2 = Norms.Create(filters, batchNorm, layer);
         RegisterComponents();
     }
 
@@ -120,5 +180,51 @@ public sealed class ResidualBlock : Module<Tensor, Tensor>
         var h = functional.relu(bn1.call(conv1.call(x)));
         h = bn2.call(conv2.call(h));
         return functional.relu(h + x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(<c>conv1</c>, <c>bn1</c>) and (<c>conv2</c>, <c>bn2</c>).</summary>
+    /// <exception cref="InvalidOperationException">The block was built with <see cref="NormalizationLayer.TorchSharp"/>.</exception>
+    public IEnumerable<(Module Layer, LibraryBatchNorm Norm)> FusionPairs()
+    {
+        Norms.RequireLibrary(_layer);
+        return [(conv1, (LibraryBatchNorm)bn1), (conv2, (LibraryBatchNorm)bn2)];
+    }
+}
+
+/// <summary>Builds the BatchNorm layers of the network for either implementation.</summary>
+internal static class Norms
+{
+    public static Module<Tensor, Tensor> Create(long features, BatchNormOptions options, NormalizationLayer layer) => layer switch
+    {
+        NormalizationLayer.Library => LibraryBatchNorm.BatchNorm2d(features, options),
+        NormalizationLayer.TorchSharp => TorchSharpBatchNorm2d(features, options),
+        _ => throw new ArgumentOutOfRangeException(nameof(layer), layer, "unknown normalization layer"),
+    };
+
+    private static BatchNorm2d TorchSharpBatchNorm2d(long features, BatchNormOptions options)
+    {
+        var bn = BatchNorm2d(features, eps: options.Epsilon, affine: options.Affine);
+        // TorchSharp's momentum is the weight of the new batch, 1 − λ; null is a cumulative average in both.
+        bn.momentum = 1 - options.Decay;
+        return bn;
+    }
+
+    /// <summary>Refuses options TorchSharp's layer cannot express, and unknown layers.</summary>
+    public static void Check(BatchNormOptions options, NormalizationLayer layer)
+    {
+        options.Validate();
+        if (!Enum.IsDefined(layer)) throw new ArgumentOutOfRangeException(nameof(layer), layer, "unknown normalization layer");
+        if (layer != NormalizationLayer.TorchSharp) return;
+        var expressible = new BatchNormOptions { Epsilon = options.Epsilon, Decay = options.Decay, Affine = options.Affine };
+        if (options != expressible)
+            throw new ArgumentException(
+                "TorchSharp's BatchNorm2d (the benchmark baseline) takes only Epsilon, Decay and Affine; the other BatchNorm options need NormalizationLayer.Library");
+    }
+
+    public static void RequireLibrary(NormalizationLayer layer)
+    {
+        if (layer != NormalizationLayer.Library)
+            throw new InvalidOperationException(
+                $"this network was built with {layer}'s BatchNorm2d (the benchmark baseline), which does not fuse; build it with NormalizationLayer.Library to fuse");
     }
 }
