@@ -4,7 +4,8 @@ namespace SelfPlayBN.Trainer.Tests;
 
 /// <summary>
 /// Dependencies point one way: game API ← games; TorchSharp-only libraries (native loading, BatchNorm,
-/// networks); search ← game API; actors ← both; executables and tests ← everything. Libraries reference the
+/// networks); search ← game API; training (plain algorithm classes) ← game API, search, torch; actors ← all
+/// of those and the games; executables and tests ← everything. Libraries reference the
 /// TorchSharp bindings, never a native backend package.
 /// </summary>
 public sealed class ArchitectureTests
@@ -17,6 +18,7 @@ public sealed class ArchitectureTests
         "src/Search" => "search",
         "src/TorchRuntime" or "src/BatchNorm" or "src/Networks" => "torch",
         "src/NativeFix" => "tools",
+        "src/Training" => "training",
         "src/Actors" => "actors",
         "src/Trainer" => "executables",
         var d when d.StartsWith("tests/", StringComparison.Ordinal) => "tests",
@@ -31,9 +33,10 @@ public sealed class ArchitectureTests
         ["search"] = ["core"],
         ["torch"] = ["torch"],
         ["tools"] = [],
-        ["actors"] = ["core", "games", "search", "torch"],
-        ["executables"] = ["core", "games", "search", "torch", "actors", "tools"],
-        ["tests"] = ["core", "games", "search", "torch", "actors", "tools", "executables"],
+        ["training"] = ["core", "search", "torch"],
+        ["actors"] = ["core", "games", "search", "torch", "training"],
+        ["executables"] = ["core", "games", "search", "torch", "training", "actors", "tools"],
+        ["tests"] = ["core", "games", "search", "torch", "training", "actors", "tools", "executables"],
     };
 
     /// <summary>Packages each library layer may reference (executables and tests may take any).</summary>
@@ -44,6 +47,7 @@ public sealed class ArchitectureTests
         ["search"] = [],
         ["torch"] = ["TorchSharp"],
         ["tools"] = [],
+        ["training"] = ["TorchSharp", "MessagePack"],
         ["actors"] = ["TorchSharp", "Akka", "Akka.Hosting", "Akka.Remote.Hosting", "Akka.Cluster.Hosting", "Akka.Cluster.Tools",
                       "Akka.Streams", "Akka.Logger.Serilog", "MessagePack", "Serilog"],
     };

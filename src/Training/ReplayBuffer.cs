@@ -1,0 +1,179 @@
+using System.Globalization;
+using MessagePack;
+using SelfPlayBN.Games;
+
+namespace SelfPlayBN.Training;
+
+/// <summary>One training position: move <see cref="Ply"/> of <see cref="Game"/>.</summary>
+/// <param name="Game">The game record.</param>
+/// <param name="Ply">The index of the move (0: the initial position).</param>
+public readonly record struct ReplayPosition(GameRecord Game, int Ply);
+
+/// <summary>
+/// The replay buffer: a window of the most recent positions, sampled uniformly, persisted as append-only segment
+/// files. Each <see cref="Append"/> writes its new games as one segment (<c>segment-NNNNNNNN.msgpack</c>, a MessagePack
+/// array of <see cref="GameRecord"/>) atomically and durably before they enter the window, so a game counts as
+/// accepted only once it is on disk; <see cref="Open"/> reloads the segments in order after a restart. Games are
+/// de-duplicated by id among the games kept. Segments whose games have all left the window are deleted.
+/// </summary>
+/// <remarks>Not thread-safe: one owner (the replay-buffer actor) calls it.</remarks>
+public sealed class ReplayBuffer
+{
+    private const string Prefix = "segment-";
+    private const string Extension = ".msgpack";
+    private static readonly MessagePackSerializerOptions Wire = MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
+
+    private readonly IGame _game;
+    private readonly string _directory;
+    private readonly int _window;
+    private readonly LinkedList<(long Segment, GameRecord Game)> _games = new();
+    private readonly HashSet<Guid> _ids = [];
+    private readonly Dictionary<long, int> _liveGamesPerSegment = [];
+    private long _nextSegment;
+    private int _positions;
+    private (GameRecord Game, int Start)[]? _index;
+
+    private ReplayBuffer(IGame game, string directory, int windowPositions)
+    {
+        _game = game;
+        _directory = directory;
+        _window = windowPositions;
+    }
+
+    /// <summary>Opens (or creates) the buffer in <paramref name="directory"/>, reloading every segment there.</summary>
+    /// <exception cref="InvalidDataException">A segment is corrupt or holds games of another game; the message names the file.</exception>
+    public static ReplayBuffer Open(IGame game, string directory, int windowPositions)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowPositions, 1);
+        Directory.CreateDirectory(directory);
+        DurableFile.CleanTemporaryFiles(directory);
+        var buffer = new ReplayBuffer(game, directory, windowPositions);
+        foreach (var (segment, path) in SegmentFiles(directory))
+        {
+            GameRecord[] games;
+            try
+            {
+                var bytes = File.ReadAllBytes(path);
+                games = MessagePackSerializer.Deserialize<GameRecord[]>(bytes, Wire);
+            }
+            catch (MessagePackSerializationException e)
+            {
+                throw new InvalidDataException($"replay segment {path} is corrupt: {e.Message}", e);
+            }
+            foreach (var g in games) buffer.CheckGame(g, path);
+            buffer._nextSegment = segment + 1;
+            buffer.AddToWindow(segment, games.Where(g => buffer._ids.Add(g.Id)).ToList());
+        }
+        return buffer;
+    }
+
+    /// <summary>Positions in the window.</summary>
+    public int Positions => _positions;
+
+    /// <summary>Games in the window.</summary>
+    public int Games => _games.Count;
+
+    /// <summary>Games accepted since this process opened the buffer.</summary>
+    public long GamesAccepted { get; private set; }
+
+    /// <summary>Whether a game with this id is in the window.</summary>
+    public bool Contains(Guid id) => _ids.Contains(id);
+
+    /// <summary>
+    /// Accepts <paramref name="games"/>: validates them, drops those already kept (same id), writes the rest as one
+    /// segment to disk, then adds them to the window. Returns the number of new games. When this returns, every game
+    /// of the call is on disk (new or already there), so the caller may acknowledge them all.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A game is invalid for this buffer's game (nothing is written).</exception>
+    public int Append(IReadOnlyList<GameRecord> games)
+    {
+        foreach (var g in games) CheckGame(g, "submitted game");
+        var fresh = new List<GameRecord>();
+        var seen = new HashSet<Guid>();
+        foreach (var g in games)
+            if (!_ids.Contains(g.Id) && seen.Add(g.Id)) fresh.Add(g);
+        if (fresh.Count == 0) return 0;
+        long segment = _nextSegment++;
+        var bytes = MessagePackSerializer.Serialize(fresh.ToArray(), Wire);
+        DurableFile.WriteAllBytes(SegmentPath(segment), bytes);
+        foreach (var g in fresh) _ids.Add(g.Id);
+        AddToWindow(segment, fresh);
+        GamesAccepted += fresh.Count;
+        return fresh.Count;
+    }
+
+    /// <summary>Draws <paramref name="count"/> positions uniformly (with replacement) from the window: i.i.d. across
+    /// games, never a run of one game's positions.</summary>
+    public ReplayPosition[] Sample(int count, Random rng)
+    {
+        if (_positions == 0) throw new InvalidOperationException("the replay buffer is empty");
+        _index ??= BuildIndex();
+        var result = new ReplayPosition[count];
+        for (int i = 0; i < count; i++)
+        {
+            int p = rng.Next(_positions);
+            int lo = 0, hi = _index.Length - 1;
+            while (lo < hi)
+            {
+                int mid = (lo + hi + 1) >> 1;
+                if (_index[mid].Start <= p) lo = mid; else hi = mid - 1;
+            }
+            result[i] = new ReplayPosition(_index[lo].Game, p - _index[lo].Start);
+        }
+        return result;
+    }
+
+    /// <summary>The most recent games, newest last.</summary>
+    public IEnumerable<GameRecord> RecentGames(int count) => _games.Skip(Math.Max(0, _games.Count - count)).Select(e => e.Game);
+
+    private void AddToWindow(long segment, IReadOnlyList<GameRecord> games)
+    {
+        if (games.Count == 0) return;
+        foreach (var g in games)
+        {
+            _games.AddLast((segment, g));
+            _positions += g.Length;
+        }
+        _liveGamesPerSegment[segment] = _liveGamesPerSegment.GetValueOrDefault(segment) + games.Count;
+        while (_games.Count > 1 && _positions - _games.First!.Value.Game.Length >= _window)
+        {
+            var (oldSegment, old) = _games.First.Value;
+            _games.RemoveFirst();
+            _positions -= old.Length;
+            _ids.Remove(old.Id);
+            if (--_liveGamesPerSegment[oldSegment] == 0)
+            {
+                _liveGamesPerSegment.Remove(oldSegment);
+                File.Delete(SegmentPath(oldSegment));
+            }
+        }
+        _index = null;
+    }
+
+    private (GameRecord, int)[] BuildIndex()
+    {
+        var index = new (GameRecord, int)[_games.Count];
+        int i = 0, start = 0;
+        foreach (var (_, g) in _games) { index[i++] = (g, start); start += g.Length; }
+        return index;
+    }
+
+    private void CheckGame(GameRecord g, string source)
+    {
+        if (g is null) throw new InvalidDataException($"{source}: a game record is missing");
+        if (g.Game != _game.Name) throw new InvalidDataException($"{source}: game {g.Id} is {g.Game}, this buffer holds {_game.Name}");
+        g.Validate(_game.NumActions, _game.NumPlayers);
+        if (g.Length == 0) throw new InvalidDataException($"{source}: game {g.Id} has no moves");
+    }
+
+    private string SegmentPath(long segment) =>
+        Path.Combine(_directory, Prefix + segment.ToString("D8", CultureInfo.InvariantCulture) + Extension);
+
+    private static IEnumerable<(long Segment, string Path)> SegmentFiles(string directory) =>
+        Directory.EnumerateFiles(directory, Prefix + "*" + Extension)
+            .Select(f => (Name: Path.GetFileNameWithoutExtension(f), Path: f))
+            .Select(f => (Ok: long.TryParse(f.Name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long n), n, f.Path))
+            .Where(f => f.Ok)
+            .OrderBy(f => f.n)
+            .Select(f => (f.n, f.Path));
+}

@@ -1,0 +1,342 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SelfPlayBN.Training;
+
+/// <summary>
+/// Everything a training run is configured by, as nested immutable records with defaults. Loaded from
+/// <c>configs/*.json</c> (camelCase keys, comments allowed, unknown keys rejected), validated at start with errors
+/// that name the key, and copied into the run folder.
+/// </summary>
+public sealed record RunOptions
+{
+    /// <summary>The game: <c>tictactoe</c> or <c>connect4</c>.</summary>
+    public string Game { get; init; } = "connect4";
+
+    /// <summary>Seed of every random choice of the run (self-play, sampling, initial weights).</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>The network.</summary>
+    public NetworkOptions Network { get; init; } = new();
+
+    /// <summary>Self-play workers and their search.</summary>
+    public SelfPlayOptions SelfPlay { get; init; } = new();
+
+    /// <summary>The batched inference service.</summary>
+    public InferenceOptions Inference { get; init; } = new();
+
+    /// <summary>The replay buffer.</summary>
+    public ReplayOptions Replay { get; init; } = new();
+
+    /// <summary>The trainer.</summary>
+    public TrainerOptions Trainer { get; init; } = new();
+
+    /// <summary>BatchNorm: what is published and how Precise BN runs.</summary>
+    public BnOptions Bn { get; init; } = new();
+
+    /// <summary>Evaluation matches.</summary>
+    public EvaluationOptions Evaluation { get; init; } = new();
+
+    /// <summary>When the run stops (both null: until interrupted).</summary>
+    public LimitOptions Limits { get; init; } = new();
+
+    /// <summary>Every problem with these options, each naming its key (empty when valid).</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (string.IsNullOrWhiteSpace(Game)) p.Add("game must be set (tictactoe or connect4)");
+        Network.Check(p);
+        SelfPlay.Check(p);
+        Inference.Check(p);
+        Replay.Check(p);
+        Trainer.Check(p);
+        Bn.Check(p);
+        Evaluation.Check(p);
+        Limits.Check(p);
+        return p;
+    }
+
+    /// <summary>Throws <see cref="InvalidDataException"/> listing every problem.</summary>
+    public RunOptions Validate()
+    {
+        var problems = Problems();
+        if (problems.Count > 0) throw new InvalidDataException("invalid configuration: " + string.Join("; ", problems));
+        return this;
+    }
+
+    /// <summary>The JSON settings of config files.</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+    };
+
+    /// <summary>Parses and validates a config; errors name the file and the key.</summary>
+    public static RunOptions Parse(string json, string source)
+    {
+        RunOptions? options;
+        try { options = JsonSerializer.Deserialize<RunOptions>(json, Json); }
+        catch (JsonException e)
+        {
+            string where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path.TrimStart('$', '.')}";
+            throw new InvalidDataException($"{source}{where}: {FirstLine(e.Message)}", e);
+        }
+        if (options is null) throw new InvalidDataException($"{source}: the file holds no configuration object");
+        var problems = options.Problems();
+        if (problems.Count > 0) throw new InvalidDataException($"{source}: " + string.Join("; ", problems));
+        return options;
+    }
+
+    /// <summary>Reads, parses and validates a config file.</summary>
+    public static RunOptions Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"config file '{path}' does not exist", path);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>The options as the JSON of a config file.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+}
+
+/// <summary>The residual network's size.</summary>
+public sealed record NetworkOptions
+{
+    /// <summary>Residual blocks.</summary>
+    public int Blocks { get; init; } = 4;
+
+    /// <summary>Filters of every tower convolution.</summary>
+    public int Filters { get; init; } = 32;
+
+    /// <summary>Width of the value head's hidden layer.</summary>
+    public int ValueHidden { get; init; } = 64;
+
+    internal void Check(List<string> p)
+    {
+        if (Blocks < 0 || Blocks > 80) p.Add($"network.blocks must be in [0, 80], got {Blocks}");
+        if (Filters < 1 || Filters > 1024) p.Add($"network.filters must be in [1, 1024], got {Filters}");
+        if (ValueHidden < 1) p.Add($"network.valueHidden must be at least 1, got {ValueHidden}");
+    }
+}
+
+/// <summary>Self-play.</summary>
+public sealed record SelfPlayOptions
+{
+    /// <summary>Games played at once (each on its own thread, all sharing the inference service).</summary>
+    public int ParallelGames { get; init; } = 32;
+
+    /// <summary>Search simulations per move.</summary>
+    public int Simulations { get; init; } = 100;
+
+    /// <summary>Moves played at temperature 1 (then the most visited move).</summary>
+    public int TemperatureMoves { get; init; } = 8;
+
+    /// <summary>PUCT exploration constant.</summary>
+    public double CPuct { get; init; } = 1.5;
+
+    /// <summary>Dirichlet noise α at the root.</summary>
+    public double DirichletAlpha { get; init; } = 1.0;
+
+    /// <summary>Weight of the root noise.</summary>
+    public double DirichletEpsilon { get; init; } = 0.25;
+
+    internal void Check(List<string> p)
+    {
+        if (ParallelGames < 1 || ParallelGames > 4096) p.Add($"selfPlay.parallelGames must be in [1, 4096], got {ParallelGames}");
+        if (Simulations < 1) p.Add($"selfPlay.simulations must be at least 1, got {Simulations}");
+        if (TemperatureMoves < 0) p.Add($"selfPlay.temperatureMoves must be ≥ 0, got {TemperatureMoves}");
+        if (!(CPuct > 0) || !double.IsFinite(CPuct)) p.Add($"selfPlay.cPuct must be a finite number > 0, got {CPuct}");
+        if (!(DirichletAlpha > 0) || !double.IsFinite(DirichletAlpha)) p.Add($"selfPlay.dirichletAlpha must be > 0, got {DirichletAlpha}");
+        if (!(DirichletEpsilon >= 0 && DirichletEpsilon <= 1)) p.Add($"selfPlay.dirichletEpsilon must be in [0, 1], got {DirichletEpsilon}");
+    }
+}
+
+/// <summary>The batched inference service.</summary>
+public sealed record InferenceOptions
+{
+    /// <summary>Most positions per network call.</summary>
+    public int MaxBatch { get; init; } = 64;
+
+    /// <summary>Longest wait, in milliseconds, for more requests once the first of a batch has arrived.</summary>
+    public double MaxWaitMs { get; init; } = 2;
+
+    internal void Check(List<string> p)
+    {
+        if (MaxBatch < 1) p.Add($"inference.maxBatch must be at least 1, got {MaxBatch}");
+        if (!(MaxWaitMs >= 0) || MaxWaitMs > 10_000) p.Add($"inference.maxWaitMs must be in [0, 10000], got {MaxWaitMs}");
+    }
+}
+
+/// <summary>The replay buffer.</summary>
+public sealed record ReplayOptions
+{
+    /// <summary>Positions kept: the window of the most recent games.</summary>
+    public int WindowPositions { get; init; } = 100_000;
+
+    /// <summary>Positions needed before the first training step.</summary>
+    public int MinPositions { get; init; } = 2_000;
+
+    internal void Check(List<string> p)
+    {
+        if (WindowPositions < 1) p.Add($"replay.windowPositions must be at least 1, got {WindowPositions}");
+        if (MinPositions < 1 || MinPositions > WindowPositions) p.Add($"replay.minPositions must be in [1, replay.windowPositions], got {MinPositions}");
+    }
+}
+
+/// <summary>The optimiser.</summary>
+public enum OptimizerKind
+{
+    /// <summary>SGD with momentum.</summary>
+    Sgd,
+
+    /// <summary>Adam.</summary>
+    Adam,
+}
+
+/// <summary>One step of the piecewise-constant learning-rate schedule.</summary>
+/// <param name="FromStep">First training step at which <paramref name="Rate"/> applies.</param>
+/// <param name="Rate">The learning rate.</param>
+public sealed record LearningRateStep(long FromStep, double Rate);
+
+/// <summary>The trainer.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Optimiser steps per generation.</summary>
+    public int StepsPerGeneration { get; init; } = 200;
+
+    /// <summary>New games needed in the buffer since the last generation before the next one trains.</summary>
+    public int GamesPerGeneration { get; init; } = 200;
+
+    /// <summary>Positions per forward pass: the normalization batch.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Forward/backward passes per optimiser step (the SGD batch is BatchSize × Accumulation).</summary>
+    public int Accumulation { get; init; } = 1;
+
+    /// <summary>The optimiser.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+
+    /// <summary>SGD momentum (ignored by Adam).</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>L2 penalty coefficient c in c·Σw² over convolution and linear weights.</summary>
+    public double L2 { get; init; } = 1e-4;
+
+    /// <summary>Learning rate by training step (piecewise constant; the first entry must start at step 0).</summary>
+    public IReadOnlyList<LearningRateStep> LearningRate { get; init; } = [new(0, 0.02), new(20_000, 0.002)];
+
+    /// <summary>Apply a random symmetry of the game to each training position.</summary>
+    public bool Augment { get; init; } = true;
+
+    /// <summary>The learning rate at <paramref name="step"/>.</summary>
+    public double RateAt(long step)
+    {
+        double rate = LearningRate[0].Rate;
+        foreach (var s in LearningRate) if (step >= s.FromStep) rate = s.Rate;
+        return rate;
+    }
+
+    internal void Check(List<string> p)
+    {
+        if (StepsPerGeneration < 1) p.Add($"trainer.stepsPerGeneration must be at least 1, got {StepsPerGeneration}");
+        if (GamesPerGeneration < 1) p.Add($"trainer.gamesPerGeneration must be at least 1, got {GamesPerGeneration}");
+        if (BatchSize < 2) p.Add($"trainer.batchSize must be at least 2 (BatchNorm needs more than one position), got {BatchSize}");
+        if (Accumulation < 1) p.Add($"trainer.accumulation must be at least 1, got {Accumulation}");
+        if (!(Momentum >= 0 && Momentum < 1)) p.Add($"trainer.momentum must be in [0, 1), got {Momentum}");
+        if (!(L2 >= 0) || !double.IsFinite(L2)) p.Add($"trainer.l2 must be ≥ 0, got {L2}");
+        if (LearningRate is null || LearningRate.Count == 0) p.Add("trainer.learningRate needs at least one step");
+        else
+        {
+            if (LearningRate[0].FromStep != 0) p.Add($"trainer.learningRate[0].fromStep must be 0, got {LearningRate[0].FromStep}");
+            for (int i = 0; i < LearningRate.Count; i++)
+            {
+                if (!(LearningRate[i].Rate > 0) || !double.IsFinite(LearningRate[i].Rate)) p.Add($"trainer.learningRate[{i}].rate must be > 0, got {LearningRate[i].Rate}");
+                if (i > 0 && LearningRate[i].FromStep <= LearningRate[i - 1].FromStep) p.Add($"trainer.learningRate[{i}].fromStep must increase");
+            }
+        }
+    }
+}
+
+/// <summary>Which statistics the published model's BatchNorm layers carry.</summary>
+public enum BnInference
+{
+    /// <summary>The EMA the trainer accumulated (what most frameworks publish).</summary>
+    Ema,
+
+    /// <summary>Precise BN statistics recomputed on the recent window (the default).</summary>
+    Precise,
+}
+
+/// <summary>BatchNorm in the pipeline.</summary>
+public sealed record BnOptions
+{
+    /// <summary>What is published: <c>ema</c> or <c>precise</c>.</summary>
+    public BnInference Inference { get; init; } = BnInference.Precise;
+
+    /// <summary>EMA decay λ of the trainer's running statistics.</summary>
+    public double Decay { get; init; } = 0.9;
+
+    /// <summary>Batches Precise BN runs (and the staleness meter uses).</summary>
+    public int PreciseBatches { get; init; } = 20;
+
+    /// <summary>Positions per Precise BN batch.</summary>
+    public int PreciseBatchSize { get; init; } = 256;
+
+    /// <summary>The Precise BN estimator: <c>union</c> or <c>meanOfBatches</c>.</summary>
+    public SelfPlayBN.BatchNorm.PreciseEstimator Estimator { get; init; } = SelfPlayBN.BatchNorm.PreciseEstimator.Union;
+
+    internal void Check(List<string> p)
+    {
+        if (!(Decay >= 0 && Decay < 1)) p.Add($"bn.decay must be in [0, 1) (the EMA decay λ, not PyTorch's momentum), got {Decay}");
+        if (PreciseBatches < 1) p.Add($"bn.preciseBatches must be at least 1, got {PreciseBatches}");
+        if (PreciseBatchSize < 2) p.Add($"bn.preciseBatchSize must be at least 2, got {PreciseBatchSize}");
+    }
+}
+
+/// <summary>Evaluation matches.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>Evaluate every this many generations (0: never).</summary>
+    public int EveryGenerations { get; init; } = 1;
+
+    /// <summary>Games per evaluation match (colours alternate).</summary>
+    public int Games { get; init; } = 20;
+
+    /// <summary>Search simulations per move in evaluation games.</summary>
+    public int Simulations { get; init; } = 50;
+
+    /// <summary>Gate publication on beating the best model so far.</summary>
+    public bool Gating { get; init; }
+
+    /// <summary>Score (wins + draws/2) / games the candidate needs to replace the best under gating.</summary>
+    public double GatingThreshold { get; init; } = 0.55;
+
+    internal void Check(List<string> p)
+    {
+        if (EveryGenerations < 0) p.Add($"evaluation.everyGenerations must be ≥ 0, got {EveryGenerations}");
+        if (Games < 2 || Games % 2 != 0) p.Add($"evaluation.games must be an even number ≥ 2 (colours alternate), got {Games}");
+        if (Simulations < 1) p.Add($"evaluation.simulations must be at least 1, got {Simulations}");
+        if (!(GatingThreshold > 0 && GatingThreshold < 1)) p.Add($"evaluation.gatingThreshold must be in (0, 1), got {GatingThreshold}");
+    }
+}
+
+/// <summary>When the run stops.</summary>
+public sealed record LimitOptions
+{
+    /// <summary>Stop after this many generations in total (resumed runs count earlier ones).</summary>
+    public int? Generations { get; init; }
+
+    /// <summary>Stop after this many minutes of this process.</summary>
+    public double? Minutes { get; init; }
+
+    internal void Check(List<string> p)
+    {
+        if (Generations is < 1) p.Add($"limits.generations must be at least 1, got {Generations}");
+        if (Minutes is { } m && !(m > 0)) p.Add($"limits.minutes must be > 0, got {m}");
+    }
+}
