@@ -37,13 +37,15 @@ public sealed class BatchingOracle : IOracle, IDisposable
     private readonly Thread _thread;
     private volatile ServedModel _model;
     private long _batches, _positions, _requests, _busyTicks;
+    private int _disposed;
 
     [ThreadStatic] private static long t_lastVersion;
 
     /// <summary>Starts the inference thread.</summary>
     /// <param name="game">The game of every state evaluated.</param>
     /// <param name="model">The model served first.</param>
-    /// <param name="maxBatch">Most positions per batch (a single request larger than this is still served whole).</param>
+    /// <param name="maxBatch">Most positions per batch. Requests are never split: one that would overflow a batch starts the
+    /// next, and a single request larger than this is served whole, alone.</param>
     /// <param name="maxWait">Longest wait for more requests after the first of a batch arrives.</param>
     public BatchingOracle(IGame game, ServedModel model, int maxBatch, TimeSpan maxWait)
     {
@@ -89,8 +91,12 @@ public sealed class BatchingOracle : IOracle, IDisposable
     {
         var pending = new List<Request>();
         int actions = _game.NumActions;
-        foreach (var first in _queue.GetConsumingEnumerable())
+        Request? carried = null; // taken from the queue but too large for the batch it came to: it starts the next one
+        while (true)
         {
+            var first = carried;
+            carried = null;
+            if (first is null && !_queue.TryTake(out first, Timeout.Infinite)) break; // completed and empty
             pending.Clear();
             pending.Add(first);
             int count = first.States.Length;
@@ -99,6 +105,7 @@ public sealed class BatchingOracle : IOracle, IDisposable
             {
                 long left = deadline - Stopwatch.GetTimestamp();
                 if (left <= 0 || !_queue.TryTake(out var next, TimeSpan.FromSeconds((double)left / Stopwatch.Frequency))) break;
+                if (count + next.States.Length > _maxBatch) { carried = next; break; }
                 pending.Add(next);
                 count += next.States.Length;
             }
@@ -133,6 +140,7 @@ public sealed class BatchingOracle : IOracle, IDisposable
     /// <summary>Stops the inference thread after the requests already queued.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _queue.CompleteAdding();
         _thread.Join();
         _queue.Dispose();

@@ -54,7 +54,8 @@ public sealed class ReplayBuffer
             try
             {
                 var bytes = File.ReadAllBytes(path);
-                games = MessagePackSerializer.Deserialize<GameRecord[]>(bytes, Wire);
+                games = MessagePackSerializer.Deserialize<GameRecord[]>(bytes, Wire)
+                    ?? throw new InvalidDataException($"replay segment {path} is corrupt: it holds nil, not an array of games");
             }
             catch (MessagePackSerializationException e)
             {
@@ -162,7 +163,8 @@ public sealed class ReplayBuffer
     {
         if (g is null) throw new InvalidDataException($"{source}: a game record is missing");
         if (g.Game != _game.Name) throw new InvalidDataException($"{source}: game {g.Id} is {g.Game}, this buffer holds {_game.Name}");
-        g.Validate(_game.NumActions, _game.NumPlayers);
+        try { g.Validate(_game.NumActions, _game.NumPlayers); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
         if (g.Length == 0) throw new InvalidDataException($"{source}: game {g.Id} has no moves");
     }
 

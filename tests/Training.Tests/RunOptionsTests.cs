@@ -1,0 +1,149 @@
+using SelfPlayBN.BatchNorm;
+
+namespace SelfPlayBN.Training.Tests;
+
+public sealed class RunOptionsTests
+{
+    private static InvalidDataException ParseFails(string json, string source = "configs/test.json") =>
+        Assert.Throws<InvalidDataException>(() => RunOptions.Parse(json, source));
+
+    [Fact]
+    public void DefaultsValidate()
+    {
+        var options = new RunOptions();
+        Assert.Empty(options.Problems());
+        Assert.Same(options, options.Validate());
+        Assert.Equal(options.ToJson(), RunOptions.Parse("{}", "empty").ToJson());
+    }
+
+    [Fact]
+    public void UnknownKeyNamesKeyPathAndSource()
+    {
+        var e = ParseFails("""{ "trainer": { "batchSise": 64 } }""", "configs/typo.json");
+        Assert.Contains("configs/typo.json", e.Message);
+        Assert.Contains("trainer", e.Message);
+        Assert.Contains("batchSise", e.Message);
+
+        var top = ParseFails("""{ "gmae": "tictactoe" }""", "top.json");
+        Assert.Contains("top.json", top.Message);
+        Assert.Contains("gmae", top.Message);
+    }
+
+    [Theory]
+    [InlineData("""{ "trainer": { "batchSize": 1 } }""", "trainer.batchSize")]
+    [InlineData("""{ "bn": { "decay": 1.2 } }""", "bn.decay")]
+    [InlineData("""{ "evaluation": { "games": 7 } }""", "evaluation.games")]
+    [InlineData("""{ "evaluation": { "games": 0 } }""", "evaluation.games")]
+    [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 10, "rate": 0.1 } ] } }""", "trainer.learningRate[0].fromStep")]
+    [InlineData("""{ "trainer": { "learningRate": [] } }""", "trainer.learningRate")]
+    [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 0, "rate": 0.1 }, { "fromStep": 0, "rate": 0.01 } ] } }""", "trainer.learningRate[1].fromStep")]
+    [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 0, "rate": -1 } ] } }""", "trainer.learningRate[0].rate")]
+    [InlineData("""{ "trainer": { "momentum": 1 } }""", "trainer.momentum")]
+    [InlineData("""{ "replay": { "windowPositions": 100, "minPositions": 101 } }""", "replay.minPositions")]
+    [InlineData("""{ "selfPlay": { "dirichletEpsilon": 1.5 } }""", "selfPlay.dirichletEpsilon")]
+    [InlineData("""{ "inference": { "maxBatch": 0 } }""", "inference.maxBatch")]
+    [InlineData("""{ "limits": { "generations": 0 } }""", "limits.generations")]
+    [InlineData("""{ "network": { "filters": 0 } }""", "network.filters")]
+    public void BadValueNamesItsKeyAndSource(string json, string key)
+    {
+        var e = ParseFails(json, "bad.json");
+        Assert.StartsWith("bad.json", e.Message);
+        Assert.Contains(key, e.Message);
+    }
+
+    [Fact]
+    public void EveryProblemIsReportedNotJustTheFirst()
+    {
+        var e = ParseFails("""{ "trainer": { "batchSize": 1 }, "bn": { "decay": 1.2 } }""");
+        Assert.Contains("trainer.batchSize", e.Message);
+        Assert.Contains("bn.decay", e.Message);
+    }
+
+    [Fact]
+    public void EnumsAreCamelCaseStrings()
+    {
+        var o = RunOptions.Parse("""
+            // comments and trailing commas are allowed
+            { "bn": { "inference": "ema", "estimator": "meanOfBatches" }, "trainer": { "optimizer": "adam", }, }
+            """, "enums.json");
+        Assert.Equal(BnInference.Ema, o.Bn.Inference);
+        Assert.Equal(PreciseEstimator.MeanOfBatches, o.Bn.Estimator);
+        Assert.Equal(OptimizerKind.Adam, o.Trainer.Optimizer);
+
+        string json = new RunOptions().ToJson();
+        Assert.Contains("\"inference\": \"precise\"", json);
+        Assert.Contains("\"optimizer\": \"sgd\"", json);
+        Assert.Contains("\"estimator\": \"union\"", json);
+        Assert.Contains("\"batchSize\": 256", json);
+
+        // Integers are not accepted for enums, nor unknown names.
+        Assert.Contains("trainer.optimizer", ParseFails("""{ "trainer": { "optimizer": 1 } }""").Message);
+        Assert.Contains("bn.inference", ParseFails("""{ "bn": { "inference": "fancy" } }""").Message);
+    }
+
+    [Fact]
+    public void RoundTripGivesEqualValuedConfig()
+    {
+        var o = new RunOptions
+        {
+            Game = "tictactoe",
+            Seed = 42,
+            Network = new NetworkOptions { Blocks = 2, Filters = 16, ValueHidden = 8 },
+            SelfPlay = new SelfPlayOptions { ParallelGames = 3, Simulations = 17, TemperatureMoves = 2, CPuct = 2.5, DirichletAlpha = 0.7, DirichletEpsilon = 0.1 },
+            Inference = new InferenceOptions { MaxBatch = 7, MaxWaitMs = 0.5 },
+            Replay = new ReplayOptions { WindowPositions = 500, MinPositions = 50 },
+            Trainer = new TrainerOptions
+            {
+                StepsPerGeneration = 9, GamesPerGeneration = 11, BatchSize = 32, Accumulation = 3, Optimizer = OptimizerKind.Adam,
+                Momentum = 0.5, L2 = 3e-5, LearningRate = [new(0, 0.1), new(100, 0.01), new(1000, 0.001)], Augment = false,
+            },
+            Bn = new BnOptions { Inference = BnInference.Ema, Decay = 0.99, PreciseBatches = 3, PreciseBatchSize = 64, Estimator = PreciseEstimator.MeanOfBatches },
+            Evaluation = new EvaluationOptions { EveryGenerations = 2, Games = 6, Simulations = 12, Gating = true, GatingThreshold = 0.6 },
+            Limits = new LimitOptions { Generations = 5, Minutes = 1.5 },
+        };
+        var json = o.ToJson();
+        var back = RunOptions.Parse(json, "roundtrip");
+        Assert.Equal(json, back.ToJson());
+        // Records without lists compare by value.
+        Assert.Equal(o.Network, back.Network);
+        Assert.Equal(o.SelfPlay, back.SelfPlay);
+        Assert.Equal(o.Inference, back.Inference);
+        Assert.Equal(o.Replay, back.Replay);
+        Assert.Equal(o.Bn, back.Bn);
+        Assert.Equal(o.Evaluation, back.Evaluation);
+        Assert.Equal(o.Limits, back.Limits);
+        Assert.Equal(o.Trainer.LearningRate, back.Trainer.LearningRate);
+        Assert.Equal(o.Trainer with { LearningRate = [] }, back.Trainer with { LearningRate = [] });
+        Assert.NotEqual(new RunOptions().ToJson(), json);
+    }
+
+    [Fact]
+    public void RateAtIsPiecewiseConstant()
+    {
+        var t = new TrainerOptions { LearningRate = [new(0, 0.1), new(10, 0.01), new(20, 0.001)] };
+        Assert.Equal(0.1, t.RateAt(0));
+        Assert.Equal(0.1, t.RateAt(9));
+        Assert.Equal(0.01, t.RateAt(10));
+        Assert.Equal(0.01, t.RateAt(19));
+        Assert.Equal(0.001, t.RateAt(20));
+        Assert.Equal(0.001, t.RateAt(1_000_000));
+    }
+
+    [Fact]
+    public void LoadNamesMissingFileAndParsesExistingOne()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "selfplaybn-options-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string path = Path.Combine(dir, "run.json");
+            Assert.Throws<FileNotFoundException>(() => RunOptions.Load(path));
+            File.WriteAllText(path, """{ "game": "tictactoe", "trainer": { "batchSize": 1 } }""");
+            var e = Assert.Throws<InvalidDataException>(() => RunOptions.Load(path));
+            Assert.Contains(path, e.Message);
+            File.WriteAllText(path, """{ "game": "tictactoe" }""");
+            Assert.Equal("tictactoe", RunOptions.Load(path).Game);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
