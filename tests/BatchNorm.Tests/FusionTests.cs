@@ -165,6 +165,11 @@ public sealed class FusionTests
         var e = Assert.Throws<ArgumentException>(() => BatchNormFusion.Fuse(nn.Conv2d(2, 3, 1), bn));
         Assert.Contains("output channels", e.Message);
         Assert.Throws<ArgumentException>(() => BatchNormFusion.Fuse(nn.ReLU(), bn));
+        // A transposed convolution's output channels are dimension 1 of its weight: refused, weight untouched.
+        var transposed = nn.ConvTranspose2d(4, 4, 1);
+        var weight = transposed.weight!.detach().clone();
+        Assert.Throws<ArgumentException>(() => BatchNormFusion.Fuse(transposed, bn));
+        TensorAssert.BitEqual(weight, transposed.weight!, "transposed convolution weight");
         Assert.False(bn.IsFused);
     }
 }

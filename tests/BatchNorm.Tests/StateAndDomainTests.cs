@@ -56,6 +56,31 @@ public sealed class StateAndDomainTests
 
     [Theory]
     [MemberData(nameof(R.Shapes), MemberType = typeof(R))]
+    public void StatisticsChoiceIsIndependentOfTrainEvalMode(string shape)
+    {
+        // Population statistics in train mode without update = TorchSharp eval; batch statistics in eval mode
+        // without update = TorchSharp train output, with TorchSharp's buffers moving and ours not.
+        manual_seed(706);
+        const long c = 3;
+        var gamma = rand(c) + 0.5; var beta = randn(c); var mean = randn(c); var var = rand(c) + 0.5;
+        var theirs = R.Theirs(shape, c);
+        R.Load(theirs, gamma, beta, mean, var);
+        var population = R.Ours(shape, c, new BatchNormOptions { Normalization = Normalization.Population, Update = RunningUpdate.Keep });
+        var batch = R.Ours(shape, c, new BatchNormOptions { Normalization = Normalization.Batch, Update = RunningUpdate.Keep });
+        foreach (var bn in new[] { population, batch }) R.Load(bn, gamma, beta, mean, var);
+        var x = R.Input(shape, 6, c);
+        population.train(); theirs.eval();
+        var before = R.Buffers(population);
+        TensorAssert.Close(theirs.call(x), population.call(x), 1e-5, "population statistics in train mode");
+        R.AssertBuffersUnchanged(before, population, "population, Keep, train mode");
+        batch.eval(); theirs.train();
+        before = R.Buffers(batch);
+        TensorAssert.Close(theirs.call(x), batch.call(x), 1e-5, "batch statistics in eval mode");
+        R.AssertBuffersUnchanged(before, batch, "batch, Keep, eval mode");
+    }
+
+    [Theory]
+    [MemberData(nameof(R.Shapes), MemberType = typeof(R))]
     public void EvalModeLeavesBuffersBitIdentical(string shape)
     {
         manual_seed(702);
