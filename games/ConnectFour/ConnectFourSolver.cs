@@ -52,6 +52,11 @@ public enum GameOutcome
 /// the children's buckets are prefetched while the moves are being ordered.
 /// </para>
 /// <para>
+/// With two threads (the default on a machine with more than one processor) each call runs the same search
+/// on a second thread that shares the table; near the root the threads put off the moves the other is
+/// searching (ABDADA), so they split the tree between them. The answers are the same as with one thread.
+/// </para>
+/// <para>
 /// The table is kept between calls, so a solver can be reused across positions (results stay exact; the
 /// table only speeds things up). An instance is not thread-safe: use one solver per thread.
 /// </para>
@@ -71,12 +76,24 @@ public sealed unsafe class ConnectFourSolver
     private readonly bool _useRules;
     private long _nodes;
 
+    // Two-thread search (see SearchInParallel): the helper shares the owner's table and busy marks.
+    private readonly ConnectFourSolver? _owner; // set on a helper: it keeps the owner (and so the table) alive
+    private readonly int _threads;
+    private readonly ulong[] _busy;
+    private readonly ulong _threadId; // 0 for the owner, 1 for the helper
+    private ConnectFourSolver? _helper;
+    private volatile bool _stop;
+
     private static readonly int[] CentreFirst = [3, 2, 4, 1, 5, 0, 6];
 
     /// <summary>Creates a solver with a transposition table of 2^<paramref name="tableBits"/> entries (8 bytes each).</summary>
     /// <param name="tableBits">Between 10 and 28.</param>
-    public ConnectFourSolver(int tableBits = DefaultTableBits)
-        : this(tableBits, useStaticRules: true)
+    /// <param name="threads">
+    /// 1 or 2 search threads per call (sharing the table); 0, the default, uses 2 when the machine has more than
+    /// one processor.
+    /// </param>
+    public ConnectFourSolver(int tableBits = DefaultTableBits, int threads = 0)
+        : this(tableBits, useStaticRules: true, threads)
     {
     }
 
@@ -84,11 +101,15 @@ public sealed unsafe class ConnectFourSolver
     /// Creates a solver; with <paramref name="useStaticRules"/> false it searches without the claimeven /
     /// baseinverse / odd-threat rules (plain alpha-beta with the table), which tests use as a reference.
     /// </summary>
-    internal ConnectFourSolver(int tableBits, bool useStaticRules)
+    internal ConnectFourSolver(int tableBits, bool useStaticRules, int threads = 0)
     {
         _useRules = useStaticRules;
         ArgumentOutOfRangeException.ThrowIfLessThan(tableBits, 10);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(tableBits, 28);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(threads, 2);
+        _threads = threads == 0 ? Math.Min(2, Environment.ProcessorCount) : threads;
+        _busy = new ulong[BusySlots];
         _tableBytes = (nuint)sizeof(ulong) << tableBits;
         _table = (ulong*)NativeMemory.AlignedAlloc(_tableBytes, HugePageBytes);
         if (OperatingSystem.IsLinux() && _tableBytes >= HugePageBytes)
@@ -101,9 +122,23 @@ public sealed unsafe class ConnectFourSolver
         _shift = 64 - tableBits;
     }
 
-    /// <summary>Frees the transposition table.</summary>
+    /// <summary>A helper for the two-thread search: it shares the table and busy marks of <paramref name="owner"/>.</summary>
+    private ConnectFourSolver(ConnectFourSolver owner)
+    {
+        _owner = owner;
+        _useRules = owner._useRules;
+        _table = owner._table;
+        _tableBytes = owner._tableBytes;
+        _shift = owner._shift;
+        _busy = owner._busy;
+        _threads = 1;
+        _threadId = 1;
+    }
+
+    /// <summary>Frees the transposition table (a helper leaves it to its owner).</summary>
     ~ConnectFourSolver()
     {
+        if (_owner is not null || _table == null) return; // a helper, or a constructor that threw before allocating
         NativeMemory.AlignedFree(_table);
         GC.RemoveMemoryPressure((long)_tableBytes);
     }
@@ -136,7 +171,9 @@ public sealed unsafe class ConnectFourSolver
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.IsTerminal) throw new ArgumentException("the game is already over", nameof(state));
-        return (GameOutcome)SolveRoot(state.CurrentStones, state.Mask, state.MoveNumber);
+        ulong cur = state.CurrentStones, mask = state.Mask;
+        int moves = state.MoveNumber;
+        return (GameOutcome)SearchInParallel(s => s.SolveRoot(cur, mask, moves));
     }
 
     /// <summary>
@@ -150,8 +187,52 @@ public sealed unsafe class ConnectFourSolver
         var result = new GameOutcome?[Width];
         if (state.MoveNumber == Cells) return result;
         if (state.IsTerminal) throw new ArgumentException("the game is already over", nameof(state));
-        ulong cur = state.CurrentStones, mask = state.Mask, opp = cur ^ mask;
+        ulong cur = state.CurrentStones, mask = state.Mask;
         int moves = state.MoveNumber;
+        var values = SearchInParallel(s => s.ColumnValues(cur, mask, moves));
+        for (int c = 0; c < Width; c++)
+            if (values[c] != ColumnFull) result[c] = (GameOutcome)values[c];
+        return result;
+    }
+
+    private const int ColumnFull = 2;
+
+    /// <summary>
+    /// Runs <paramref name="search"/> on this solver and, with two threads, at the same time on the helper,
+    /// which shares the table. Both run the same sequence of searches; at the shallow nodes of the tree a thread
+    /// puts off the moves the other is searching (ABDADA: the first move of a node is searched by both, the
+    /// others are shared out), so they work on different subtrees and find each other's results in the table.
+    /// The helper's result is not used: it is stopped once this thread is done. Table entries are single 64-bit
+    /// words holding their own key and true bounds, so a race between the threads can lose an entry but
+    /// never make one wrong, and the values found stay exact.
+    /// </summary>
+    private T SearchInParallel<T>(Func<ConnectFourSolver, T> search)
+    {
+        if (_threads < 2) return search(this);
+        var helper = _helper ??= new ConnectFourSolver(this);
+        Array.Clear(_busy);
+        helper._stop = false;
+        var task = Task.Factory.StartNew(() =>
+        {
+            try { search(helper); }
+            catch (OperationCanceledException) { }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try { return search(this); }
+        finally
+        {
+            helper._stop = true;
+            task.Wait();
+            _nodes += helper._nodes;
+            helper._nodes = 0;
+        }
+    }
+
+    /// <summary>The seven column values (−1, 0, 1, or <see cref="ColumnFull"/>) of a position that is not over.</summary>
+    private int[] ColumnValues(ulong cur, ulong mask, int moves)
+    {
+        var result = new int[Width];
+        Array.Fill(result, ColumnFull);
+        ulong opp = cur ^ mask;
         // The value of the position bounds every column's value from above: a lost position needs no more
         // search, a drawn one needs one test per column (draw or loss?), a won one one or two.
         int value = SolveRoot(cur, mask, moves);
@@ -169,7 +250,7 @@ public sealed unsafe class ConnectFourSolver
             else if (value == 0) v = Negamax(opp, mask | move, moves + 1, 0, 1) >= 1 ? -1 : 0;
             else if (Negamax(opp, mask | move, moves + 1, 0, 1) >= 1) v = -1;
             else v = Negamax(opp, mask | move, moves + 1, -1, 0) < 0 ? 1 : 0;
-            result[c] = (GameOutcome)v;
+            result[c] = v;
         }
         return result;
     }
@@ -366,6 +447,18 @@ public sealed unsafe class ConnectFourSolver
     private const ulong KeyBits = (1UL << 49) - 1;
     private const int WorkShift = 56;
 
+    /// <summary>Nodes with fewer stones than this take part in sharing the work between two threads.</summary>
+    private const int SplitMaxStones = 18;
+    private const int BusyBits = 12;
+    private const int BusySlots = 1 << BusyBits;
+
+    /// <summary>Whether the other thread is searching the position with canonical key <paramref name="key"/> now.</summary>
+    private bool IsBusyElsewhere(ulong key)
+    {
+        ulong mark = Volatile.Read(ref _busy[(int)((key * 0x9E3779B97F4A7C15UL) >> (64 - BusyBits))]);
+        return mark >> 1 == key && (mark & 1) != _threadId;
+    }
+
     /// <summary>
     /// Fail-soft negamax over the values −1, 0, +1 of the non-terminal position (<paramref name="cur"/>,
     /// <paramref name="mask"/>) with <paramref name="moves"/> stones, within the window
@@ -373,6 +466,7 @@ public sealed unsafe class ConnectFourSolver
     /// </summary>
     private int Negamax(ulong cur, ulong mask, int moves, int alpha, int beta, int rule = RuleNotComputed)
     {
+        if (_stop) throw new OperationCanceledException(); // only a helper is ever stopped
         long nodesBefore = _nodes++;
         ulong playable = (mask + BottomRow) & FullBoard;
         if ((WinningCells(cur, mask) & playable) != 0) return 1;
@@ -415,7 +509,9 @@ public sealed unsafe class ConnectFourSolver
         ref ulong e0 = ref bucket[0];
         ref ulong e1 = ref bucket[1];
         int hint = -1;
-        ulong entry = ((e0 >> KeyShift) & KeyBits) == key ? e0 : ((e1 >> KeyShift) & KeyBits) == key ? e1 : 0;
+        // Each slot is read once: with two threads, a second read could see another position's entry.
+        ulong s0 = e0, s1 = e1;
+        ulong entry = ((s0 >> KeyShift) & KeyBits) == key ? s0 : ((s1 >> KeyShift) & KeyBits) == key ? s1 : 0;
         if (entry != 0)
         {
             lower = Math.Max(lower, (int)((entry >> 2) & 3) - 1);
@@ -494,8 +590,39 @@ public sealed unsafe class ConnectFourSolver
 
         int alpha0 = alpha, best = -1;
         ulong bestMove = order[0];
+        // Two threads: near the root, mark this node as being searched, and put off the moves (all but the
+        // first) whose child the other thread is searching; they are searched last (often found in the table).
+        bool split = _threads + (int)_threadId > 1 && moves < SplitMaxStones;
+        int busySlot = (int)((key * 0x9E3779B97F4A7C15UL) >> (64 - BusyBits));
+        ulong busyMark = key << 1 | _threadId;
+        if (split) Volatile.Write(ref _busy[busySlot], busyMark);
+        int putOff = 0;
         for (int i = 0; i < n; i++)
         {
+            if (split && i > 0 && IsBusyElsewhere(childKeys[i]))
+            {
+                putOff |= 1 << i;
+                continue;
+            }
+            int v = -Negamax(opp, mask | order[i], moves + 1, -beta, -alpha, rules[i]);
+            if (v > best)
+            {
+                best = v;
+                bestMove = order[i];
+                if (v > alpha)
+                {
+                    alpha = v;
+                    if (alpha >= beta)
+                    {
+                        putOff = 0;
+                        break;
+                    }
+                }
+            }
+        }
+        for (; putOff != 0; putOff &= putOff - 1)
+        {
+            int i = BitOperations.TrailingZeroCount(putOff);
             int v = -Negamax(opp, mask | order[i], moves + 1, -beta, -alpha, rules[i]);
             if (v > best)
             {
@@ -508,6 +635,7 @@ public sealed unsafe class ConnectFourSolver
                 }
             }
         }
+        if (split && _busy[busySlot] == busyMark) Volatile.Write(ref _busy[busySlot], 0);
 
         // best >= beta: a lower bound; best <= alpha (before the loop): an upper bound; otherwise exact.
         if (best >= beta) lower = best;

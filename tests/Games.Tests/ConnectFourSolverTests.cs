@@ -155,6 +155,27 @@ public sealed class ConnectFourSolverTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Two_threads_give_the_same_answers_as_one()
+    {
+        // The two-thread search shares one table between the threads; only its speed may differ.
+        var one = new ConnectFourSolver(20, threads: 1);
+        var two = new ConnectFourSolver(20, threads: 2);
+        foreach (string moves in RandomPositions(501, 3, 10).Concat(RandomPositions(502, 10, 14)).Concat(RandomPositions(503, 10, 20)))
+        {
+            Assert.Equal(Symbols(one, moves), Symbols(two, moves));
+            var state = ConnectFourState.FromMoves(moves);
+            Assert.Equal(one.Solve(state), two.Solve(state));
+        }
+    }
+
+    [Fact]
+    public void Thread_counts_other_than_one_or_two_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConnectFourSolver(12, threads: 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConnectFourSolver(12, threads: -1));
+    }
+
+    [Fact]
     public void An_immediate_win_is_a_win()
     {
         // X has the bottom row of columns 1-3 and plays next: column 4 wins at once.
