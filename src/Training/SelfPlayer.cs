@@ -18,29 +18,41 @@ public static class SelfPlayer
     /// <param name="cancel">Stops the game between moves (throws <see cref="OperationCanceledException"/>).</param>
     public static GameRecord Play(IGame game, IOracle oracle, MctsOptions options, CancellationToken cancel = default)
     {
-        var search = new Mcts(oracle, options);
+        // Versions are read after every oracle call, not after every search: a model switch during the first search
+        // must not hide the version that evaluated the first position.
+        var versions = oracle is BatchingOracle ? new VersionRecorder(oracle) : null;
+        var search = new Mcts(versions ?? oracle, options);
         var state = game.NewInitialState();
         search.Reset(state);
         var actions = new List<int>();
         var policies = new List<float[]>();
-        long first = -1, newest = 0;
-        bool versioned = oracle is BatchingOracle;
         while (!state.IsTerminal)
         {
             cancel.ThrowIfCancellationRequested();
             var result = search.Search();
-            if (versioned)
-            {
-                long v = BatchingOracle.LastVersionOnThisThread;
-                if (first < 0) first = v;
-                newest = Math.Max(newest, v);
-            }
             actions.Add(result.Action);
             policies.Add(result.Policy());
             state = state.Apply(result.Action);
             search.AdvanceTo(result.Action);
         }
         var returns = Enumerable.Range(0, game.NumPlayers).Select(state.Returns).ToArray();
-        return new GameRecord(Guid.NewGuid(), game.Name, newest, actions.ToArray(), policies.ToArray(), returns, Math.Max(first, 0));
+        return new GameRecord(Guid.NewGuid(), game.Name, versions?.Newest ?? 0, actions.ToArray(), policies.ToArray(), returns,
+            Math.Max(versions?.First ?? 0, 0));
+    }
+
+    /// <summary>Passes calls to a <see cref="BatchingOracle"/> and notes the versions that served them (on this thread).</summary>
+    private sealed class VersionRecorder(IOracle inner) : IOracle
+    {
+        public long First { get; private set; } = -1;
+
+        public long Newest { get; private set; }
+
+        public void Evaluate(ReadOnlySpan<IGameState> states, Span<float> priors, Span<float> values)
+        {
+            inner.Evaluate(states, priors, values);
+            long v = BatchingOracle.LastVersionOnThisThread;
+            if (First < 0) First = v;
+            Newest = Math.Max(Newest, v);
+        }
     }
 }
