@@ -45,14 +45,20 @@ public sealed record RunOptions
     {
         var p = new List<string>();
         if (string.IsNullOrWhiteSpace(Game)) p.Add("game must be set (tictactoe or connect4)");
-        Network.Check(p);
-        SelfPlay.Check(p);
-        Inference.Check(p);
-        Replay.Check(p);
-        Trainer.Check(p);
-        Bn.Check(p);
-        Evaluation.Check(p);
-        Limits.Check(p);
+        // A section written as null in a config file deserialises to null: name it rather than fail on it.
+        void Section<T>(T? section, string key, Action<T> check) where T : class
+        {
+            if (section is null) p.Add($"{key} must be an object, got null");
+            else check(section);
+        }
+        Section(Network, "network", s => s.Check(p));
+        Section(SelfPlay, "selfPlay", s => s.Check(p));
+        Section(Inference, "inference", s => s.Check(p));
+        Section(Replay, "replay", s => s.Check(p));
+        Section(Trainer, "trainer", s => s.Check(p));
+        Section(Bn, "bn", s => s.Check(p));
+        Section(Evaluation, "evaluation", s => s.Check(p));
+        Section(Limits, "limits", s => s.Check(p));
         return p;
     }
 
@@ -250,6 +256,8 @@ public sealed record TrainerOptions
         if (!(Momentum >= 0 && Momentum < 1)) p.Add($"trainer.momentum must be in [0, 1), got {Momentum}");
         if (!(L2 >= 0) || !double.IsFinite(L2)) p.Add($"trainer.l2 must be ≥ 0, got {L2}");
         if (LearningRate is null || LearningRate.Count == 0) p.Add("trainer.learningRate needs at least one step");
+        else if (Enumerable.Range(0, LearningRate.Count).FirstOrDefault(i => LearningRate[i] is null, -1) is var missing and >= 0)
+            p.Add($"trainer.learningRate[{missing}] must be an object {{ fromStep, rate }}, got null");
         else
         {
             if (LearningRate[0].FromStep != 0) p.Add($"trainer.learningRate[0].fromStep must be 0, got {LearningRate[0].FromStep}");

@@ -165,16 +165,21 @@ public sealed class LearnerTests
         Assert.Equal([0.1, 0.1, 0.01, 0.01], rates);
     }
 
-    [Fact]
-    public void AugmentedEncodingIsTheEncodingOfTheTransformedGame()
+    [Theory]
+    [InlineData("tictactoe")]
+    [InlineData("connect4")]
+    public void AugmentedEncodingIsTheEncodingOfTheTransformedGame(string name)
     {
-        var encoder = new PositionEncoder(Game);
-        var records = Records(27, 3).Append(TestGames.XWinsTopRow()).ToList();
-        var seedFor = new int[Game.Symmetries.Count];
+        var game = TestGames.ByName(name);
+        var encoder = new PositionEncoder(game);
+        var rng = new Random(27);
+        var records = Enumerable.Range(0, 3).Select(_ => TestGames.RandomRecord(rng, game: game)).ToList();
+        if (game == Game) records.Add(TestGames.XWinsTopRow());
+        var seedFor = new int[game.Symmetries.Count];
         for (int k = 0; k < seedFor.Length; k++)
         {
             int s = 0;
-            while (new Random(s).Next(Game.Symmetries.Count) != k) s++;
+            while (new Random(s).Next(game.Symmetries.Count) != k) s++;
             seedFor[k] = s;
         }
         int changed = 0;
@@ -182,7 +187,7 @@ public sealed class LearnerTests
         for (int ply = 0; ply < record.Length; ply++)
         for (int k = 0; k < seedFor.Length; k++)
         {
-            var g = Game.Symmetries[k];
+            var g = game.Symmetries[k];
             var (input, policy, value) = encoder.Encode([new ReplayPosition(record, ply)], new Random(seedFor[k]));
             // The game played with transformed actions, its policies permuted, encoded without augmentation.
             var transformed = record with
@@ -196,7 +201,7 @@ public sealed class LearnerTests
             Assert.Equal(value2.item<float>(), value.item<float>());
             // The observation is the game's own for the transformed state.
             var state = encoder.StateAt(transformed, ply);
-            var obs = new float[Game.ObservationShape.Size];
+            var obs = new float[game.ObservationShape.Size];
             state.WriteObservation(obs);
             Assert.Equal(obs, input.data<float>().ToArray());
             var plain = encoder.Encode([new ReplayPosition(record, ply)], null).Input.data<float>().ToArray();

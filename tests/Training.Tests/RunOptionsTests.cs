@@ -21,8 +21,7 @@ public sealed class RunOptionsTests
     {
         var e = ParseFails("""{ "trainer": { "batchSise": 64 } }""", "configs/typo.json");
         Assert.Contains("configs/typo.json", e.Message);
-        Assert.Contains("trainer", e.Message);
-        Assert.Contains("batchSise", e.Message);
+        Assert.Contains("trainer.batchSise", e.Message);
 
         var top = ParseFails("""{ "gmae": "tictactoe" }""", "top.json");
         Assert.Contains("top.json", top.Message);
@@ -49,6 +48,29 @@ public sealed class RunOptionsTests
         var e = ParseFails(json, "bad.json");
         Assert.StartsWith("bad.json", e.Message);
         Assert.Contains(key, e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{ "trainer": null }""", "trainer")]
+    [InlineData("""{ "limits": null }""", "limits")]
+    [InlineData("""{ "network": null, "bn": null }""", "bn")]
+    [InlineData("""{ "trainer": { "learningRate": [ null ] } }""", "trainer.learningRate[0]")]
+    [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 0, "rate": 0.1 }, null ] } }""", "trainer.learningRate[1]")]
+    [InlineData("""{ "trainer": { "batchSize": "big" } }""", "trainer.batchSize")]
+    [InlineData("""{ "seed": 1.5 }""", "seed")]
+    public void NullOrMistypedValueNamesItsKey(string json, string key)
+    {
+        var e = ParseFails(json, "null.json");
+        Assert.StartsWith("null.json", e.Message);
+        Assert.Contains(key, e.Message);
+    }
+
+    [Fact]
+    public void ANonObjectFileIsRejected()
+    {
+        Assert.Contains("x.json", ParseFails("null", "x.json").Message);
+        Assert.Contains("x.json", ParseFails("[]", "x.json").Message);
+        Assert.Contains("x.json", ParseFails("{", "x.json").Message);
     }
 
     [Fact]

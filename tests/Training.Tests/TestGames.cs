@@ -1,4 +1,5 @@
 using SelfPlayBN.Games;
+using SelfPlayBN.Games.ConnectFour;
 using SelfPlayBN.Games.TicTacToe;
 
 namespace SelfPlayBN.Training.Tests;
@@ -8,11 +9,15 @@ internal static class TestGames
 {
     public static IGame TicTacToe => TicTacToeGame.Instance;
 
+    public static IGame ConnectFour => ConnectFourGame.Instance;
+
+    public static IGame ByName(string name) => name == TicTacToe.Name ? TicTacToe : name == ConnectFour.Name ? ConnectFour : throw new ArgumentException(name);
+
     /// <summary>A legal Tic-tac-toe game of uniformly random moves, with the uniform distribution over the legal
     /// actions as each move's policy.</summary>
-    public static GameRecord RandomRecord(Random rng, long version = 0)
+    public static GameRecord RandomRecord(Random rng, long version = 0, IGame? game = null)
     {
-        var game = TicTacToe;
+        game ??= TicTacToe;
         var state = game.NewInitialState();
         var actions = new List<int>();
         var policies = new List<float[]>();
@@ -58,14 +63,15 @@ internal static class TestGames
     }
 
     /// <summary>Every non-terminal state reached by some random games (distinct objects).</summary>
-    public static List<IGameState> SomeStates(int seed, int count)
+    public static List<IGameState> SomeStates(int seed, int count, IGame? game = null)
     {
+        game ??= TicTacToe;
         var rng = new Random(seed);
         var result = new List<IGameState>();
-        var legal = new int[9];
+        var legal = new int[game.NumActions];
         while (result.Count < count)
         {
-            var s = TicTacToe.NewInitialState();
+            var s = game.NewInitialState();
             while (!s.IsTerminal && result.Count < count)
             {
                 result.Add(s);
