@@ -1,0 +1,158 @@
+using MessagePack;
+using SelfPlayBN.Training;
+
+namespace SelfPlayBN.Actors;
+
+/// <summary>Marks every message of the training pipeline: all go through <see cref="PipelineSerializer"/>
+/// (MessagePack, a documented, versioned format). Messages are immutable and carry data only — never a tensor, a
+/// module or an actor reference (replies go to the sender).</summary>
+public interface IPipelineMessage;
+
+// ---- Replay buffer protocol ---------------------------------------------------------------------------------
+
+/// <summary>Command to the replay buffer: store these games. Answered by <see cref="GamesAccepted"/> only once they
+/// are on disk; a sender retries until then, and the buffer de-duplicates by game id.</summary>
+/// <param name="SubmissionId">Identifies the submission in the acknowledgement.</param>
+/// <param name="Games">The finished games.</param>
+[MessagePackObject]
+public sealed record SubmitGames([property: Key(0)] Guid SubmissionId, [property: Key(1)] GameRecord[] Games) : IPipelineMessage;
+
+/// <summary>The games of a submission are on disk (new ones stored, duplicates recognised).</summary>
+/// <param name="SubmissionId">The submission.</param>
+/// <param name="NewGames">Games that were not stored before.</param>
+/// <param name="BufferPositions">Positions in the buffer's window now.</param>
+[MessagePackObject]
+public sealed record GamesAccepted([property: Key(0)] Guid SubmissionId, [property: Key(1)] int NewGames, [property: Key(2)] int BufferPositions) : IPipelineMessage;
+
+/// <summary>Query: the buffer's size and how many games it accepted.</summary>
+[MessagePackObject]
+public sealed record GetBufferStatus : IPipelineMessage;
+
+/// <summary>The buffer's size.</summary>
+/// <param name="Positions">Positions in the window.</param>
+/// <param name="Games">Games in the window.</param>
+/// <param name="GamesAccepted">Games accepted since the buffer started (this process).</param>
+[MessagePackObject]
+public sealed record BufferStatus([property: Key(0)] int Positions, [property: Key(1)] int Games, [property: Key(2)] long GamesAccepted) : IPipelineMessage;
+
+/// <summary>Command: draw positions uniformly from the window.</summary>
+/// <param name="RequestId">Identifies the reply.</param>
+/// <param name="Count">Positions wanted.</param>
+[MessagePackObject]
+public sealed record SamplePositions([property: Key(0)] Guid RequestId, [property: Key(1)] int Count) : IPipelineMessage;
+
+/// <summary>Sampled positions: position i is move <c>Plies[i]</c> of <c>Games[GameIndex[i]]</c>.</summary>
+/// <param name="RequestId">The request.</param>
+/// <param name="Games">The distinct games the positions come from.</param>
+/// <param name="GameIndex">For each position, its game's index in <paramref name="Games"/>.</param>
+/// <param name="Plies">For each position, its move index.</param>
+[MessagePackObject]
+public sealed record PositionsSampled(
+    [property: Key(0)] Guid RequestId, [property: Key(1)] GameRecord[] Games, [property: Key(2)] int[] GameIndex, [property: Key(3)] int[] Plies) : IPipelineMessage
+{
+    /// <summary>Wraps sampled positions, sharing each game once.</summary>
+    public static PositionsSampled From(Guid requestId, IReadOnlyList<ReplayPosition> positions)
+    {
+        var index = new Dictionary<Guid, int>();
+        var games = new List<GameRecord>();
+        var gameIndex = new int[positions.Count];
+        var plies = new int[positions.Count];
+        for (int i = 0; i < positions.Count; i++)
+        {
+            var (g, ply) = positions[i];
+            if (!index.TryGetValue(g.Id, out int k)) { k = games.Count; index[g.Id] = k; games.Add(g); }
+            gameIndex[i] = k;
+            plies[i] = ply;
+        }
+        return new PositionsSampled(requestId, games.ToArray(), gameIndex, plies);
+    }
+
+    /// <summary>The positions, in order.</summary>
+    public ReplayPosition[] Positions()
+    {
+        if (GameIndex.Length != Plies.Length) throw new InvalidDataException("sampled positions: index and ply arrays differ in length");
+        var result = new ReplayPosition[Plies.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            if ((uint)GameIndex[i] >= (uint)Games.Length) throw new InvalidDataException($"sampled position {i} names game {GameIndex[i]} of {Games.Length}");
+            var g = Games[GameIndex[i]];
+            if ((uint)Plies[i] >= (uint)g.Length) throw new InvalidDataException($"sampled position {i} names move {Plies[i]} of a {g.Length}-move game");
+            result[i] = new ReplayPosition(g, Plies[i]);
+        }
+        return result;
+    }
+}
+
+// ---- Trainer → Precise BN → registry → subscribers ----------------------------------------------------------
+
+/// <summary>Loss terms averaged over a generation's steps.</summary>
+/// <param name="Policy">Policy cross-entropy.</param>
+/// <param name="Value">Value MSE.</param>
+/// <param name="L2">L2 penalty.</param>
+/// <param name="LearningRate">Learning rate of the last step.</param>
+/// <param name="Steps">Optimiser steps so far (all generations).</param>
+[MessagePackObject]
+public sealed record LossSummary([property: Key(0)] double Policy, [property: Key(1)] double Value, [property: Key(2)] double L2,
+    [property: Key(3)] double LearningRate, [property: Key(4)] long Steps) : IPipelineMessage;
+
+/// <summary>The trainer finished a generation: its weights (TorchSharp state dict, EMA statistics included).</summary>
+/// <param name="Generation">The generation (1 for the first).</param>
+/// <param name="Weights">The network's state dict as written by <c>Module.save</c>.</param>
+/// <param name="Losses">The generation's losses.</param>
+/// <param name="TrainSeconds">Wall time of the generation's optimiser steps.</param>
+[MessagePackObject]
+public sealed record SnapshotTaken([property: Key(0)] long Generation, [property: Key(1)] byte[] Weights, [property: Key(2)] LossSummary Losses,
+    [property: Key(3)] double TrainSeconds) : IPipelineMessage;
+
+/// <summary>BN staleness measured at a publication: EMA statistics against precise ones.</summary>
+/// <param name="MeanGap">Mean over layers and channels of |μ_EMA − μ_precise|/σ_precise.</param>
+/// <param name="LogVarianceGap">Mean over layers and channels of |log(σ²_EMA/σ²_precise)|.</param>
+/// <param name="WorstLayer">The layer with the largest mean gap.</param>
+/// <param name="LossWithEma">Policy + value loss on a held batch with EMA statistics.</param>
+/// <param name="LossWithPrecise">The same with precise statistics.</param>
+/// <param name="PreciseSeconds">Wall time of the Precise BN pass.</param>
+/// <param name="Samples">Positions the Precise BN pass used.</param>
+[MessagePackObject]
+public sealed record StalenessSummary([property: Key(0)] double MeanGap, [property: Key(1)] double LogVarianceGap, [property: Key(2)] string WorstLayer,
+    [property: Key(3)] double LossWithEma, [property: Key(4)] double LossWithPrecise, [property: Key(5)] double PreciseSeconds,
+    [property: Key(6)] int Samples) : IPipelineMessage;
+
+/// <summary>Precise BN finished: the weights to publish (with the statistics <c>bn.inference</c> selects).</summary>
+/// <param name="Generation">The generation.</param>
+/// <param name="Weights">State dict to publish.</param>
+/// <param name="Statistics"><c>ema</c> or <c>precise</c>.</param>
+/// <param name="Losses">The trainer's losses of the generation.</param>
+/// <param name="Staleness">What Precise BN measured.</param>
+/// <param name="TrainSeconds">The generation's training time.</param>
+[MessagePackObject]
+public sealed record ModelReady([property: Key(0)] long Generation, [property: Key(1)] byte[] Weights, [property: Key(2)] string Statistics,
+    [property: Key(3)] LossSummary Losses, [property: Key(4)] StalenessSummary Staleness, [property: Key(5)] double TrainSeconds) : IPipelineMessage;
+
+/// <summary>Event: a model version is published (checkpoint on disk). Subscribers load <see cref="Weights"/>.</summary>
+/// <param name="Version">The version (the generation that produced it; 0 is the initial model).</param>
+/// <param name="Weights">The published state dict.</param>
+/// <param name="Statistics"><c>ema</c>, <c>precise</c> or <c>initial</c>.</param>
+/// <param name="Sha256">Hex SHA-256 of <paramref name="Weights"/>.</param>
+[MessagePackObject]
+public sealed record ModelPublished([property: Key(0)] long Version, [property: Key(1)] byte[] Weights, [property: Key(2)] string Statistics,
+    [property: Key(3)] string Sha256) : IPipelineMessage;
+
+/// <summary>Command to the registry: send me every publication, starting with the current model.</summary>
+[MessagePackObject]
+public sealed record SubscribeToModels : IPipelineMessage;
+
+/// <summary>Event: an evaluation finished.</summary>
+/// <param name="Version">The evaluated version.</param>
+/// <param name="Opponent">Who it played.</param>
+/// <param name="Wins">Wins of the evaluated version.</param>
+/// <param name="Draws">Draws.</param>
+/// <param name="Losses">Losses.</param>
+/// <param name="EloDifference">Elo of the version minus the opponent's, from the score.</param>
+[MessagePackObject]
+public sealed record EvaluationFinished([property: Key(0)] long Version, [property: Key(1)] string Opponent, [property: Key(2)] int Wins,
+    [property: Key(3)] int Draws, [property: Key(4)] int Losses, [property: Key(5)] double EloDifference) : IPipelineMessage
+{
+    /// <summary>(wins + draws/2) / games.</summary>
+    [IgnoreMember]
+    public double Score => (Wins + 0.5 * Draws) / Math.Max(1, Wins + Draws + Losses);
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using SelfPlayBN.Training;
+
+namespace SelfPlayBN.Actors;
+
+/// <summary>What the registry records about a published version (<c>models/model-NNNNNN.json</c>).</summary>
+/// <param name="Version">The version.</param>
+/// <param name="Statistics"><c>initial</c>, <c>ema</c> or <c>precise</c>.</param>
+/// <param name="Sha256">Hex SHA-256 of the weights file.</param>
+/// <param name="PublishedUtc">When it was published.</param>
+/// <param name="Losses">The trainer's losses of the generation (none for the initial model).</param>
+/// <param name="Staleness">What Precise BN measured (none for the initial model).</param>
+public sealed record PublishedModelInfo(long Version, string Statistics, string Sha256, DateTime PublishedUtc, LossSummary? Losses, StalenessSummary? Staleness);
+
+/// <summary>Told to the registry's parent after each publication (in-process event).</summary>
+/// <param name="Info">What was published.</param>
+/// <param name="TrainSeconds">The generation's training time.</param>
+public sealed record VersionPublished(PublishedModelInfo Info, double TrainSeconds) : INoSerializationVerificationNeeded;
+
+/// <summary>
+/// The model registry: writes each ready model as a checkpoint (<c>models/model-NNNNNN.bin</c> and its <c>.json</c>,
+/// atomically, then <c>models/latest.json</c>), keeps the current version, and tells every subscriber — first the
+/// current model on subscription, then each new one. A late or repeated <see cref="ModelReady"/> for an older version is
+/// ignored.
+/// </summary>
+public sealed class ModelRegistryActor : ReceiveActor
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { WriteIndented = true };
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<IActorRef> _subscribers = [];
+    private ModelPublished? _current;
+
+    /// <summary>Props of the registry over <paramref name="directory"/>; <paramref name="initial"/> is published
+    /// (as version 0) when the folder holds no model yet.</summary>
+    public static Props Props(string directory, byte[] initial) => Akka.Actor.Props.Create(() => new ModelRegistryActor(directory, initial));
+
+    /// <summary>The weights file of <paramref name="version"/>.</summary>
+    public static string WeightsPath(string directory, long version) =>
+        Path.Combine(directory, $"model-{version.ToString("D6", CultureInfo.InvariantCulture)}.bin");
+
+    /// <summary>The latest published version recorded in <paramref name="directory"/>, or <c>null</c>.</summary>
+    public static PublishedModelInfo? Latest(string directory)
+    {
+        string path = Path.Combine(directory, "latest.json");
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<PublishedModelInfo>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+    }
+
+    /// <summary>Creates the actor (use <see cref="Props"/>).</summary>
+    public ModelRegistryActor(string directory, byte[] initial)
+    {
+        Directory.CreateDirectory(directory);
+        DurableFile.CleanTemporaryFiles(directory);
+        if (Latest(directory) is { } latest)
+        {
+            var weights = File.ReadAllBytes(WeightsPath(directory, latest.Version));
+            if (Models.Sha256(weights) != latest.Sha256)
+                throw new InvalidDataException($"{WeightsPath(directory, latest.Version)} does not match the checksum in latest.json");
+            _current = new ModelPublished(latest.Version, weights, latest.Statistics, latest.Sha256);
+            _log.Info("registry: resuming at model {Version}", latest.Version);
+        }
+        else
+        {
+            Publish(directory, 0, initial, "initial", null, null, 0);
+        }
+
+        Receive<SubscribeToModels>(_ =>
+        {
+            _subscribers.Add(Sender);
+            Context.Watch(Sender);
+            if (_current is not null) Sender.Tell(_current);
+        });
+        Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
+        Receive<ModelReady>(m =>
+        {
+            if (_current is not null && m.Generation <= _current.Version)
+            {
+                _log.Warning("registry: ignoring model for generation {Generation}, version {Current} is already published", m.Generation, _current.Version);
+                return;
+            }
+            Publish(directory, m.Generation, m.Weights, m.Statistics, m.Losses, m.Staleness, m.TrainSeconds);
+        });
+    }
+
+    private void Publish(string directory, long version, byte[] weights, string statistics, LossSummary? losses, StalenessSummary? staleness, double trainSeconds)
+    {
+        string sha = Models.Sha256(weights);
+        var info = new PublishedModelInfo(version, statistics, sha, DateTime.UtcNow, losses, staleness);
+        DurableFile.WriteAllBytes(WeightsPath(directory, version), weights);
+        string json = JsonSerializer.Serialize(info, Json);
+        DurableFile.WriteAllText(Path.ChangeExtension(WeightsPath(directory, version), ".json"), json);
+        DurableFile.WriteAllText(Path.Combine(directory, "latest.json"), json);
+        _current = new ModelPublished(version, weights, statistics, sha);
+        foreach (var s in _subscribers) s.Tell(_current);
+        Context.Parent.Tell(new VersionPublished(info, trainSeconds));
+        _log.Info("registry: published model {Version} ({Statistics} statistics, sha256 {Sha})", version, statistics, sha[..12]);
+    }
+}

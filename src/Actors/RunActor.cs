@@ -1,0 +1,176 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using SelfPlayBN.Games;
+using SelfPlayBN.Training;
+using TorchSharp;
+
+namespace SelfPlayBN.Actors;
+
+/// <summary>Everything the run actor needs that lives outside the actor system (created by <see cref="TrainingRun"/>).</summary>
+/// <param name="Game">The game.</param>
+/// <param name="Options">The run's options.</param>
+/// <param name="Folder">The run folder's layout.</param>
+/// <param name="Buffer">The replay buffer (already reloaded).</param>
+/// <param name="Learner">The learner (already restored when resuming).</param>
+/// <param name="Generation">Generations already trained.</param>
+/// <param name="Oracle">The shared batching inference service.</param>
+/// <param name="InitialWeights">Weights of the untrained network, published as version 0 in a new run.</param>
+/// <param name="Device">Where networks run.</param>
+/// <param name="Finished">Completed with <c>null</c> when the run ends normally, or an error message.</param>
+/// <param name="Progress">Receives a line per event for the console (may be <c>null</c>).</param>
+public sealed record RunResources(
+    IGame Game, RunOptions Options, RunFolder Folder, ReplayBuffer Buffer, Learner Learner, long Generation,
+    BatchingOracle Oracle, byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished, Action<string>? Progress)
+    : INoSerializationVerificationNeeded;
+
+/// <summary>
+/// The run: creates the pipeline's actors (replay buffer, model registry, inference service, self-play, Precise BN,
+/// trainer, evaluator), writes a metrics line per publication and per evaluation to <c>metrics.jsonl</c>, reports
+/// progress, and ends the run at the generation limit or when an actor fails (each failure stops the run with its
+/// message instead of restarting an actor whose state may be inconsistent).
+/// </summary>
+public sealed class RunActor : ReceiveActor, IWithTimers
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RunResources _r;
+    private readonly IActorRef _selfPlay;
+    private readonly IActorRef _buffer;
+    private readonly DateTime _started = DateTime.UtcNow;
+    private SelfPlayStats? _stats;
+    private BufferStatus? _bufferStatus;
+    private bool _ending;
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props of the run actor.</summary>
+    public static Props Props(RunResources resources) => Akka.Actor.Props.Create(() => new RunActor(resources));
+
+    /// <summary>Creates the pipeline (use <see cref="Props"/>).</summary>
+    public RunActor(RunResources r)
+    {
+        _r = r;
+        var o = r.Options;
+        try
+        {
+            (_buffer, _selfPlay) = CreateChildren(r);
+        }
+        catch (Exception e)
+        {
+            r.Finished.TrySetResult($"the pipeline could not start: {e.Message}");
+            throw;
+        }
+        Handlers(o);
+    }
+
+    private static (IActorRef Buffer, IActorRef SelfPlay) CreateChildren(RunResources r)
+    {
+        var o = r.Options;
+        var buffer = Context.ActorOf(ReplayBufferActor.Props(r.Buffer, o.Seed), "replay-buffer");
+        var registry = Context.ActorOf(ModelRegistryActor.Props(r.Folder.Models, r.InitialWeights), "model-registry");
+        Context.ActorOf(InferenceActor.Props(r.Game, o.Network, r.Oracle, registry, r.Device), "inference");
+        var selfPlay = Context.ActorOf(SelfPlayActor.Props(r.Game, r.Oracle, o.SelfPlay, buffer, HashCode.Combine(o.Seed, r.Generation)), "self-play");
+        var precise = Context.ActorOf(PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
+        Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed), "trainer");
+        Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");
+        foreach (var child in Context.GetChildren()) Context.Watch(child);
+        return (buffer, selfPlay);
+    }
+
+    private void Handlers(RunOptions o)
+    {
+        Receive<VersionPublished>(p =>
+        {
+            var i = p.Info;
+            WriteMetrics(new
+            {
+                kind = "publication",
+                time = DateTime.UtcNow,
+                generation = i.Version,
+                statistics = i.Statistics,
+                policyLoss = i.Losses?.Policy,
+                valueLoss = i.Losses?.Value,
+                l2 = i.Losses?.L2,
+                learningRate = i.Losses?.LearningRate,
+                steps = i.Losses?.Steps,
+                trainSeconds = p.TrainSeconds,
+                preciseSeconds = i.Staleness?.PreciseSeconds,
+                stalenessMeanGap = i.Staleness?.MeanGap,
+                stalenessLogVarGap = i.Staleness?.LogVarianceGap,
+                lossWithEma = i.Staleness?.LossWithEma,
+                lossWithPrecise = i.Staleness?.LossWithPrecise,
+                games = _stats?.Games,
+                positions = _stats?.Positions,
+                averageInferenceBatch = _stats?.Inference.AverageBatch,
+                bufferPositions = _bufferStatus?.Positions,
+                elapsedSeconds = (DateTime.UtcNow - _started).TotalSeconds,
+            });
+            if (i.Version > 0)
+                Report($"generation {i.Version}: loss policy {i.Losses?.Policy:0.000} value {i.Losses?.Value:0.000}, " +
+                       $"BN staleness {i.Staleness?.MeanGap:0.000} σ (loss EMA {i.Staleness?.LossWithEma:0.000} vs precise {i.Staleness?.LossWithPrecise:0.000}), " +
+                       $"published {i.Statistics}");
+            if (o.Limits.Generations is { } limit && i.Version >= limit) End(null, $"reached {limit} generations");
+        });
+        Receive<EvaluationFinished>(e =>
+        {
+            WriteMetrics(new { kind = "evaluation", time = DateTime.UtcNow, generation = e.Version, opponent = e.Opponent, wins = e.Wins, draws = e.Draws, losses = e.Losses, score = e.Score, elo = e.EloDifference });
+            Report($"evaluation: model {e.Version} vs {e.Opponent}: +{e.Wins} ={e.Draws} -{e.Losses} (Elo {e.EloDifference:+0;-0})");
+        });
+        Receive<Local.Tick>(_ =>
+        {
+            _selfPlay.Tell(GetSelfPlayStats.Instance);
+            _buffer.Tell(new GetBufferStatus());
+            if (o.Limits.Minutes is { } minutes && DateTime.UtcNow - _started >= TimeSpan.FromMinutes(minutes)) End(null, $"reached {minutes} minutes");
+        });
+        Receive<SelfPlayStats>(s =>
+        {
+            bool first = _stats is null;
+            _stats = s;
+            if (first || s.Games / 50 != (_lastReportedGames / 50)) ReportSelfPlay(s);
+        });
+        Receive<BufferStatus>(s => _bufferStatus = s);
+        Receive<Terminated>(t =>
+        {
+            if (!_ending) End($"actor {t.ActorRef.Path.Name} stopped unexpectedly (see the log for its error)", null);
+        });
+    }
+
+    private long _lastReportedGames;
+
+    private void ReportSelfPlay(SelfPlayStats s)
+    {
+        _lastReportedGames = s.Games;
+        double seconds = Math.Max(1e-9, (DateTime.UtcNow - _started).TotalSeconds);
+        Report($"self-play: {s.Games} games, {s.Positions} positions ({s.Games / seconds:0.0} games/s, {s.Positions / seconds:0} positions/s), " +
+               $"average inference batch {s.Inference.AverageBatch:0.0}, buffer {_bufferStatus?.Positions ?? 0} positions");
+    }
+
+    /// <inheritdoc />
+    protected override void PreStart() => Timers.StartPeriodicTimer("tick", Local.Tick.Instance, TimeSpan.FromSeconds(1));
+
+    /// <inheritdoc />
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        _log.Error(e, "pipeline actor failed: {Message}", e.Message);
+        return Directive.Stop;
+    });
+
+    private void End(string? error, string? reason)
+    {
+        if (_ending) return;
+        _ending = true;
+        if (reason is not null) Report($"stopping: {reason}");
+        _r.Finished.TrySetResult(error);
+    }
+
+    private void Report(string line)
+    {
+        _log.Info(line);
+        _r.Progress?.Invoke(line);
+    }
+
+    private void WriteMetrics(object line) =>
+        File.AppendAllText(_r.Folder.Metrics, JsonSerializer.Serialize(line, Json) + "\n");
+}

@@ -1,0 +1,128 @@
+using Akka.Actor;
+using Akka.Configuration;
+using SelfPlayBN.Games;
+using SelfPlayBN.Training;
+using Serilog;
+using TorchSharp;
+
+namespace SelfPlayBN.Actors;
+
+/// <summary>The layout of a run folder.</summary>
+/// <param name="Root">The run folder.</param>
+public sealed record RunFolder(string Root)
+{
+    /// <summary>The copy of the run's options.</summary>
+    public string Config => Path.Combine(Root, "config.json");
+
+    /// <summary>Published model checkpoints.</summary>
+    public string Models => Path.Combine(Root, "models");
+
+    /// <summary>The trainer's checkpoint (weights with EMA statistics, optimiser state).</summary>
+    public string Trainer => Path.Combine(Root, "trainer");
+
+    /// <summary>Replay segments.</summary>
+    public string Replay => Path.Combine(Root, "replay");
+
+    /// <summary>Log files.</summary>
+    public string Logs => Path.Combine(Root, "logs");
+
+    /// <summary>One JSON line per publication and per evaluation.</summary>
+    public string Metrics => Path.Combine(Root, "metrics.jsonl");
+}
+
+/// <summary>How a run ended.</summary>
+/// <param name="Error"><c>null</c> when it ended normally (limit reached or interrupted), else what failed.</param>
+/// <param name="Generations">Generations trained in total.</param>
+public sealed record RunOutcome(string? Error, long Generations);
+
+/// <summary>
+/// Sets up and runs the training pipeline in one process: the run folder (config copy, replay segments, checkpoints,
+/// logs, metrics), resumption from what the folder holds, the actor system (every pipeline message through
+/// <see cref="PipelineSerializer"/>, Akka's logs into Serilog), and a clean stop on cancellation.
+/// </summary>
+public static class TrainingRun
+{
+    /// <summary>Runs until a limit is reached, <paramref name="cancel"/> fires, or an actor fails.</summary>
+    /// <param name="game">The game (must match <c>options.Game</c>).</param>
+    /// <param name="options">Validated options.</param>
+    /// <param name="folder">The run folder (created if missing; resumed if it holds a run).</param>
+    /// <param name="device">Where the networks run.</param>
+    /// <param name="logger">Serilog logger for the run (Akka's logs are routed to it).</param>
+    /// <param name="progress">Receives progress lines for the console.</param>
+    /// <param name="cancel">Stops the run (Ctrl+C).</param>
+    /// <param name="extraHocon">Extra Akka configuration (tests turn on <c>serialize-messages</c>).</param>
+    public static async Task<RunOutcome> RunAsync(IGame game, RunOptions options, RunFolder folder, torch.Device device, ILogger logger,
+        Action<string>? progress, CancellationToken cancel, string extraHocon = "")
+    {
+        if (game.Name != options.Game) throw new ArgumentException($"the options are for {options.Game}, the game is {game.Name}");
+        Directory.CreateDirectory(folder.Root);
+        Directory.CreateDirectory(folder.Trainer);
+        DurableFile.CleanTemporaryFiles(folder.Root);
+        DurableFile.CleanTemporaryFiles(folder.Trainer);
+        DurableFile.WriteAllText(folder.Config, options.ToJson());
+
+        torch.manual_seed(options.Seed);
+        var network = Models.Create(game, options.Network, options.Bn.Decay, device);
+        var initial = Models.Save(network);
+        var learner = new Learner(game, network, options.Trainer, device);
+        long generation = 0;
+        if (TrainerActor.LoadCheckpoint(folder.Trainer) is { } checkpoint)
+        {
+            Models.Load(network, checkpoint.Weights);
+            using var stream = new MemoryStream(checkpoint.Optimizer);
+            learner.LoadOptimizer(stream);
+            generation = checkpoint.Generation;
+            progress?.Invoke($"resuming after generation {generation} ({learner.Steps} optimiser steps)");
+        }
+        var buffer = ReplayBuffer.Open(game, folder.Replay, options.Replay.WindowPositions);
+        if (buffer.Games > 0) progress?.Invoke($"replay buffer: {buffer.Games} games, {buffer.Positions} positions reloaded");
+        if (options.Limits.Generations is { } limit && generation >= limit)
+            return new RunOutcome(null, generation);
+
+        // The inference service starts with the published model the registry will announce (or the initial one).
+        var servedWeights = initial;
+        long servedVersion = 0;
+        if (ModelRegistryActor.Latest(folder.Models) is { } latest)
+        {
+            servedWeights = File.ReadAllBytes(ModelRegistryActor.WeightsPath(folder.Models, latest.Version));
+            servedVersion = latest.Version;
+        }
+        var servedNet = Models.Create(game, options.Network, options.Bn.Decay, device);
+        Models.Load(servedNet, servedWeights);
+        servedNet.eval();
+        SelfPlayBN.BatchNorm.BatchNormFusion.FuseAll(servedNet);
+        using var oracle = new BatchingOracle(game, new ServedModel(new NetworkOracle(game, servedNet, device), servedVersion),
+            options.Inference.MaxBatch, TimeSpan.FromMilliseconds(options.Inference.MaxWaitMs));
+
+        var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var config = ConfigurationFactory.ParseString(extraHocon)
+            .WithFallback(ConfigurationFactory.ParseString(PipelineSerializer.Hocon))
+            .WithFallback(ConfigurationFactory.ParseString("""
+                akka {
+                  loglevel = INFO
+                  stdout-loglevel = WARNING
+                  loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
+                  logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
+                  actor.debug.unhandled = on
+                }
+                """));
+        Log.Logger = logger;
+        var system = ActorSystem.Create("selfplaybn", config);
+        try
+        {
+            var resources = new RunResources(game, options, folder, buffer, learner, generation, oracle, initial, device, finished, progress);
+            system.ActorOf(RunActor.Props(resources), "run");
+            using (cancel.Register(() => finished.TrySetResult(null)))
+            {
+                string? error = await finished.Task.ConfigureAwait(false);
+                long trained = TrainerActor.LoadCheckpoint(folder.Trainer)?.Generation ?? generation;
+                return new RunOutcome(error, trained);
+            }
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+            learner.Dispose();
+        }
+    }
+}

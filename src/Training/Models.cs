@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using SelfPlayBN.BatchNorm;
+using SelfPlayBN.Games;
+using SelfPlayBN.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SelfPlayBN.Training;
+
+/// <summary>Builds the run's network and moves its weights in and out of byte arrays (TorchSharp state dicts).</summary>
+public static class Models
+{
+    /// <summary>The residual network of <paramref name="options"/> for <paramref name="game"/>, with the library's
+    /// BatchNorm using EMA decay <paramref name="decay"/>, on <paramref name="device"/>.</summary>
+    public static ResidualNetwork Create(IGame game, NetworkOptions options, double decay, Device device)
+    {
+        var shape = game.ObservationShape;
+        var net = new ResidualNetwork(
+            new ResidualNetworkShape(shape.Planes, shape.Height, shape.Width, game.NumActions, options.Blocks, options.Filters, ValueHidden: options.ValueHidden),
+            new BatchNormOptions { Decay = decay });
+        net.to(device);
+        return net;
+    }
+
+    /// <summary>The state dict of <paramref name="module"/> (parameters and buffers) as bytes.</summary>
+    public static byte[] Save(nn.Module module)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) module.save(writer);
+        return stream.ToArray();
+    }
+
+    /// <summary>Loads what <see cref="Save"/> wrote into <paramref name="module"/> (same architecture).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a state dict of this architecture.</exception>
+    public static void Load(nn.Module module, byte[] weights)
+    {
+        try
+        {
+            using var stream = new MemoryStream(weights, writable: false);
+            using var reader = new BinaryReader(stream);
+            module.load(reader);
+        }
+        catch (Exception e) when (e is ArgumentException or EndOfStreamException or IOException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"the weights ({weights.Length} bytes) do not fit this network: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Lower-case hex SHA-256 of <paramref name="bytes"/>.</summary>
+    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+}

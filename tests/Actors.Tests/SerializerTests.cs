@@ -1,0 +1,70 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Serialization;
+using SelfPlayBN.Training;
+
+namespace SelfPlayBN.Actors.Tests;
+
+/// <summary>Every pipeline message goes through the MessagePack serializer and comes back equal; bad input is
+/// refused with an error that names it.</summary>
+public sealed class SerializerTests : IDisposable
+{
+    private readonly ActorSystem _system = ActorSystem.Create("serializer-test", ConfigurationFactory.ParseString(PipelineSerializer.Hocon));
+
+    public void Dispose() => _system.Terminate().Wait();
+
+    private static GameRecord Game() => new(Guid.NewGuid(), "tictactoe", 3, [4, 0, 8], [[0, 0, 0, 0, 1, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 1]], [1, -1], 2);
+
+    public static IEnumerable<object[]> Messages()
+    {
+        var loss = new LossSummary(1.5, 0.25, 0.01, 0.02, 400);
+        var staleness = new StalenessSummary(0.3, 0.1, "tower.0.bn1", 2.0, 1.5, 0.7, 512);
+        yield return [new SubmitGames(Guid.NewGuid(), [Game(), Game()])];
+        yield return [new GamesAccepted(Guid.NewGuid(), 2, 1_000)];
+        yield return [new GetBufferStatus()];
+        yield return [new BufferStatus(10, 2, 7)];
+        yield return [new SamplePositions(Guid.NewGuid(), 64)];
+        yield return [PositionsSampled.From(Guid.NewGuid(), [new ReplayPosition(Game(), 1)])];
+        yield return [loss];
+        yield return [new SnapshotTaken(4, [1, 2, 3], loss, 12.5)];
+        yield return [staleness];
+        yield return [new ModelReady(4, [9, 8], "precise", loss, staleness, 3.0)];
+        yield return [new ModelPublished(4, [9, 8], "precise", "ab12")];
+        yield return [new SubscribeToModels()];
+        yield return [new EvaluationFinished(4, "mcts", 3, 1, 0, 190.8)];
+    }
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void RoundTripsThroughTheConfiguredSerializer(object message)
+    {
+        var serializer = _system.Serialization.FindSerializerFor(message);
+        Assert.IsType<PipelineSerializer>(serializer);
+        var bytes = serializer.ToBinary(message);
+        string manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        var back = _system.Serialization.Deserialize(bytes, serializer.Identifier, manifest);
+        Assert.Equal(Canonical(message), Canonical(back));
+    }
+
+    [Fact]
+    public void EveryKnownTypeIsAPipelineMessageAndHasATest()
+    {
+        var tested = Messages().Select(m => m[0].GetType()).ToHashSet();
+        Assert.All(PipelineSerializer.KnownTypes, t => Assert.Contains(t, tested));
+        Assert.All(PipelineSerializer.KnownTypes, t => Assert.True(typeof(IPipelineMessage).IsAssignableFrom(t)));
+    }
+
+    [Fact]
+    public void UnknownManifestsAndCorruptPayloadsAreRefusedByName()
+    {
+        var serializer = (SerializerWithStringManifest)_system.Serialization.FindSerializerForType(typeof(SubmitGames));
+        var unknown = Assert.Throws<SerializationException>(() => serializer.FromBinary([0x90], "no-such-message/1"));
+        Assert.Contains("no-such-message/1", unknown.Message);
+        var corrupt = Assert.Throws<SerializationException>(() => serializer.FromBinary([0xc1, 0xff, 0x00], "submit-games/1"));
+        Assert.Contains("submit-games/1", corrupt.Message);
+    }
+
+    /// <summary>Records with arrays compare by reference; compare their MessagePack-independent JSON instead.</summary>
+    private static string Canonical(object o) => System.Text.Json.JsonSerializer.Serialize(o, o.GetType());
+}
