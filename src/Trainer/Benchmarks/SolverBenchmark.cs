@@ -9,7 +9,8 @@ namespace SelfPlayBN.Trainer.Benchmarks;
 /// <c>solve connect4</c> does. Positions come from random games played to 8, 9, 10, 11, 12 stones in turn
 /// (fixed seed, so every run sees the same sequence), keeping only positions where the game is not over and
 /// the player to move cannot win at once. Positions are solved in order, one solver reused throughout (its
-/// transposition table kept, as the command does), until the measuring time is spent.
+/// transposition table kept, as the command does), until the measuring time is spent; once with one search
+/// thread and once with two (the default on a machine with more than one processor), on the same positions.
 /// </summary>
 internal sealed class SolverBenchmark : IBenchmark
 {
@@ -17,11 +18,18 @@ internal sealed class SolverBenchmark : IBenchmark
 
     public string Name => "solver";
 
-    public string Description => "Connect Four solver: positions/s, nodes/s and worst time, all 7 columns, 8-12 stones, 1 thread";
+    public string Description => "Connect Four solver: positions/s, nodes/s and worst times, all 7 columns, 8-12 stones, 1 and 2 threads";
 
     public IEnumerable<BenchResult> Run(BenchSettings settings)
     {
-        var solver = new ConnectFourSolver();
+        foreach (int threads in new[] { 1, 2 })
+            foreach (var result in Measure(settings, threads))
+                yield return result;
+    }
+
+    private IEnumerable<BenchResult> Measure(BenchSettings settings, int threads)
+    {
+        var solver = new ConnectFourSolver(threads: threads);
         // Warm-up (JIT tiers) on positions outside the measured sequence.
         foreach (string moves in Positions(Seed + 1).Take(3)) solver.SolveColumns(ConnectFourState.FromMoves(moves));
         solver.Reset();
@@ -30,7 +38,7 @@ internal sealed class SolverBenchmark : IBenchmark
         long nodes = 0;
         double worst = 0;
         string worstMoves = "";
-        var perStones = new Dictionary<int, (int Count, double Seconds)>();
+        var perStones = new SortedDictionary<int, (int Count, double Seconds, double Worst)>();
         var total = Stopwatch.StartNew();
         foreach (string moves in Positions(Seed))
         {
@@ -42,7 +50,9 @@ internal sealed class SolverBenchmark : IBenchmark
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             nodes += solver.NodeCount;
             count++;
-            perStones[moves.Length] = perStones.TryGetValue(moves.Length, out var p) ? (p.Count + 1, p.Seconds + seconds) : (1, seconds);
+            perStones[moves.Length] = perStones.TryGetValue(moves.Length, out var p)
+                ? (p.Count + 1, p.Seconds + seconds, Math.Max(p.Worst, seconds))
+                : (1, seconds, seconds);
             if (seconds > worst)
             {
                 worst = seconds;
@@ -50,13 +60,14 @@ internal sealed class SolverBenchmark : IBenchmark
             }
         }
         double elapsed = total.Elapsed.TotalSeconds;
-        string breakdown = string.Join(", ", perStones.OrderBy(kv => kv.Key).Select(kv =>
-            string.Create(CultureInfo.InvariantCulture, $"{kv.Key} stones: {kv.Value.Count} × {1000 * kv.Value.Seconds / kv.Value.Count:F0} ms")));
-        settings.Log.WriteLine($"  {count} positions in {elapsed:F1} s ({breakdown})");
+        string breakdown = string.Join(", ", perStones.Select(kv => string.Create(CultureInfo.InvariantCulture,
+            $"{kv.Key} stones: {kv.Value.Count} × {1000 * kv.Value.Seconds / kv.Value.Count:F0} ms (worst {1000 * kv.Value.Worst:F0})")));
+        string threadText = threads == 1 ? "1 thread" : $"{threads} threads";
+        settings.Log.WriteLine($"  {threadText}: {count} positions in {elapsed:F1} s ({breakdown})");
         string note = string.Create(CultureInfo.InvariantCulture, $"{count} positions in {elapsed:F1} s; mean by stones: {breakdown}");
-        yield return new BenchResult(Name, "8-12 stones, 7 columns", count / elapsed, "positions/s", note);
-        yield return new BenchResult(Name, "8-12 stones, 7 columns", nodes / elapsed, "nodes/s", $"{(double)nodes / count:F0} nodes/position");
-        yield return new BenchResult(Name, "8-12 stones, worst position", 1000 * worst, "ms", $"position {worstMoves}");
+        yield return new BenchResult(Name, $"8-12 stones, 7 columns, {threadText}", count / elapsed, "positions/s", note);
+        yield return new BenchResult(Name, $"8-12 stones, 7 columns, {threadText}", nodes / elapsed, "nodes/s", $"{(double)nodes / count:F0} nodes/position");
+        yield return new BenchResult(Name, $"8-12 stones, worst position, {threadText}", 1000 * worst, "ms", $"position {worstMoves}");
     }
 
     /// <summary>The endless, reproducible sequence of benchmark positions (move strings) for a seed.</summary>
