@@ -26,7 +26,10 @@ public enum BatchStatistics
     PerReplica,
 
     /// <summary>Ghost BN: contiguous groups of <see cref="BatchNormOptions.GhostBatchSize"/> examples, each
-    /// normalised by its own statistics (the last group holds the remainder).</summary>
+    /// normalised by its own statistics (the last group holds the remainder). The running statistics take one EMA
+    /// step per forward (not one per group), with the mean over groups of the group means and the mean over groups
+    /// of the groups' unbiased variances, every group weighted equally, the remainder group included (Keras's rule,
+    /// with contiguous instead of strided groups).</summary>
     Ghost,
 
     /// <summary>Sync BN: over the union of every replica's batch, through <see cref="BatchNormOptions.SyncGroup"/>

@@ -90,7 +90,8 @@ public sealed class RenormTests
         (y * g).sum().backward();
 
         var xb = x.detach().requires_grad_();
-        var (yRef, rRef, dRef) = Reference(xb, gamma, beta, mean, var, rMax, dMax, stopGradient: true);
+        var gammaRef = gamma.detach().requires_grad_(); var betaRef = beta.detach().requires_grad_();
+        var (yRef, rRef, dRef) = Reference(xb, gammaRef, betaRef, mean, var, rMax, dMax, stopGradient: true);
         (yRef * g).sum().backward();
         var xc = x.detach().requires_grad_();
         var (yWrong, _, _) = Reference(xc, gamma, beta, mean, var, rMax, dMax, stopGradient: false);
@@ -102,6 +103,8 @@ public sealed class RenormTests
         TensorAssert.Close(dRef, bn.LastRenormCorrection!.Value.D, 1e-12, "d");
         TensorAssert.Close(yRef, y, 1e-10, "output");
         TensorAssert.Close(xb.grad!, xa.grad!, 1e-9, "input gradient with r, d constant");
+        TensorAssert.Close(gammaRef.grad!, bn.Weight!.grad!, 1e-9, "γ gradient");
+        TensorAssert.Close(betaRef.grad!, bn.Bias!.grad!, 1e-9, "β gradient");
         double wrong = (xc.grad! - xb.grad!).abs().max().item<double>();
         Assert.True(wrong > 1e-3, $"differentiating r and d changes the gradient by only {wrong:E2}: the test would not detect it");
     }
