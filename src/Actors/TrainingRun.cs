@@ -100,7 +100,8 @@ public static class TrainingRun
             .WithFallback(ConfigurationFactory.ParseString("""
                 akka {
                   loglevel = INFO
-                  stdout-loglevel = WARNING
+                  stdout-loglevel = OFF
+                  log-dead-letters-during-shutdown = off
                   loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
                   logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
                   actor.debug.unhandled = on

@@ -4,8 +4,8 @@ using SelfPlayBN.Trainer.Commands;
 
 namespace SelfPlayBN.Trainer.Tests;
 
-/// <summary>The default command's demonstration game: what it prints is a legal game with the result it states.</summary>
-public sealed partial class TrainCommandTests
+/// <summary>The <c>demo</c> command's game: what it prints is a legal game with the result it states.</summary>
+public sealed partial class DemoCommandTests
 {
     [GeneratedRegex(@"^move (\d+): ([XO]) plays (\S+)", RegexOptions.Multiline)]
     private static partial Regex MoveLine();
@@ -16,9 +16,9 @@ public sealed partial class TrainCommandTests
     [InlineData("connect4", 1)]
     public void The_printed_game_replays_legally_to_the_printed_result(string gameName, int seed)
     {
-        var (code, output, error) = CliTests.Run("train", "--game", gameName, "--simulations", "200", "--seed", seed.ToString());
+        var (code, output, error) = CliTests.Run("demo", "--game", gameName, "--simulations", "200", "--seed", seed.ToString());
         Assert.True(code == 0, error);
-        var game = TrainCommand.Games.Single(g => g.Name == gameName);
+        var game = DemoCommand.Games.Single(g => g.Name == gameName);
         IGameState state = game.NewInitialState();
         int expectedMove = 1;
         foreach (Match m in MoveLine().Matches(output))
@@ -36,20 +36,12 @@ public sealed partial class TrainCommandTests
         Assert.Contains($"after {state.MoveNumber} moves", result);
     }
 
-    [Fact]
-    public void The_default_command_is_the_demonstration()
-    {
-        var (code, output, _) = CliTests.Run("--game", "tictactoe", "--simulations", "50");
-        Assert.Equal(0, code);
-        Assert.Contains("result: ", output);
-    }
-
     [Theory]
     [InlineData("--game", "chess")]
     [InlineData("--simulations", "0")]
     public void Bad_settings_are_named(string option, string value)
     {
-        var (code, _, error) = CliTests.Run("train", option, value);
+        var (code, _, error) = CliTests.Run("demo", option, value);
         Assert.Equal(Cli.UsageError, code);
         Assert.Contains(value, error);
     }

@@ -9,12 +9,11 @@ using SelfPlayBN.Search;
 namespace SelfPlayBN.Trainer.Commands;
 
 /// <summary>
-/// <c>train</c>, the default command. Training arrives with the self-play pipeline; until then it plays
-/// one demonstration game between two tree searches and prints it move by move: player 0 (X) searches
+/// <c>demo</c>: plays one demonstration game between two tree searches and prints it move by move: player 0 (X) searches
 /// with the random-rollout oracle, player 1 (O) with the uniform oracle (no value at all, only exact
 /// game ends) and four times the simulations, since each of its simulations is far cheaper.
 /// </summary>
-internal static class TrainCommand
+internal static class DemoCommand
 {
     /// <summary>The games the demonstration knows, by <see cref="IGame.Name"/>.</summary>
     internal static readonly IReadOnlyList<IGame> Games = [ConnectFourGame.Instance, TicTacToeGame.Instance];
@@ -35,9 +34,8 @@ internal static class TrainCommand
             DefaultValueFactory = _ => 2000,
         };
         var seed = new Option<int>("--seed") { Description = "Seed of both searches and of the rollouts.", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("train",
-            "Train (the default command). Training arrives with the self-play pipeline; for now this plays and prints a " +
-            "demonstration game: MCTS with random rollouts (X) against MCTS with a uniform oracle (O).");
+        var cmd = new Command("demo",
+            "Play and print a demonstration game without a network: MCTS with random rollouts (X) against MCTS with a uniform oracle (O).");
         cmd.Options.Add(game);
         cmd.Options.Add(simulations);
         cmd.Options.Add(seed);
@@ -66,7 +64,7 @@ internal static class TrainCommand
             new Side("O", $"uniform oracle, {UniformSimulationFactor * simulations} simulations/move",
                 new Mcts(UniformOracle.Instance, common with { Simulations = UniformSimulationFactor * simulations, Seed = seed + 1 })),
         };
-        output.WriteLine("Training arrives with the self-play pipeline. Meanwhile, a demonstration game of MCTS against MCTS:");
+        output.WriteLine("A demonstration game of MCTS against MCTS (no network):");
         output.WriteLine($"  game {game.Name}, seed {seed}");
         foreach (var side in sides) output.WriteLine($"  {side.Mark} = {side.Description}");
         output.WriteLine("  value = the mover's search estimate of its result (+1 win, -1 loss); share = visits of the move played.");

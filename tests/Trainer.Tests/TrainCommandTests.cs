@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace SelfPlayBN.Trainer.Tests;
+
+/// <summary>
+/// <c>train</c> as a user runs it: the real executable on a small Tic-tac-toe config, killed with SIGKILL in the
+/// middle of a run and started again with the same command, which resumes; and configuration errors that name
+/// the key.
+/// </summary>
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "selfplaybn-train-" + Guid.NewGuid().ToString("N"));
+
+    public TrainCommandTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static string Exe
+    {
+        get
+        {
+            string exe = Path.Combine(RepoPaths.Root, "src", "Trainer", "bin", RepoPaths.Configuration, "net10.0", "selfplaybn.dll");
+            Assert.True(File.Exists(exe), $"{exe} is not built");
+            return exe;
+        }
+    }
+
+    private string SmallConfig()
+    {
+        string path = Path.Combine(_dir, "small.json");
+        File.WriteAllText(path, """
+            {
+              "game": "tictactoe",
+              "network": { "blocks": 1, "filters": 8, "valueHidden": 16 },
+              "selfPlay": { "parallelGames": 8, "simulations": 16, "temperatureMoves": 4 },
+              "inference": { "maxBatch": 16, "maxWaitMs": 1 },
+              "replay": { "windowPositions": 20000, "minPositions": 100 },
+              "trainer": { "stepsPerGeneration": 4, "gamesPerGeneration": 20, "batchSize": 32 },
+              "bn": { "preciseBatches": 2, "preciseBatchSize": 32 },
+              "evaluation": { "everyGenerations": 0 }
+            }
+            """);
+        return path;
+    }
+
+    private static HashSet<string> GameIds(string runDir)
+    {
+        // The replay segments hold the accepted games; read them through the same library the run uses.
+        var buffer = SelfPlayBN.Training.ReplayBuffer.Open(SelfPlayBN.Games.TicTacToe.TicTacToeGame.Instance, Path.Combine(runDir, "replay"), 1_000_000);
+        return buffer.RecentGames(buffer.Games).Select(g => g.Id.ToString()).ToHashSet();
+    }
+
+    [Fact]
+    public void A_run_killed_with_SIGKILL_resumes_with_every_accepted_game()
+    {
+        string config = SmallConfig(), run = Path.Combine(_dir, "run");
+        string[] args = [Exe, "train", "--config", config, "--run-dir", run, "--generations", "4"];
+        var info = new ProcessStartInfo(ProcessRunner.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = _dir };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using (var process = Process.Start(info)!)
+        {
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginErrorReadLine();
+            // Wait (bounded) until generation 2 is published, then kill the process without warning.
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+            string? line;
+            while ((line = process.StandardOutput.ReadLine()) != null && !line.Contains("generation 2:"))
+                Assert.True(DateTime.UtcNow < deadline, "generation 2 was not published within 3 minutes");
+            Assert.NotNull(line);
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        var before = GameIds(run);
+        Assert.NotEmpty(before);
+
+        var second = ProcessRunner.Run(ProcessRunner.Dotnet, args, timeout: TimeSpan.FromMinutes(3), workingDirectory: _dir);
+        Assert.True(second.ExitCode == 0, second.Error + second.Output);
+        Assert.Contains("resuming after generation", second.Output);
+        Assert.Contains("stopped after generation 4", second.Output);
+        Assert.Superset(before, GameIds(run));
+        var publications = File.ReadAllLines(Path.Combine(run, "metrics.jsonl"))
+            .Select(l => JsonNode.Parse(l)!).Where(n => (string?)n["kind"] == "publication").Select(n => (long)n["generation"]!).ToList();
+        Assert.Contains(4L, publications);
+    }
+
+    [Theory]
+    [InlineData("""{ "game": "tictactoe", "trainer": { "batchSiz": 8 } }""", "batchSiz")]
+    [InlineData("""{ "game": "tictactoe", "trainer": { "batchSize": 1 } }""", "trainer.batchSize")]
+    [InlineData("""{ "game": "tictactoe", "bn": { "inference": "average" } }""", "bn.inference")]
+    [InlineData("""{ "game": "go" }""", "go")]
+    public void Configuration_errors_name_the_key(string json, string named)
+    {
+        string path = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(path, json);
+        var (code, _, error) = CliTests.Run("train", "--config", path, "--run-dir", Path.Combine(_dir, "run"));
+        Assert.Equal(Cli.UsageError, code);
+        Assert.Contains(named, error);
+        Assert.StartsWith("error: ", error);
+    }
+
+    [Fact]
+    public void A_different_config_for_an_existing_run_folder_is_refused()
+    {
+        string run = Path.Combine(_dir, "run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "config.json"), """{ "game": "tictactoe", "seed": 5 }""");
+        var (code, _, error) = CliTests.Run("train", "--config", SmallConfig(), "--run-dir", run);
+        Assert.Equal(Cli.UsageError, code);
+        Assert.Contains("different configuration", error);
+    }
+}
