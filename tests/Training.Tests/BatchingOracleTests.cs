@@ -45,6 +45,33 @@ internal sealed class KeyOracle(float offset = 0) : IOracle
 
 internal sealed class FakeFailure(int batch) : Exception($"fake failure of batch {batch}");
 
+/// <summary>A thread that keeps what it threw (an assertion failing on a plain thread would end the test host).</summary>
+internal sealed class Caller
+{
+    private readonly Thread _thread;
+    private Exception? _error;
+
+    private Caller(Action action) => _thread = new Thread(() =>
+    {
+        try { action(); }
+        catch (Exception e) { _error = e; }
+    });
+
+    public static Caller Start(Action action)
+    {
+        var c = new Caller(action);
+        c._thread.Start();
+        return c;
+    }
+
+    public void Join() => _thread.Join();
+
+    public void ThrowIfFailed()
+    {
+        if (_error is not null) throw new Xunit.Sdk.XunitException($"the caller thread failed: {_error}");
+    }
+}
+
 public sealed class BatchingOracleTests
 {
     private static readonly IGame Game = TestGames.TicTacToe;
@@ -115,8 +142,7 @@ public sealed class BatchingOracleTests
         using var release = new ManualResetEventSlim();
         var inner = new KeyOracle { HoldFirstBatchUntil = release };
         using var batching = new BatchingOracle(Game, new ServedModel(inner, 1), 4, TimeSpan.FromMilliseconds(200));
-        var first = new Thread(() => EvaluateAndCheck(batching, [States[0]], _ => 0));
-        first.Start();
+        var first = Caller.Start(() => EvaluateAndCheck(batching, [States[0]], _ => 0));
         inner.Entered.Wait();
         using var ready = new CountdownEvent(2);
         var errors = new ConcurrentQueue<Exception>();
@@ -130,6 +156,7 @@ public sealed class BatchingOracleTests
         ready.Wait();
         release.Set();
         first.Join();
+        first.ThrowIfFailed();
         others.ForEach(o => o.Join());
         Assert.Empty(errors);
         Assert.Equal([1, 3, 3], inner.BatchSizes);
@@ -153,14 +180,14 @@ public sealed class BatchingOracleTests
         using var batching = new BatchingOracle(Game, new ServedModel(v1, 1), 4, TimeSpan.Zero);
         Func<long, float> offset = v => v * 100_000;
         long version = -1;
-        var caller = new Thread(() => version = EvaluateAndCheck(batching, [States[3]], offset));
-        caller.Start();
+        var caller = Caller.Start(() => version = EvaluateAndCheck(batching, [States[3]], offset));
         v1.Entered.Wait();
         // A switch while a batch runs leaves that batch to the old model.
         batching.Serve(new ServedModel(v2, 2));
         Assert.Equal(2, batching.Version);
         release.Set();
         caller.Join();
+        caller.ThrowIfFailed();
         Assert.Equal(1, version);
         Assert.Equal(2, EvaluateAndCheck(batching, [States[4], States[5]], offset));
         Assert.Equal(2, BatchingOracle.LastVersionOnThisThread);
@@ -214,8 +241,7 @@ public sealed class BatchingOracleTests
         using var release = new ManualResetEventSlim();
         var inner = new KeyOracle { HoldFirstBatchUntil = release, FailBatch = 1 };
         using var batching = new BatchingOracle(Game, new ServedModel(inner, 1), 8, TimeSpan.FromMilliseconds(200));
-        var first = new Thread(() => EvaluateAndCheck(batching, [States[0]], _ => 0));
-        first.Start();
+        var first = Caller.Start(() => EvaluateAndCheck(batching, [States[0]], _ => 0));
         inner.Entered.Wait();
         const int callers = 3;
         using var ready = new CountdownEvent(callers);
@@ -232,6 +258,7 @@ public sealed class BatchingOracleTests
         ready.Wait();
         release.Set();
         first.Join();
+        first.ThrowIfFailed();
         others.ForEach(o => o.Join());
 
         Assert.NotEmpty(failed);

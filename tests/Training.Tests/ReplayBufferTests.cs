@@ -128,6 +128,19 @@ public sealed class ReplayBufferTests : IDisposable
     }
 
     [Fact]
+    public void ReopenWithASmallerWindowEvictsAndDeletesSegments()
+    {
+        var buffer = Open(10_000);
+        var calls = Enumerable.Range(0, 5).Select(_ => Games(2)).ToArray();
+        foreach (var c in calls) buffer.Append(c);
+        int lastCall = calls[4].Sum(g => g.Length);
+        var reopened = Open(window: lastCall);
+        AssertSameGames(calls[4], reopened.RecentGames(int.MaxValue));
+        Assert.Equal([Segment(4)], _dir.FileNames());
+        Assert.False(reopened.Contains(calls[0][0].Id));
+    }
+
+    [Fact]
     public void CorruptSegmentNamesTheFile()
     {
         var buffer = Open();
