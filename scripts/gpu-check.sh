@@ -6,7 +6,8 @@
 set -uo pipefail
 app="${1:-artifacts/gpu/selfplaybn}"
 out="${2:-${OUT:-gpu-out}}"
-minutes="${3:-2}"
+minutes="${3:-1.5}"
+limit="$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 + 45 }')"
 mkdir -p "$out"
 torch_lib="$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__) + "/lib")')"
 export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
@@ -23,9 +24,9 @@ date -u
 nvidia-smi -L 2>/dev/null || true
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
 step 60 info "$bin" info --libtorch "$torch_lib"
-step 150 bench "$bin" bench --only batchnorm inference --seconds 2 --libtorch "$torch_lib"
-step 120 train-tictactoe-cuda "$bin" train --libtorch "$torch_lib" --device cuda --game tictactoe --generations 3 --run-dir "$out/ttt-cuda"
-step $((minutes * 60 + 60)) train-connect4-cuda "$bin" train --libtorch "$torch_lib" --device cuda --game connect4 --minutes "$minutes" --run-dir "$out/c4-cuda"
-step $((minutes * 60 + 60)) train-connect4-cpu "$bin" train --libtorch "$torch_lib" --device cpu --game connect4 --minutes "$minutes" --run-dir "$out/c4-cpu"
+step 130 bench "$bin" bench --only batchnorm inference --seconds 2 --libtorch "$torch_lib"
+step 90 train-tictactoe-cuda "$bin" train --libtorch "$torch_lib" --device cuda --game tictactoe --generations 3 --run-dir "$out/ttt-cuda"
+step "$limit" train-connect4-cuda "$bin" train --libtorch "$torch_lib" --device cuda --game connect4 --minutes "$minutes" --run-dir "$out/c4-cuda"
+step "$limit" train-connect4-cpu "$bin" train --libtorch "$torch_lib" --device cpu --game connect4 --minutes "$minutes" --run-dir "$out/c4-cpu"
 for d in c4-cuda c4-cpu; do rm -rf "$out/$d/replay" "$out/$d/trainer"; done # keep logs, metrics, models small
 du -sh "$out"
