@@ -118,6 +118,29 @@ public sealed class LearnerTests
         Assert.True(MaxDifference(Parameters(concatenated), after) > 1e-5);
     }
 
+    [Fact]
+    public void L2DecaysConvolutionAndLinearWeightsOnly()
+    {
+        // With plain SGD the L2 term adds −rate·2c·w to each decayed weight and nothing elsewhere.
+        const double rate = 0.1, c = 0.05;
+        using var network = Create(17);
+        using var plainNetwork = CopyOf(network);
+        var before = Parameters(network);
+        var decayed = network.parameters().Select(p => p.dim() >= 2).ToArray();
+        Assert.Equal(8, decayed.Count(d => d)); // input conv, two block convs, two head convs, three linear weights
+        var batch = Positions(Records(28, 2)).Take(8).ToList();
+        using (var withL2 = new Learner(Game, network, Sgd(rate, l2: c), CPU)) withL2.Step([batch], new Random(1));
+        using (var plain = new Learner(Game, plainNetwork, Sgd(rate), CPU)) plain.Step([batch], new Random(1));
+        var a = Parameters(network);
+        var b = Parameters(plainNetwork);
+        for (int i = 0; i < a.Length; i++)
+        for (int j = 0; j < a[i].Length; j++)
+        {
+            double expected = decayed[i] ? -rate * 2 * c * before[i][j] : 0;
+            Assert.True(Math.Abs(a[i][j] - b[i][j] - expected) < 1e-6, $"parameter {i}[{j}]: {a[i][j] - b[i][j]} vs {expected}");
+        }
+    }
+
     [Theory]
     [InlineData(OptimizerKind.Sgd)]
     [InlineData(OptimizerKind.Adam)]
