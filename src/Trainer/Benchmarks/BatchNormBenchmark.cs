@@ -69,6 +69,7 @@ internal sealed class BatchNormBenchmark : IBenchmark
         results.Add(new BenchResult(Name, $"training step, batch {batch}, TorchSharp BatchNorm2d (baseline)", baseStep.Mean, "ms/step", baseStep.Spread));
         results.Add(new BenchResult(Name, $"training step, batch {batch}, library BatchNorm (batch mode)", libStep.Mean, "ms/step", libStep.Spread));
         results.Add(new BenchResult(Name, "training step: library / TorchSharp", stepRatio, "ratio", stepRatio <= 1.10 ? "target <= 1.10 met" : "target <= 1.10 NOT met"));
+        results.Add(new BenchResult(Name, "training step: library / TorchSharp, CPU time", libStep.CpuMean / baseStep.CpuMean, "ratio", "process CPU time per step"));
 
         // (b) Precise BN (union estimator) over batches of the same size, forward-only, statistics written.
         var pool = Enumerable.Range(0, 4).Select(_ => randn(batch, 18, 19, 19, device: device) * 1.5 + 0.5).ToArray();
@@ -84,7 +85,9 @@ internal sealed class BatchNormBenchmark : IBenchmark
             double perSampleRatio = perThousand / (libStep.Mean * 1000.0 / batch);
             log.WriteLine($"  Precise BN: {perThousand:0.0} ms per 1,000 samples ({batchesPerPass} batches of {batch} per pass, {precise.Count} passes) = {vsStep:0.00} training steps; per sample {perSampleRatio:0.000} of a training step");
             results.Add(new BenchResult(Name, $"Precise BN, batches of {batch}", perThousand, "ms/1,000 samples", $"{batchesPerPass * batch} samples per pass, union estimator"));
-            results.Add(new BenchResult(Name, "Precise BN per 1,000 samples / one training step", vsStep, "ratio", $"training step = {libStep.Mean:0.0} ms for {batch} samples"));
+            double cpuPerThousand = precise.CpuMean * 1000.0 / (batchesPerPass * batch);
+            results.Add(new BenchResult(Name, "Precise BN per 1,000 samples / one training step", vsStep, "ratio",
+                $"training step = {libStep.Mean:0.0} ms for {batch} samples; CPU time: {cpuPerThousand:0} ms/1,000 samples = {cpuPerThousand / libStep.CpuMean:0.00} steps"));
             results.Add(new BenchResult(Name, "Precise BN per sample / training step per sample", perSampleRatio, "ratio", "forward-only vs forward+backward+SGD"));
         }
         finally
@@ -120,26 +123,32 @@ internal sealed class BatchNormBenchmark : IBenchmark
         results.Add(new BenchResult(Name, $"eval forward, batch {batch}, unfused", unfusedFwd.Mean, "ms/batch", unfusedFwd.Spread));
         results.Add(new BenchResult(Name, $"eval forward, batch {batch}, fused ({pairs} conv-BN pairs)", fusedFwd.Mean, "ms/batch", fusedFwd.Spread));
         results.Add(new BenchResult(Name, "eval forward: unfused / fused", speedup, "speedup", ""));
+        results.Add(new BenchResult(Name, "eval forward: unfused / fused, CPU time", unfusedFwd.CpuMean / fusedFwd.CpuMean, "speedup", "process CPU time per batch"));
         results.Add(new BenchResult(Name, "fused vs unfused outputs, max abs difference", maxDiff, "", "policy logits and value"));
         results.Add(new BenchResult(Name, "device", 0, "", $"{device.type}, batch {batch}, {torch.get_num_threads()} threads, libtorch {info.LibTorchVersion} ({info.Backend})"));
         return results;
     }
 
-    /// <summary>Milliseconds per call: mean over all calls, and the range of the per-round means.</summary>
-    private sealed record Timing(double Mean, double Min, double Max, long Count)
+    /// <summary>Wall-clock milliseconds per call: mean over all calls, and the range of the per-round means; and
+    /// the process's CPU milliseconds per call (all threads), which a busy machine inflates less than wall time.</summary>
+    private sealed record Timing(double Mean, double Min, double Max, long Count, double CpuMean)
     {
-        public string Spread => $"rounds {Min:0.0}–{Max:0.0} ms, {Count} calls";
+        public string Spread => $"rounds {Min:0.0}–{Max:0.0} ms, {Count} calls; CPU time {CpuMean:0.0} ms/call";
         public override string ToString() => $"{Mean:0.00} ms ({Spread})";
     }
 
     /// <summary>Times <paramref name="once"/> for about <paramref name="seconds"/> (at least <paramref name="minCalls"/> calls).</summary>
     private static Timing Measure(Action once, double seconds, int minCalls = 2)
     {
+        using var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         long n = 0;
         while (n < minCalls || sw.Elapsed.TotalSeconds < seconds) { once(); n++; }
         double ms = sw.Elapsed.TotalMilliseconds / n;
-        return new Timing(ms, ms, ms, n);
+        process.Refresh();
+        double cpu = (process.TotalProcessorTime - cpu0).TotalMilliseconds / n;
+        return new Timing(ms, ms, ms, n, cpu);
     }
 
     /// <summary>Warms both up, then times them in <see cref="Rounds"/> alternating rounds sharing
@@ -155,7 +164,7 @@ internal sealed class BatchNormBenchmark : IBenchmark
         Timing Sum(List<Timing> ts)
         {
             long n = ts.Sum(t => t.Count);
-            return new Timing(ts.Sum(t => t.Mean * t.Count) / n, ts.Min(t => t.Mean), ts.Max(t => t.Mean), n);
+            return new Timing(ts.Sum(t => t.Mean * t.Count) / n, ts.Min(t => t.Mean), ts.Max(t => t.Mean), n, ts.Sum(t => t.CpuMean * t.Count) / n);
         }
         return (Sum(rounds[0]), Sum(rounds[1]));
     }
