@@ -18,6 +18,7 @@ namespace SelfPlayBN.Actors;
 public sealed class EvaluatorActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private Task? _work;
     private readonly IGame _game;
     private readonly RunOptions _options;
     private readonly torch.Device _device;
@@ -61,7 +62,7 @@ public sealed class EvaluatorActor : ReceiveActor
         var previous = _previous;
         _queued = null;
         _busy = true;
-        Task.Run(() => Evaluate(model, previous)).PipeTo(Self,
+        _work = Task.Run(() => Evaluate(model, previous)).PipeTo(Self,
             success: r => r,
             failure: e => new Local.WorkFailed($"evaluation of model {model.Version}", e));
     }
@@ -99,6 +100,15 @@ public sealed class EvaluatorActor : ReceiveActor
         net.eval();
         BatchNormFusion.FuseAll(net);
         return new NetworkOracle(_game, net, _device);
+    }
+
+    /// <summary>Waits (bounded) for work in flight: a process must not exit while another thread still runs
+    /// libtorch (on CUDA that crashes at exit).</summary>
+    protected override void PostStop()
+    {
+        try { _work?.Wait(TimeSpan.FromMinutes(2)); }
+        catch (AggregateException) { } // its failure was reported to the actor already
+        base.PostStop();
     }
 
     private sealed record EvaluationDone(ModelPublished Model, IReadOnlyList<EvaluationFinished> Results) : INoSerializationVerificationNeeded;

@@ -18,6 +18,7 @@ namespace SelfPlayBN.Actors;
 public sealed class PreciseBnActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private Task? _work;
     private readonly IGame _game;
     private readonly RunOptions _options;
     private readonly IActorRef _buffer;
@@ -44,7 +45,7 @@ public sealed class PreciseBnActor : ReceiveActor
         {
             var snapshot = _current!;
             var positions = m.Positions();
-            Task.Run(() => Run(snapshot, positions)).PipeTo(Self,
+            _work = Task.Run(() => Run(snapshot, positions)).PipeTo(Self,
                 success: r => r,
                 failure: e => new Local.WorkFailed($"Precise BN of generation {snapshot.Generation}", e));
         });
@@ -107,5 +108,14 @@ public sealed class PreciseBnActor : ReceiveActor
             report.LossWithPrecise ?? 0, preciseSeconds, bn.PreciseBatches * size);
         _log.Info("generation {Generation}: {Staleness}; publishing {Statistics} statistics", snapshot.Generation, report.ToString(), statistics);
         return new ModelReady(snapshot.Generation, weights, statistics, snapshot.Losses, staleness, snapshot.TrainSeconds);
+    }
+
+    /// <summary>Waits (bounded) for work in flight: a process must not exit while another thread still runs
+    /// libtorch (on CUDA that crashes at exit).</summary>
+    protected override void PostStop()
+    {
+        try { _work?.Wait(TimeSpan.FromMinutes(2)); }
+        catch (AggregateException) { } // its failure was reported to the actor already
+        base.PostStop();
     }
 }

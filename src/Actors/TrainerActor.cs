@@ -17,6 +17,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     public const string CheckpointFile = "trainer.ckpt";
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private Task? _work;
     private readonly Learner _learner;
     private readonly TrainerOptions _options;
     private readonly int _minPositions;
@@ -83,7 +84,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         {
             var positions = m.Positions();
             long generation = _generation + 1;
-            Task.Run(() => Train(positions, generation)).PipeTo(Self,
+            _work = Task.Run(() => Train(positions, generation)).PipeTo(Self,
                 success: r => r,
                 failure: e => new Local.WorkFailed($"training generation {generation}", e));
             Become(Training);
@@ -154,5 +155,14 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             return (generation, weights, optimizer);
         }
         catch (EndOfStreamException e) { throw new InvalidDataException($"{path} is truncated", e); }
+    }
+
+    /// <summary>Waits (bounded) for work in flight: a process must not exit while another thread still runs
+    /// libtorch (on CUDA that crashes at exit).</summary>
+    protected override void PostStop()
+    {
+        try { _work?.Wait(TimeSpan.FromMinutes(2)); }
+        catch (AggregateException) { } // its failure was reported to the actor already
+        base.PostStop();
     }
 }
