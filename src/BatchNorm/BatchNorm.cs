@@ -373,9 +373,16 @@ public sealed partial class BatchNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x64 = input.detach().to(ScalarType.Float64);
-        var (var, mean) = x64.var_mean(ReduceDims(input), false, false);
-        observe(this, mean, var, ElementsPerChannel(input));
+        // Per-channel sums accumulated in float64 without a float64 copy of the input. The values are first
+        // shifted by the batch mean computed in the input's precision, so that E[c²] − E[c]² does not cancel
+        // catastrophically when |mean| ≫ σ; the result depends on the batch only (deterministic).
+        var dims = ReduceDims(input);
+        long n = ElementsPerChannel(input);
+        var shift = input.detach().mean(dims);
+        var centred = input.detach() - View(shift, input);
+        var mean = centred.sum(dims, false, ScalarType.Float64) / n;
+        var var = (centred.square().sum(dims, false, ScalarType.Float64) / n - mean.square()).clamp_min(0.0);
+        observe(this, mean + shift.to(ScalarType.Float64), var, n);
     }
 
     /// <summary>Counts one more update of <paramref name="domain"/> and returns its weight 1−λ (or 1/count for a
