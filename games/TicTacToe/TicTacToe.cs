@@ -82,6 +82,9 @@ public sealed class TicTacToeState : IGameState
     /// <inheritdoc />
     public bool IsTerminal => _winner >= 0 || MoveNumber == 9;
 
+    /// <summary>The marks of player 0 (X) and player 1 (O), bit <c>c</c> for cell <c>c</c> (identifies the position).</summary>
+    public (int X, int O) Marks => (_x, _o);
+
     /// <summary>The winning player, or −1 when nobody has three in a row.</summary>
     public int Winner => _winner;
 
