@@ -19,10 +19,28 @@ namespace SelfPlayBN.Actors;
 /// <param name="Device">Where networks run.</param>
 /// <param name="Finished">Completed with <c>null</c> when the run ends normally, or an error message.</param>
 /// <param name="Progress">Receives a line per event for the console (may be <c>null</c>).</param>
+/// <param name="Status">Receives the run's state about once a second, for a live view (may be <c>null</c>).</param>
 public sealed record RunResources(
     IGame Game, RunOptions Options, RunFolder Folder, ReplayBuffer Buffer, Learner Learner, long Generation,
-    BatchingOracle Oracle, byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished, Action<string>? Progress)
+    BatchingOracle Oracle, byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished, Action<string>? Progress,
+    Action<RunStatus>? Status = null)
     : INoSerializationVerificationNeeded;
+
+/// <summary>The state of a run, for a live view. Rates are over the last ten seconds.</summary>
+/// <param name="Generation">The last published generation.</param>
+/// <param name="Games">Self-play games finished by this process.</param>
+/// <param name="Positions">Their positions.</param>
+/// <param name="GamesPerSecond">Recent games per second.</param>
+/// <param name="PositionsPerSecond">Recent positions per second.</param>
+/// <param name="AverageBatch">Average inference batch so far.</param>
+/// <param name="BufferPositions">Positions in the replay window.</param>
+/// <param name="Losses">The last generation's losses.</param>
+/// <param name="Staleness">The last publication's BN staleness.</param>
+/// <param name="LastEvaluation">The last evaluation, as text.</param>
+/// <param name="NextGeneration">Games towards the next generation as a fraction of <c>trainer.gamesPerGeneration</c> (1: training).</param>
+/// <param name="Elapsed">Time since this process started the run.</param>
+public sealed record RunStatus(long Generation, long Games, long Positions, double GamesPerSecond, double PositionsPerSecond, double AverageBatch,
+    int BufferPositions, LossSummary? Losses, StalenessSummary? Staleness, string? LastEvaluation, double NextGeneration, TimeSpan Elapsed);
 
 /// <summary>
 /// The run: creates the pipeline's actors (replay buffer, model registry, inference service, self-play, Precise BN,
@@ -39,6 +57,11 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     private readonly IActorRef _buffer;
     private readonly DateTime _started = DateTime.UtcNow;
     private SelfPlayStats? _stats;
+    private readonly Queue<(DateTime Time, long Games, long Positions)> _recent = new();
+    private long _generation, _gamesAtPublication;
+    private LossSummary? _losses;
+    private StalenessSummary? _staleness;
+    private string? _lastEvaluation;
     private BufferStatus? _bufferStatus;
     private bool _ending;
 
@@ -84,6 +107,10 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         Receive<VersionPublished>(p =>
         {
             var i = p.Info;
+            _generation = i.Version;
+            _gamesAtPublication = _stats?.Games ?? 0;
+            _losses = i.Losses ?? _losses;
+            _staleness = i.Staleness ?? _staleness;
             WriteMetrics(new
             {
                 kind = "publication",
@@ -116,7 +143,8 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         Receive<EvaluationFinished>(e =>
         {
             WriteMetrics(new { kind = "evaluation", time = DateTime.UtcNow, generation = e.Version, opponent = e.Opponent, wins = e.Wins, draws = e.Draws, losses = e.Losses, score = e.Score, elo = e.EloDifference });
-            Report($"evaluation: model {e.Version} vs {e.Opponent}: +{e.Wins} ={e.Draws} -{e.Losses} (Elo {e.EloDifference:+0;-0})");
+            _lastEvaluation = $"model {e.Version} vs {e.Opponent}: +{e.Wins} ={e.Draws} -{e.Losses} (Elo {e.EloDifference:+0;-0})";
+            Report("evaluation: " + _lastEvaluation);
         });
         Receive<Local.Tick>(_ =>
         {
@@ -128,6 +156,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         {
             bool first = _stats is null;
             _stats = s;
+            PublishStatus(s, o);
             if (first || s.Games / 50 != (_lastReportedGames / 50)) ReportSelfPlay(s);
         });
         Receive<BufferStatus>(s => _bufferStatus = s);
@@ -138,6 +167,20 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     }
 
     private long _lastReportedGames;
+
+    private void PublishStatus(SelfPlayStats s, RunOptions o)
+    {
+        if (_r.Status is not { } status) return;
+        var now = DateTime.UtcNow;
+        _recent.Enqueue((now, s.Games, s.Positions));
+        while (_recent.Count > 1 && now - _recent.Peek().Time > TimeSpan.FromSeconds(10)) _recent.Dequeue();
+        var (t0, g0, p0) = _recent.Peek();
+        double seconds = (now - t0).TotalSeconds;
+        double gps = seconds > 0 ? (s.Games - g0) / seconds : 0, pps = seconds > 0 ? (s.Positions - p0) / seconds : 0;
+        double next = Math.Min(1.0, (s.Games - _gamesAtPublication) / (double)o.Trainer.GamesPerGeneration);
+        status(new RunStatus(_generation, s.Games, s.Positions, gps, pps, s.Inference.AverageBatch, _bufferStatus?.Positions ?? 0,
+            _losses, _staleness, _lastEvaluation, next, now - _started));
+    }
 
     private void ReportSelfPlay(SelfPlayStats s)
     {

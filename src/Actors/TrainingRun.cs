@@ -51,8 +51,9 @@ public static class TrainingRun
     /// <param name="progress">Receives progress lines for the console.</param>
     /// <param name="cancel">Stops the run (Ctrl+C).</param>
     /// <param name="extraHocon">Extra Akka configuration (tests turn on <c>serialize-messages</c>).</param>
+    /// <param name="status">Receives the run's state about once a second (a live view).</param>
     public static async Task<RunOutcome> RunAsync(IGame game, RunOptions options, RunFolder folder, torch.Device device, ILogger logger,
-        Action<string>? progress, CancellationToken cancel, string extraHocon = "")
+        Action<string>? progress, CancellationToken cancel, string extraHocon = "", Action<RunStatus>? status = null)
     {
         if (game.Name != options.Game) throw new ArgumentException($"the options are for {options.Game}, the game is {game.Name}");
         Directory.CreateDirectory(folder.Root);
@@ -111,7 +112,7 @@ public static class TrainingRun
         var system = ActorSystem.Create("selfplaybn", config);
         try
         {
-            var resources = new RunResources(game, options, folder, buffer, learner, generation, oracle, initial, device, finished, progress);
+            var resources = new RunResources(game, options, folder, buffer, learner, generation, oracle, initial, device, finished, progress, status);
             system.ActorOf(RunActor.Props(resources), "run");
             using (cancel.Register(() => finished.TrySetResult(null)))
             {
