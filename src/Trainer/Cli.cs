@@ -21,6 +21,7 @@ internal static class Cli
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(SolveCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output));
+        root.Subcommands.Add(ReportCommand.Create(output));
         TorchCli.AddTo(root);
         return root;
     }
