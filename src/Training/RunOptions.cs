@@ -318,11 +318,20 @@ public sealed record EvaluationOptions
     /// <summary>Search simulations per move in evaluation games.</summary>
     public int Simulations { get; init; } = 50;
 
-    /// <summary>Gate publication on beating the best model so far.</summary>
+    /// <summary>
+    /// Gate self-play on beating the best model so far: each evaluated version plays <see cref="Games"/> games against
+    /// the current best and becomes the best (the model self-play uses) only with a score of at least
+    /// <see cref="GatingThreshold"/>. Versions that are not evaluated are never promoted. Off: self-play uses every
+    /// published version, as soon as it is published.
+    /// </summary>
     public bool Gating { get; init; }
 
     /// <summary>Score (wins + draws/2) / games the candidate needs to replace the best under gating.</summary>
     public double GatingThreshold { get; init; } = 0.55;
+
+    /// <summary>Connect Four: how many positions of the solver-labelled set (at most its 600) measure the move accuracy
+    /// of the raw network and of the network with search (<see cref="Simulations"/>); 0 turns the measurement off.</summary>
+    public int AccuracyPositions { get; init; } = 500;
 
     internal void Check(List<string> p)
     {
@@ -330,6 +339,8 @@ public sealed record EvaluationOptions
         if (Games < 2 || Games % 2 != 0) p.Add($"evaluation.games must be an even number ≥ 2 (colours alternate), got {Games}");
         if (Simulations < 1) p.Add($"evaluation.simulations must be at least 1, got {Simulations}");
         if (!(GatingThreshold > 0 && GatingThreshold < 1)) p.Add($"evaluation.gatingThreshold must be in (0, 1), got {GatingThreshold}");
+        if (Gating && EveryGenerations == 0) p.Add("evaluation.gating needs evaluation.everyGenerations ≥ 1 (only evaluated versions can be promoted)");
+        if (AccuracyPositions < 0) p.Add($"evaluation.accuracyPositions must be ≥ 0, got {AccuracyPositions}");
     }
 }
 

@@ -33,6 +33,8 @@ public sealed class RunOptionsTests
     [InlineData("""{ "bn": { "decay": 1.2 } }""", "bn.decay")]
     [InlineData("""{ "evaluation": { "games": 7 } }""", "evaluation.games")]
     [InlineData("""{ "evaluation": { "games": 0 } }""", "evaluation.games")]
+    [InlineData("""{ "evaluation": { "accuracyPositions": -1 } }""", "evaluation.accuracyPositions")]
+    [InlineData("""{ "evaluation": { "gating": true, "everyGenerations": 0 } }""", "evaluation.gating")]
     [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 10, "rate": 0.1 } ] } }""", "trainer.learningRate[0].fromStep")]
     [InlineData("""{ "trainer": { "learningRate": [] } }""", "trainer.learningRate")]
     [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 0, "rate": 0.1 }, { "fromStep": 0, "rate": 0.01 } ] } }""", "trainer.learningRate[1].fromStep")]
@@ -120,7 +122,7 @@ public sealed class RunOptionsTests
                 Momentum = 0.5, L2 = 3e-5, LearningRate = [new(0, 0.1), new(100, 0.01), new(1000, 0.001)], Augment = false,
             },
             Bn = new BnOptions { Inference = BnInference.Ema, Decay = 0.99, PreciseBatches = 3, PreciseBatchSize = 64, Estimator = PreciseEstimator.MeanOfBatches },
-            Evaluation = new EvaluationOptions { EveryGenerations = 2, Games = 6, Simulations = 12, Gating = true, GatingThreshold = 0.6 },
+            Evaluation = new EvaluationOptions { EveryGenerations = 2, Games = 6, Simulations = 12, Gating = true, GatingThreshold = 0.6, AccuracyPositions = 40 },
             Limits = new LimitOptions { Generations = 5, Minutes = 1.5 },
         };
         var json = o.ToJson();
