@@ -17,6 +17,7 @@ public sealed class CliTests
     [InlineData("info", "--help")]
     [InlineData("solve", "--help")]
     [InlineData("bench", "--help")]
+    [InlineData("report", "--help")]
     public void Help_works_everywhere(params string[] args)
     {
         var (code, output, _) = Run(args);
