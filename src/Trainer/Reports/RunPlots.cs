@@ -32,9 +32,10 @@ internal static class RunPlots
             Panel("BatchNorm staleness: EMA statistics vs precise ones", "gap",
                 Series("mean gap (σ units)", p, x => x.StalenessMeanGap),
                 Series("log-variance gap", p, x => x.StalenessLogVarGap)),
-            Panel("Loss with EMA vs precise BN statistics (EMA above precise: false overfitting)", "loss",
+            Panel("Loss of the same model with EMA vs with precise BN statistics", "loss",
                 Series("with EMA", p, x => x.LossWithEma),
-                Series("with precise", p, x => x.LossWithPrecise),
+                Series("with precise", p, x => x.LossWithPrecise)),
+            Panel("Loss with EMA − loss with precise (above 0: \"false overfitting\" from stale statistics)", "loss gap",
                 Series("EMA − precise", p, x => x.EmaLossGap))));
 
         // One line per fixed opponent; the matches against earlier versions (model-K, a different K each time) form one line.
