@@ -22,7 +22,7 @@ internal static class RunPlots
         var p = metrics.Publications;
         var written = new List<string>();
 
-        written.Add(Save(folder, FileNames[0], Panel("Training losses (minibatch mean at publication)", "loss",
+        written.Add(Save(folder, FileNames[0], Panel("Training losses (mean over each generation's steps)", "loss",
             Series("policy", p, x => x.PolicyLoss),
             Series("value", p, x => x.ValueLoss),
             Series("L2", p, x => x.L2),
