@@ -8,9 +8,12 @@ using TorchSharp;
 namespace SelfPlayBN.Actors;
 
 /// <summary>
-/// The inference service's actor: subscribes to model publications and, for each, builds the network from the
-/// published weights in eval mode with BatchNorm folded into the convolutions, and hands it to the shared
-/// <see cref="BatchingOracle"/>, which switches to it between batches.
+/// The inference service's actor: follows the registry's <em>best</em> model (<see cref="SubscribeToBest"/>; without
+/// gating that is every publication, with gating every promotion) and, for each change, builds the network from its
+/// weights in eval mode with BatchNorm folded into the convolutions, and hands it to the shared
+/// <see cref="BatchingOracle"/>, which switches to it between batches. The registry's messages arrive in order, so
+/// the newest message is the model to serve even when its version is older than the one served (a resumed gated run
+/// starts serving the latest version, then the registry names the best).
 /// </summary>
 public sealed class InferenceActor : ReceiveActor
 {
@@ -23,10 +26,11 @@ public sealed class InferenceActor : ReceiveActor
     /// <summary>Creates the actor (use <see cref="Props"/>).</summary>
     public InferenceActor(IGame game, NetworkOptions network, BatchingOracle oracle, IActorRef registry, torch.Device device)
     {
-        registry.Tell(new SubscribeToModels());
-        Receive<ModelPublished>(m =>
+        registry.Tell(new SubscribeToBest());
+        Receive<BestModelChanged>(b =>
         {
-            if (m.Version < oracle.Version) return; // an older publication arriving late
+            var m = b.Model;
+            if (m.Version == oracle.Version) return; // already served
             var net = Models.Create(game, network, 0.9, device);
             Models.Load(net, m.Weights);
             net.eval();

@@ -40,6 +40,12 @@ public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(ModelPublished)] = "model-published",
         [typeof(SubscribeToModels)] = "subscribe-to-models",
         [typeof(EvaluationFinished)] = "evaluation-finished",
+        [typeof(AccuracyMeasured)] = "accuracy-measured",
+        [typeof(UseGating)] = "use-gating",
+        [typeof(SubscribeToBest)] = "subscribe-to-best",
+        [typeof(PromoteModel)] = "promote-model",
+        [typeof(BestModelChanged)] = "best-model-changed",
+        [typeof(GatingDecided)] = "gating-decided",
     };
 
     private static readonly Dictionary<string, Type> Types = Names.ToDictionary(p => $"{p.Value}/{FormatVersion}", p => p.Key);

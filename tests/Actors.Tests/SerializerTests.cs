@@ -33,6 +33,13 @@ public sealed class SerializerTests : IDisposable
         yield return [new ModelPublished(4, [9, 8], "precise", "ab12")];
         yield return [new SubscribeToModels()];
         yield return [new EvaluationFinished(4, "mcts", 3, 1, 0, 190.8)];
+        yield return [new EvaluationFinished(4, "model-3", 1, 1, 2, -88.7, 1, 1, 412.5)];
+        yield return [new AccuracyMeasured(4, "search-50", 412, 500)];
+        yield return [new UseGating()];
+        yield return [new SubscribeToBest()];
+        yield return [new PromoteModel(4)];
+        yield return [new BestModelChanged(new ModelPublished(4, [9, 8], "precise", "ab12"))];
+        yield return [new GatingDecided(4, 2, 0.6, 0.55, true)];
     }
 
     [Theory]
@@ -53,6 +60,17 @@ public sealed class SerializerTests : IDisposable
         var tested = Messages().Select(m => m[0].GetType()).ToHashSet();
         Assert.All(PipelineSerializer.KnownTypes, t => Assert.Contains(t, tested));
         Assert.All(PipelineSerializer.KnownTypes, t => Assert.True(typeof(IPipelineMessage).IsAssignableFrom(t)));
+    }
+
+    [Fact]
+    public void AnEvaluationWrittenBeforeTheNewKeysReadsWithTheirDefaults()
+    {
+        // Format 1 as first written: an array of the six keys 0..5 only.
+        var bytes = MessagePack.MessagePackSerializer.Serialize(new object[] { 4L, "mcts", 3, 1, 0, 190.8 });
+        var serializer = (SerializerWithStringManifest)_system.Serialization.FindSerializerForType(typeof(EvaluationFinished));
+        var back = Assert.IsType<EvaluationFinished>(serializer.FromBinary(bytes, "evaluation-finished/1"));
+        Assert.Equal(new EvaluationFinished(4, "mcts", 3, 1, 0, 190.8), back);
+        Assert.Null(back.Rating);
     }
 
     [Fact]
