@@ -69,8 +69,18 @@ internal static class TrainCommand
         output.WriteLine($"  stop: {(options.Limits.Generations is { } g ? $"after {g} generations" : options.Limits.Minutes is { } mm ? $"after {mm} minutes" : "Ctrl+C")}; " +
                          "rerun the same command to resume");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var outcome = await TrainingRun.RunAsync(game, options, folder, device, logger,
-            line => { lock (output) output.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"); }, cancel).ConfigureAwait(false);
+        RunOutcome outcome;
+        if (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            var view = new LiveView($"selfplaybn train: {game.Name} in {folder.Root}");
+            outcome = await view.ShowUntil(TrainingRun.RunAsync(game, options, folder, device, logger,
+                line => view.OnEvent($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"), cancel, status: view.OnStatus)).ConfigureAwait(false);
+        }
+        else
+        {
+            outcome = await TrainingRun.RunAsync(game, options, folder, device, logger,
+                line => { lock (output) output.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"); }, cancel).ConfigureAwait(false);
+        }
         if (outcome.Error is { } error)
         {
             Console.Error.WriteLine($"error: {error} (log: {folder.Logs})");
