@@ -131,6 +131,8 @@ public sealed class RunActor : ReceiveActor, IWithTimers
                 games = _stats?.Games,
                 positions = _stats?.Positions,
                 averageInferenceBatch = _stats?.Inference.AverageBatch,
+                inferencePositions = _stats?.Inference.Positions,
+                inferenceBusySeconds = _stats?.Inference.BusyTime.TotalSeconds,
                 bufferPositions = _bufferStatus?.Positions,
                 elapsedSeconds = (DateTime.UtcNow - _started).TotalSeconds,
             });
