@@ -1,6 +1,7 @@
 // Generates games/ConnectFour/data/labelled-positions.txt, the fixed labelled set of Connect Four move accuracy:
 //   dotnet run scripts/labelled-positions.cs [count] [seed] [minStones] [maxStones] > games/ConnectFour/data/labelled-positions.txt
-// Defaults: 600 positions, seed 2026, 14 to 30 stones (the solver takes up to about a second on shallower positions).
+// Defaults: 600 positions, seed 2026, 14 to 30 stones (the solver takes up to about a second on shallower positions);
+// only quiet positions (no immediate win or forced block, ConnectFourLabelledPositions.IsQuiet) with a wrong move to make.
 #:project ../games/ConnectFour/SelfPlayBN.Games.ConnectFour.csproj
 #:property TreatWarningsAsErrors=true
 using System.Diagnostics;

@@ -93,8 +93,9 @@ public static class ConnectFourLabelledPositions
     /// <summary>
     /// Random move sequences (deterministic in <paramref name="seed"/>): for each, a length drawn uniformly from
     /// [<paramref name="minStones"/>, <paramref name="maxStones"/>], uniform random legal moves; sequences that end the
-    /// game, repeat an earlier one, or leave nothing to choose (every legal column has the same result — only known
-    /// after solving, so <see cref="Label"/> filters those) are dropped.
+    /// game, repeat an earlier one, or are not <see cref="IsQuiet"/> are dropped (and so are positions that leave
+    /// nothing to choose, every legal column with the same result — only known after solving, so <see cref="Label"/>
+    /// filters those).
     /// </summary>
     public static IEnumerable<string> RandomSequences(int seed, int minStones, int maxStones)
     {
@@ -116,10 +117,23 @@ public static class ConnectFourLabelledPositions
                 state = state.Play(c);
                 moves.Append((char)('1' + c));
             }
-            if (state.IsTerminal) continue;
+            if (state.IsTerminal || !IsQuiet(state)) continue;
             string s = moves.ToString();
             if (seen.Add(s)) yield return s;
         }
+    }
+
+    /// <summary>
+    /// Whether neither side can win at once: no playable cell completes a four for the player to move (an immediate
+    /// win) or for the opponent (a forced block). Random positions are dominated by such one-move tactics, which any
+    /// search finds; the labelled set keeps the positions where the choice is strategic.
+    /// </summary>
+    public static bool IsQuiet(ConnectFourState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ulong playable = ConnectFourBitboard.Playable(state.Mask);
+        return (ConnectFourBitboard.WinningCells(state.CurrentStones, state.Mask) & playable) == 0
+            && (ConnectFourBitboard.WinningCells(state.OpponentStones, state.Mask) & playable) == 0;
     }
 
     /// <summary>

@@ -13,6 +13,7 @@ public sealed class ConnectFourLabelledPositionsTests
         foreach (var p in set)
         {
             Assert.False(p.State.IsTerminal);
+            Assert.True(ConnectFourLabelledPositions.IsQuiet(p.State), p.Moves);
             Assert.NotEmpty(p.OptimalColumns);
             Assert.Contains(p.Columns, c => c is not null && c != p.Best);
         }
@@ -36,6 +37,14 @@ public sealed class ConnectFourLabelledPositionsTests
         var shipped = ConnectFourLabelledPositions.Load().Take(5).Select(p => p.ToString()).ToArray();
         Assert.Equal(shipped, first);
         Assert.NotEqual(first, ConnectFourLabelledPositions.Label(solver, 5, 2027, 14, 30).Select(p => p.ToString()).ToArray());
+    }
+
+    [Fact]
+    public void APositionWithAnImmediateWinOrAForcedBlockIsNotQuiet()
+    {
+        Assert.True(ConnectFourLabelledPositions.IsQuiet(ConnectFourState.FromMoves("4453")));
+        Assert.False(ConnectFourLabelledPositions.IsQuiet(ConnectFourState.FromMoves("112233"))); // the first player wins in column 4
+        Assert.False(ConnectFourLabelledPositions.IsQuiet(ConnectFourState.FromMoves("1122337"))); // the second player must block column 4
     }
 
     [Fact]
