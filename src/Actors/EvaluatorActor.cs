@@ -28,7 +28,8 @@ namespace SelfPlayBN.Actors;
 /// </list>
 /// and on Connect Four it measures the move accuracy against the perfect solver on the first
 /// <c>evaluation.accuracyPositions</c> positions of the labelled set, of the raw network (<c>network</c>) and of the
-/// network with search (<c>search-N</c>), reported as <see cref="AccuracyMeasured"/>. Every result goes to the parent.
+/// network with search (<c>search-N</c>), and of the baselines on the same positions (<c>random</c>,
+/// <c>mcts-rollouts-N</c>), reported as <see cref="AccuracyMeasured"/>. Every result goes to the parent.
 /// Evaluations run off the actor's thread, one at a time; only the newest waiting version is evaluated.
 /// </summary>
 public sealed class EvaluatorActor : ReceiveActor
@@ -156,8 +157,12 @@ public sealed class EvaluatorActor : ReceiveActor
         {
             var set = LabelledSet(e.AccuracyPositions);
             results.Add(Accuracy(model.Version, "network", MoveAccuracy.Measure(set, new PolicyPlayer(candidate))));
-            var searcher = new MctsPlayer(new Mcts(candidate, search with { TemperatureMoves = 0, ReuseTree = false, Seed = 1 }));
-            results.Add(Accuracy(model.Version, $"search-{e.Simulations}", MoveAccuracy.Measure(set, searcher)));
+            var accuracySearch = search with { TemperatureMoves = 0, ReuseTree = false, Seed = 1 };
+            results.Add(Accuracy(model.Version, $"search-{e.Simulations}", MoveAccuracy.Measure(set, new MctsPlayer(new Mcts(candidate, accuracySearch)))));
+            // The baselines on the same positions (cheap, and the same every time: seeded).
+            results.Add(Accuracy(model.Version, "random", MoveAccuracy.Measure(set, new RandomPlayer(1))));
+            results.Add(Accuracy(model.Version, $"mcts-rollouts-{e.Simulations}",
+                MoveAccuracy.Measure(set, new MctsPlayer(new Mcts(new RolloutOracle(1), accuracySearch)))));
         }
         return new EvaluationDone(model, results, rating, promoted);
     }

@@ -166,8 +166,9 @@ public sealed record EvaluationFinished([property: Key(0)] long Version, [proper
 
 /// <summary>Event: the move accuracy of a version against the perfect solver on the fixed labelled set (Connect Four).</summary>
 /// <param name="Version">The evaluated version.</param>
-/// <param name="Player"><c>network</c> (the raw policy's most likely legal move) or <c>search-N</c> (MCTS with the
-/// network, N simulations, most-visited move).</param>
+/// <param name="Player"><c>network</c> (the raw policy's most likely legal move), <c>search-N</c> (MCTS with the
+/// network, N simulations, most-visited move), or a baseline: <c>random</c>, <c>mcts-rollouts-N</c> (MCTS with random
+/// rollouts).</param>
 /// <param name="Correct">Positions where the move was optimal (among the columns with the best result).</param>
 /// <param name="Positions">Positions measured (the first ones of the set).</param>
 [MessagePackObject]

@@ -79,7 +79,7 @@ public sealed class EvaluatorTests : IDisposable
         var options = Options(game, new EvaluationOptions { EveryGenerations = 1, Games = 2, Simulations = 4, AccuracyPositions = 12 });
         var (registry, sink) = Start(game, options);
         registry.Tell(Ready(1, Weights(game, options, 1)));
-        var results = Results(sink, 1, r => r.OfType<AccuracyMeasured>().Count() < 2);
+        var results = Results(sink, 1, r => r.OfType<AccuracyMeasured>().Count() < 4);
         var matches = results.OfType<EvaluationFinished>().ToDictionary(e => e.Opponent);
         Assert.Equal(["mcts-rollouts-4", "model-0", "random"], matches.Keys.Order());
         Assert.All(matches.Values, e => Assert.Equal(2, e.Wins + e.Draws + e.Losses));
@@ -87,7 +87,7 @@ public sealed class EvaluatorTests : IDisposable
         Assert.Equal(matches["model-0"].EloDifference, matches["model-0"].Rating); // version 0 rates 0
         Assert.Null(matches["random"].Rating);
         var accuracy = results.OfType<AccuracyMeasured>().ToDictionary(a => a.Player);
-        Assert.Equal(["network", "search-4"], accuracy.Keys.Order());
+        Assert.Equal(["mcts-rollouts-4", "network", "random", "search-4"], accuracy.Keys.Order());
         Assert.All(accuracy.Values, a => Assert.Equal(12, a.Positions));
         Assert.Empty(results.OfType<GatingDecided>());
         Assert.Null(ModelRegistryActor.Best(Path.Combine(_dir)));
