@@ -18,6 +18,7 @@ internal static class Cli
         var root = new RootCommand("SelfPlayBN: AlphaZero-style self-play training that gets BatchNorm right.");
         root.Subcommands.Add(TrainCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
+        root.Subcommands.Add(EvaluateCommand.Create(output));
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(SolveCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output));

@@ -113,3 +113,28 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("different configuration", error);
     }
 }
+
+/// <summary><c>evaluate</c>'s refusals: a folder that is not a run, a run without the asked version.</summary>
+public sealed class EvaluateCommandTests
+{
+    [Fact]
+    public void A_folder_that_is_not_a_run_is_named()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "selfplaybn-eval-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var (code, _, error) = CliTests.Run("evaluate", dir);
+            Assert.Equal(Cli.UsageError, code);
+            Assert.Contains("not a run folder", error);
+            File.WriteAllText(Path.Combine(dir, "config.json"), """{ "game": "tictactoe" }""");
+            (code, _, error) = CliTests.Run("evaluate", dir, "--version", "3");
+            Assert.Equal(Cli.UsageError, code);
+            Assert.Contains("no model 3", error);
+            (code, _, error) = CliTests.Run("evaluate", dir, "--games", "3");
+            Assert.Equal(Cli.UsageError, code);
+            Assert.Contains("--games", error);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}

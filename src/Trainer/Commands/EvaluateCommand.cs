@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SelfPlayBN.Actors;
+using SelfPlayBN.BatchNorm;
+using SelfPlayBN.Games;
+using SelfPlayBN.Games.ConnectFour;
+using SelfPlayBN.Games.TicTacToe;
+using SelfPlayBN.Search;
+using SelfPlayBN.Training;
+using static TorchSharp.torch;
+
+namespace SelfPlayBN.Trainer.Commands;
+
+/// <summary>
+/// <c>evaluate RUN_DIR</c>: measures a published model of a run (the latest by default) outside the pipeline —
+/// a match of the network with search against pure MCTS with random rollouts (colours alternating), for
+/// Tic-tac-toe also against the perfect player, and for Connect Four the move accuracy of the raw network and of
+/// the network with search against the solver-labelled positions. Prints a Markdown table for <c>docs/results.md</c>.
+/// </summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var runDir = new Argument<DirectoryInfo>("RUN_DIR") { Description = "A run folder written by train." };
+        var version = new Option<long?>("--version") { Description = "The published version to evaluate (default: the latest)." };
+        var games = new Option<int>("--games") { Description = "Games per match (even: colours alternate).", DefaultValueFactory = _ => 100 };
+        var simulations = new Option<int>("--simulations") { Description = "Search simulations per move of the network side.", DefaultValueFactory = _ => 200 };
+        var rollouts = new Option<int>("--rollout-simulations") { Description = "Simulations per move of the pure-MCTS opponent (random rollouts).", DefaultValueFactory = _ => 1000 };
+        var positions = new Option<int>("--accuracy-positions") { Description = "Connect Four: labelled positions for move accuracy.", DefaultValueFactory = _ => 500 };
+        var cmd = new Command("evaluate", "Evaluate a run's published model: matches against pure MCTS (and the perfect Tic-tac-toe player), move accuracy against the Connect Four solver.");
+        cmd.Arguments.Add(runDir);
+        foreach (var o in new Option[] { version, games, simulations, rollouts, positions }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            int g = parse.GetValue(games), sims = parse.GetValue(simulations), roll = parse.GetValue(rollouts), acc = parse.GetValue(positions);
+            if (g < 2 || g % 2 != 0) throw new UserInputException($"--games must be an even number ≥ 2, got {g}");
+            if (sims < 1 || roll < 1) throw new UserInputException("--simulations and --rollout-simulations must be at least 1");
+            if (acc < 0) throw new UserInputException($"--accuracy-positions must be ≥ 0, got {acc}");
+            Evaluate(output, parse, parse.GetValue(runDir)!, parse.GetValue(version), g, sims, roll, acc);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void Evaluate(TextWriter output, ParseResult parse, DirectoryInfo dir, long? version, int games, int simulations, int rolloutSimulations, int accuracyPositions)
+    {
+        var folder = new RunFolder(dir.FullName);
+        if (!File.Exists(folder.Config)) throw new UserInputException($"{dir.FullName} is not a run folder (no config.json)");
+        RunOptions options;
+        try { options = RunOptions.Load(folder.Config); }
+        catch (InvalidDataException e) { throw new UserInputException(e.Message); }
+        var game = TrainCommand.Games.FirstOrDefault(g => g.Name == options.Game) ?? throw new UserInputException($"unknown game '{options.Game}'");
+        long v = version ?? ModelRegistryActor.Latest(folder.Models)?.Version ?? throw new UserInputException($"{folder.Models} holds no published model");
+        string weightsPath = ModelRegistryActor.WeightsPath(folder.Models, v);
+        if (!File.Exists(weightsPath)) throw new UserInputException($"no model {v} in {folder.Models}");
+
+        var info = TorchCli.Initialize(parse);
+        var net = Models.Create(game, options.Network, options.Bn.Decay, CPU);
+        try { Models.Load(net, File.ReadAllBytes(weightsPath)); }
+        catch (InvalidDataException e) { throw new UserInputException($"{weightsPath}: {e.Message}"); }
+        net.eval();
+        BatchNormFusion.FuseAll(net);
+        var oracle = new NetworkOracle(game, net, CPU);
+        var search = new MctsOptions { Simulations = simulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true, LeavesPerBatch = 8 };
+        var rolloutSearch = new MctsOptions { Simulations = rolloutSimulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true };
+        IPlayer Candidate(int g) => new MctsPlayer(new Mcts(oracle, search with { Seed = 2 * g }));
+
+        var rows = new List<string>();
+        string Row(string what, string value, string note) => $"| {what} | {value} | {note} |";
+        var clock = Stopwatch.StartNew();
+        var mcts = Arena.Play(game, Candidate, g => new MctsPlayer(new Mcts(new RolloutOracle(10_000 + g), rolloutSearch with { Seed = 2 * g + 1 })), games);
+        rows.Add(Row($"vs pure MCTS, {rolloutSimulations} rollouts/move", Score(mcts), $"{clock.Elapsed.TotalSeconds:0} s"));
+        if (game is TicTacToeGame)
+        {
+            clock.Restart();
+            var perfect = Arena.Play(game, Candidate, g =>
+            {
+                var rng = new Random(20_000 + g);
+                return new FunctionPlayer(s => TicTacToePerfectPlayer.Instance.ChooseAction((TicTacToeState)s, rng));
+            }, games);
+            rows.Add(Row("vs the perfect player", Score(perfect), $"losses moving first {perfect.LossesMovingFirst}, second {perfect.LossesMovingSecond}"));
+        }
+        if (game is ConnectFourGame && accuracyPositions > 0)
+        {
+            var set = ConnectFourLabelledPositions.Load().Take(accuracyPositions).Select(p => new LabelledMove(p.State, p.OptimalColumns)).ToArray();
+            var raw = MoveAccuracy.Measure(set, new PolicyPlayer(oracle));
+            var searched = MoveAccuracy.Measure(set, new MctsPlayer(new Mcts(oracle, search with { TemperatureMoves = 0 })));
+            rows.Add(Row($"move accuracy, raw network ({set.Length} positions)", raw.Accuracy.ToString("P1", CultureInfo.InvariantCulture), $"{raw.Correct}/{raw.Positions}"));
+            rows.Add(Row($"move accuracy, network + {simulations} simulations", searched.Accuracy.ToString("P1", CultureInfo.InvariantCulture), $"{searched.Correct}/{searched.Positions}"));
+        }
+        output.WriteLine($"Model {v} of {folder.Root} ({game.Name}, {options.Network.Blocks}x{options.Network.Filters}, {options.Bn.Inference.ToString().ToLowerInvariant()} BN statistics), " +
+                         $"network side: {simulations} simulations/move; {games} games per match, colours alternating; {info.Backend} backend, {Environment.ProcessorCount} cores; " +
+                         $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        output.WriteLine();
+        output.WriteLine("| measure | result | note |");
+        output.WriteLine("|---|---|---|");
+        foreach (var r in rows) output.WriteLine(r);
+    }
+
+    private static string Score(MatchResult r)
+    {
+        var (lo, hi) = r.EloInterval;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"+{r.Wins} ={r.Draws} -{r.Losses}, score {r.Score:P0} (95%: Elo {r.Elo:+0;-0} [{lo:+0;-0}, {hi:+0;-0}])");
+    }
+}
