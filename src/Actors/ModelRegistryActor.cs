@@ -152,8 +152,8 @@ public sealed class ModelRegistryActor : ReceiveActor
         _gating = true;
         var best = Best(_directory) is { } info ? LoadModel(_directory, info) : _current!;
         _log.Info("registry: gating on, the best model is {Version}", best.Version);
+        WriteBest(best.Version); // on disk before it is announced
         ChangeBest(best);
-        WriteBest(best.Version);
     }
 
     private void Promote(PromoteModel m)
@@ -166,8 +166,9 @@ public sealed class ModelRegistryActor : ReceiveActor
         }
         var info = ReadInfo(Path.ChangeExtension(WeightsPath(_directory, m.Version), ".json"))
             ?? throw new InvalidOperationException($"promotion of model {m.Version}, which was never published");
-        ChangeBest(LoadModel(_directory, info));
-        WriteBest(m.Version);
+        var best = LoadModel(_directory, info);
+        WriteBest(m.Version); // on disk before it is announced
+        ChangeBest(best);
         _log.Info("registry: model {Version} is the best model", m.Version);
     }
 

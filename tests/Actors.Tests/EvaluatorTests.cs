@@ -55,6 +55,9 @@ public sealed class EvaluatorTests : IDisposable
         var sink = Inbox.Create(_system);
         var parent = _system.ActorOf(Akka.Actor.Props.Create(() => new Parent(game, options, _dir, Weights(game, options, 0), sink.Receiver)), "parent");
         var registry = parent.Ask<IActorRef>(new Registry(), Wait).Result;
+        // Once the evaluator answers, its constructor has run: its subscriptions are in the registry's mailbox before
+        // anything the test sends next (else it could first hear of version 1 and have no previous version).
+        Assert.NotNull(_system.ActorSelection(parent.Path / "evaluator").Ask<ActorIdentity>(new Identify(1), Wait).Result.Subject);
         return (registry, sink);
     }
 
