@@ -144,9 +144,25 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         });
         Receive<EvaluationFinished>(e =>
         {
-            WriteMetrics(new { kind = "evaluation", time = DateTime.UtcNow, generation = e.Version, opponent = e.Opponent, wins = e.Wins, draws = e.Draws, losses = e.Losses, score = e.Score, elo = e.EloDifference });
-            _lastEvaluation = $"model {e.Version} vs {e.Opponent}: +{e.Wins} ={e.Draws} -{e.Losses} (Elo {e.EloDifference:+0;-0})";
+            WriteMetrics(new
+            {
+                kind = "evaluation", time = DateTime.UtcNow, generation = e.Version, opponent = e.Opponent, wins = e.Wins, draws = e.Draws,
+                losses = e.Losses, score = e.Score, elo = e.EloDifference, lossesMovingFirst = e.LossesMovingFirst,
+                lossesMovingSecond = e.LossesMovingSecond, rating = e.Rating,
+            });
+            _lastEvaluation = $"model {e.Version} vs {e.Opponent}: +{e.Wins} ={e.Draws} -{e.Losses} (Elo {e.EloDifference:+0;-0})" +
+                              (e.Rating is { } r ? $", rating {r:0}" : "");
             Report("evaluation: " + _lastEvaluation);
+        });
+        Receive<AccuracyMeasured>(a =>
+        {
+            WriteMetrics(new { kind = "accuracy", time = DateTime.UtcNow, generation = a.Version, player = a.Player, correct = a.Correct, positions = a.Positions, accuracy = a.Accuracy });
+            Report($"move accuracy: model {a.Version}, {a.Player}: {a.Accuracy:P1} ({a.Correct}/{a.Positions} solver-labelled positions)");
+        });
+        Receive<GatingDecided>(g =>
+        {
+            WriteMetrics(new { kind = "gating", time = DateTime.UtcNow, generation = g.Version, best = g.Best, score = g.Score, threshold = g.Threshold, promoted = g.Promoted });
+            Report($"gating: model {g.Version} scored {g.Score:P0} against best model {g.Best} (threshold {g.Threshold:P0}): {(g.Promoted ? "promoted" : "kept out of self-play")}");
         });
         Receive<Local.Tick>(_ =>
         {
