@@ -13,7 +13,8 @@ namespace SelfPlayBN.Trainer.Commands;
 /// <remarks>
 /// Leading and trailing white space of a line is ignored, and a blank line is the empty board (answered
 /// like any other position, so the answer line then starts with a space; it takes about two minutes in a
-/// Release build, positions with 8 or more stones typically well under a second). An invalid line (a bad character, a
+/// Release build; positions with 8 or more stones take about 0.2 s on average on two cores and up to about 1 s for
+/// the hardest 8-stone ones, see docs/benchmarks.md). An invalid line (a bad character, a
 /// move in a full column, moves after the game is won) prints <c>error: line N: '&lt;text&gt;': &lt;problem&gt;</c>
 /// to standard error and the command goes on with the next line; the exit code is 1 when some line was
 /// invalid, 0 otherwise. Every answer is flushed at once, so the command can be driven line by line through
