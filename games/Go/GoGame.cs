@@ -1,0 +1,155 @@
+namespace SelfPlayBN.Games.Go;
+
+/// <summary>
+/// Go on a square board of side 5 to 19 under Tromp-Taylor rules: area scoring with komi, positional
+/// superko, suicide illegal unless <see cref="AllowSuicide"/>; the game ends after two consecutive passes
+/// or after <see cref="MaxGameLength"/> moves, and is then scored.
+/// </summary>
+/// <remarks>
+/// Player 0 is Black and moves first; player 1 is White. Actions are the board points
+/// <c>y·size + x</c> (row <c>y = 0</c> at the bottom, column <c>x = 0</c> at the left, so GTP <c>A1</c>
+/// is action 0) and pass = <c>size²</c>. Action text is the GTP vertex (<c>A</c>..<c>T</c> without
+/// <c>I</c>, rows numbered from 1 at the bottom) or <c>pass</c>.
+/// Observation (from the side to move), <see cref="ObservationPlanes"/> planes of size×size, cell
+/// <c>y·size + x</c>: 0 = the current player's stones, 1 = the opponent's stones, 2 = all ones when
+/// Black is to move (else zeros), 3 = all ones (marks the board inside zero padding).
+/// </remarks>
+public sealed class GoGame : IGame
+{
+    /// <summary>Column letters of GTP vertices (no <c>I</c>).</summary>
+    public const string ColumnLetters = "ABCDEFGHJKLMNOPQRST";
+
+    /// <summary>Smallest supported board side.</summary>
+    public const int MinSize = 5;
+
+    /// <summary>Largest supported board side.</summary>
+    public const int MaxSize = 19;
+
+    /// <summary>Number of observation planes (see the class remarks).</summary>
+    public const int ObservationPlanes = 4;
+
+    private readonly int[] _neighbourStart; // neighbours of point p: _neighbours[_neighbourStart[p] .. _neighbourStart[p+1])
+    private readonly int[] _neighbours;
+    private readonly ulong[] _zobrist; // index 2·p + (colour − 1)
+
+    /// <summary>Creates a game; throws <see cref="ArgumentOutOfRangeException"/> for a size outside 5..19.</summary>
+    /// <param name="size">Board side.</param>
+    /// <param name="komi">Points added to White's area.</param>
+    /// <param name="allowSuicide">Whether a move that leaves its own group without liberties is legal (the group is then removed).</param>
+    public GoGame(int size = 9, double komi = 7.5, bool allowSuicide = false)
+    {
+        if (size < MinSize || size > MaxSize) throw new ArgumentOutOfRangeException(nameof(size), size, $"board size must be {MinSize}..{MaxSize}");
+        if (!double.IsFinite(komi)) throw new ArgumentOutOfRangeException(nameof(komi), komi, "komi must be finite");
+        Size = size;
+        Komi = komi;
+        AllowSuicide = allowSuicide;
+        Points = size * size;
+        Symmetries = BoardSymmetries.Dihedral(size, Points + 1);
+
+        _neighbourStart = new int[Points + 1];
+        var list = new List<int>(4 * Points);
+        for (int p = 0; p < Points; p++)
+        {
+            _neighbourStart[p] = list.Count;
+            int x = p % size, y = p / size;
+            if (x > 0) list.Add(p - 1);
+            if (x < size - 1) list.Add(p + 1);
+            if (y > 0) list.Add(p - size);
+            if (y < size - 1) list.Add(p + size);
+        }
+        _neighbourStart[Points] = list.Count;
+        _neighbours = list.ToArray();
+
+        _zobrist = new ulong[2 * Points];
+        ulong seed = 0x9E3779B97F4A7C15UL ^ (ulong)size;
+        for (int i = 0; i < _zobrist.Length; i++) _zobrist[i] = SplitMix64(ref seed);
+    }
+
+    /// <summary>Board side.</summary>
+    public int Size { get; }
+
+    /// <summary>Number of board points, <c>Size²</c>.</summary>
+    public int Points { get; }
+
+    /// <summary>Points added to White's area when scoring.</summary>
+    public double Komi { get; }
+
+    /// <summary>Whether suicide is legal (the suicided group is removed).</summary>
+    public bool AllowSuicide { get; }
+
+    /// <summary>The pass action, <c>Size²</c>.</summary>
+    public int PassAction => Points;
+
+    /// <inheritdoc />
+    public string Name => $"go{Size}";
+    /// <inheritdoc />
+    public int NumPlayers => 2;
+    /// <inheritdoc />
+    public int NumActions => Points + 1;
+    /// <summary>3·size² moves; a game that reaches it ends and is scored.</summary>
+    public int MaxGameLength => 3 * Points;
+    /// <inheritdoc />
+    public ObservationShape ObservationShape => new(ObservationPlanes, Size, Size);
+    /// <inheritdoc />
+    public IReadOnlyList<Symmetry> Symmetries { get; }
+
+    /// <inheritdoc />
+    public IGameState NewInitialState() => GoState.Initial(this);
+
+    /// <summary>The empty board, typed.</summary>
+    public GoState NewGame() => GoState.Initial(this);
+
+    /// <summary>The action of the point at column <paramref name="x"/> and row <paramref name="y"/> (0 = bottom).</summary>
+    public int PointAction(int x, int y)
+    {
+        if ((uint)x >= (uint)Size) throw new ArgumentOutOfRangeException(nameof(x));
+        if ((uint)y >= (uint)Size) throw new ArgumentOutOfRangeException(nameof(y));
+        return y * Size + x;
+    }
+
+    /// <inheritdoc />
+    public string ActionToString(int action)
+    {
+        if ((uint)action > (uint)Points) throw new ArgumentOutOfRangeException(nameof(action));
+        if (action == Points) return "pass";
+        return $"{ColumnLetters[action % Size]}{action / Size + 1}";
+    }
+
+    /// <summary>Parses a GTP vertex (letters case-insensitive) or <c>pass</c>.</summary>
+    public bool TryParseAction(string text, out int action)
+    {
+        action = -1;
+        if (string.IsNullOrEmpty(text)) return false;
+        if (string.Equals(text, "pass", StringComparison.OrdinalIgnoreCase))
+        {
+            action = Points;
+            return true;
+        }
+        if (text.Length < 2 || text.Length > 3) return false;
+        int x = ColumnLetters.IndexOf(char.ToUpperInvariant(text[0]));
+        if (x < 0 || x >= Size) return false;
+        if (text[1] is < '1' or > '9') return false; // no leading zero
+        int row = 0;
+        for (int i = 1; i < text.Length; i++)
+        {
+            if (text[i] is < '0' or > '9') return false;
+            row = row * 10 + (text[i] - '0');
+        }
+        if (row < 1 || row > Size) return false;
+        action = (row - 1) * Size + x;
+        return true;
+    }
+
+    internal ReadOnlySpan<int> Neighbours(int p) => _neighbours.AsSpan(_neighbourStart[p], _neighbourStart[p + 1] - _neighbourStart[p]);
+
+    /// <summary>Zobrist key of a stone of <paramref name="colour"/> (1 Black, 2 White) at <paramref name="p"/>.</summary>
+    internal ulong Key(int p, int colour) => _zobrist[2 * p + colour - 1];
+
+    private static ulong SplitMix64(ref ulong state)
+    {
+        ulong z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}
