@@ -1,7 +1,9 @@
 using SelfPlayBN.TorchRuntime;
-using TorchSharp;
 
-namespace SelfPlayBN.Networks.Tests;
+namespace SelfPlayBN.Tests;
+
+// One copy for every test project that runs TorchSharp: each links this file (see its .csproj), so each test
+// assembly gets its own collection definition, as xunit requires.
 
 /// <summary>
 /// Loads TorchSharp once for the test assembly, through the project's bootstrap. With a test build for the
@@ -25,18 +27,18 @@ public sealed class TorchCollection : ICollectionFixture<TorchFixture>
     public const string Name = "torch";
 }
 
-/// <summary>A test that needs a CUDA device: reported as skipped where there is none.</summary>
+/// <summary>A test that needs a CUDA device: reported as skipped where there is none (or where TorchSharp does
+/// not load, with the reason).</summary>
 public sealed class CudaFactAttribute : FactAttribute
 {
+    private static readonly Lazy<string?> SkipReason = new(() =>
+    {
+        try { return TorchFixture.Load().CudaAvailable ? null : "no CUDA device on this machine"; }
+        catch (TorchLoadException e) { return $"TorchSharp did not load: {e.Message}"; }
+    });
+
     public CudaFactAttribute()
     {
-        try
-        {
-            if (!TorchFixture.Load().CudaAvailable) Skip = "no CUDA device on this machine";
-        }
-        catch (TorchLoadException e)
-        {
-            Skip = $"TorchSharp did not load: {e.Message}";
-        }
+        if (SkipReason.Value is { } reason) Skip = reason;
     }
 }
