@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using SelfPlayBN.BatchNorm;
 using SelfPlayBN.Games;
 using SelfPlayBN.Games.ConnectFour;
 using SelfPlayBN.Games.TicTacToe;
@@ -189,11 +188,7 @@ public sealed class EvaluatorActor : ReceiveActor
 
     private NetworkOracle Oracle(ModelPublished model)
     {
-        var net = Models.Create(_game, _options.Network, _options.Bn.Decay, _device);
-        Models.Load(net, model.Weights);
-        net.eval();
-        BatchNormFusion.FuseAll(net);
-        return new NetworkOracle(_game, net, _device);
+        return Models.InferenceOracle(_game, _options.Network, model.Weights, _device, out _);
     }
 
     /// <summary>Waits (bounded) for work in flight: a process must not exit while another thread still runs

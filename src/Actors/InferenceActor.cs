@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using SelfPlayBN.BatchNorm;
 using SelfPlayBN.Games;
 using SelfPlayBN.Training;
 using TorchSharp;
@@ -31,11 +30,8 @@ public sealed class InferenceActor : ReceiveActor
         {
             var m = b.Model;
             if (m.Version == oracle.Version) return; // already served
-            var net = Models.Create(game, network, 0.9, device);
-            Models.Load(net, m.Weights);
-            net.eval();
-            int fused = BatchNormFusion.FuseAll(net);
-            oracle.Serve(new ServedModel(new NetworkOracle(game, net, device), m.Version));
+            var served = Models.InferenceOracle(game, network, m.Weights, device, out int fused);
+            oracle.Serve(new ServedModel(served, m.Version));
             _log.Info("inference serves model {Version} ({Statistics} statistics, {Fused} BatchNorm layers fused)", m.Version, m.Statistics, fused);
         });
     }

@@ -88,11 +88,8 @@ public static class TrainingRun
             servedWeights = File.ReadAllBytes(ModelRegistryActor.WeightsPath(folder.Models, latest.Version));
             servedVersion = latest.Version;
         }
-        var servedNet = Models.Create(game, options.Network, options.Bn.Decay, device);
-        Models.Load(servedNet, servedWeights);
-        servedNet.eval();
-        SelfPlayBN.BatchNorm.BatchNormFusion.FuseAll(servedNet);
-        using var oracle = new BatchingOracle(game, new ServedModel(new NetworkOracle(game, servedNet, device), servedVersion),
+        var served = Models.InferenceOracle(game, options.Network, servedWeights, device, out _);
+        using var oracle = new BatchingOracle(game, new ServedModel(served, servedVersion),
             options.Inference.MaxBatch, TimeSpan.FromMilliseconds(options.Inference.MaxWaitMs));
 
         var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -22,6 +22,20 @@ public static class Models
         return net;
     }
 
+    /// <summary>
+    /// The network of <paramref name="options"/> with <paramref name="weights"/>, ready to serve: eval mode, every
+    /// BatchNorm folded into its convolution (<paramref name="fusedLayers"/> says how many), wrapped as an oracle.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The weights do not fit this network.</exception>
+    public static NetworkOracle InferenceOracle(IGame game, NetworkOptions options, byte[] weights, Device device, out int fusedLayers)
+    {
+        var net = Create(game, options, decay: 0.9, device); // the decay is never used: nothing trains this copy
+        Load(net, weights);
+        net.eval();
+        fusedLayers = BatchNormFusion.FuseAll(net);
+        return new NetworkOracle(game, net, device);
+    }
+
     /// <summary>The state dict of <paramref name="module"/> (parameters and buffers) as bytes.</summary>
     public static byte[] Save(nn.Module module)
     {

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using SelfPlayBN.Actors;
-using SelfPlayBN.BatchNorm;
 using SelfPlayBN.Games;
 using SelfPlayBN.Games.ConnectFour;
 using SelfPlayBN.Games.TicTacToe;
@@ -56,12 +55,9 @@ internal static class EvaluateCommand
         if (!File.Exists(weightsPath)) throw new UserInputException($"no model {v} in {folder.Models}");
 
         var info = TorchCli.Initialize(parse);
-        var net = Models.Create(game, options.Network, options.Bn.Decay, CPU);
-        try { Models.Load(net, File.ReadAllBytes(weightsPath)); }
+        NetworkOracle oracle;
+        try { oracle = Models.InferenceOracle(game, options.Network, File.ReadAllBytes(weightsPath), CPU, out _); }
         catch (InvalidDataException e) { throw new UserInputException($"{weightsPath}: {e.Message}"); }
-        net.eval();
-        BatchNormFusion.FuseAll(net);
-        var oracle = new NetworkOracle(game, net, CPU);
         var search = new MctsOptions { Simulations = simulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true, LeavesPerBatch = 8 };
         var rolloutSearch = new MctsOptions { Simulations = rolloutSimulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true };
         IPlayer Candidate(int g) => new MctsPlayer(new Mcts(oracle, search with { Seed = 2 * g }));
