@@ -191,12 +191,10 @@ public sealed class EvaluatorActor : ReceiveActor
         return Models.InferenceOracle(_game, _options.Network, model.Weights, _device, out _);
     }
 
-    /// <summary>Waits (bounded) for work in flight: a process must not exit while another thread still runs
-    /// libtorch (on CUDA that crashes at exit).</summary>
+    /// <inheritdoc />
     protected override void PostStop()
     {
-        try { _work?.Wait(TimeSpan.FromMinutes(2)); }
-        catch (AggregateException) { } // its failure was reported to the actor already
+        BackgroundWork.AwaitOnStop(_work);
         base.PostStop();
     }
 

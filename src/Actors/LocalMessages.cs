@@ -27,3 +27,15 @@ public sealed record GetSelfPlayStats : INoSerializationVerificationNeeded
     /// <summary>The one instance.</summary>
     public static readonly GetSelfPlayStats Instance = new();
 }
+
+/// <summary>Work an actor runs off its thread (a <c>Task.Run</c> piped back to it).</summary>
+internal static class BackgroundWork
+{
+    /// <summary>Waits (bounded) for work in flight when the actor stops: a process must not exit while another
+    /// thread still runs libtorch (on CUDA that crashes at exit). Its failure, if any, reached the actor already.</summary>
+    public static void AwaitOnStop(Task? work)
+    {
+        try { work?.Wait(TimeSpan.FromMinutes(2)); }
+        catch (AggregateException) { }
+    }
+}

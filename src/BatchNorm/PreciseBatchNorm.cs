@@ -110,7 +110,7 @@ public static class PreciseBatchNorm
                 if (!bn.Domains.Contains(domain))
                     throw new ArgumentException($"BatchNorm layer '{name}' has no domain '{domain}' (it has: {string.Join(", ", bn.Domains)})");
 
-        var modes = model.named_modules().Select(p => (p.module, p.module.training)).Prepend((model, model.training)).ToList(); // root first: train() is recursive
+        var modes = ModuleModes.Capture(model);
         var saved = measured.Select(m => (m.Layer, m.Layer.Options, m.Layer.ActiveDomain)).ToList();
         int done = 0;
         try
@@ -139,7 +139,7 @@ public static class PreciseBatchNorm
         finally
         {
             foreach (var (layer, opts, active) in saved) { layer.Observer = null; layer.Options = opts; layer.ActiveDomain = active; }
-            foreach (var (module, training) in modes) module.train(training);
+            modes.Restore();
         }
         if (done == 0) throw new ArgumentException("Precise BN needs at least one batch, and none was given");
 

@@ -60,7 +60,7 @@ public static class Staleness
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(evaluate);
         var gaps = Gaps(precise);
-        var modes = model.named_modules().Select(p => (p.module, p.module.training)).Prepend((model, model.training)).ToList(); // root first: train() is recursive
+        var modes = ModuleModes.Capture(model);
         var backup = precise.Layers.Select(s => (s, Mean: s.Layer.RunningMean(s.Domain).clone(), Var: s.Layer.RunningVar(s.Domain).clone())).ToList();
         try
         {
@@ -83,7 +83,7 @@ public static class Staleness
                     s.Layer.RunningVar(s.Domain).copy_(var);
                     mean.Dispose(); var.Dispose();
                 }
-            foreach (var (module, training) in modes) module.train(training);
+            modes.Restore();
         }
     }
 
