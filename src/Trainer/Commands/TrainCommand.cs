@@ -118,7 +118,7 @@ internal static class TrainCommand
         var existing = Path.Combine(runDir.FullName, "config.json");
         if (!File.Exists(existing)) return;
         var previous = RunOptions.Load(existing) with { Limits = chosen.Limits };
-        if (!JsonNode.DeepEquals(JsonNode.Parse(previous.ToJson()), JsonNode.Parse((chosen with { Limits = chosen.Limits }).ToJson())))
+        if (!JsonNode.DeepEquals(JsonNode.Parse(previous.ToJson()), JsonNode.Parse(chosen.ToJson())))
             throw new UserInputException($"{runDir.FullName} holds a run with a different configuration ({existing}); choose another --run-dir");
     }
 
