@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use. Only missing ones are installed (needs root or sudo).
-APT_PACKAGES=()
+APT_PACKAGES=(gnugo leela-zero) # GTP opponents of the Go tests (/usr/games/gnugo, /usr/games/leelaz)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

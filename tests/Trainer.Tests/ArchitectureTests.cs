@@ -19,6 +19,7 @@ public sealed class ArchitectureTests
         "src/TorchRuntime" or "src/BatchNorm" or "src/Networks" => "torch",
         "src/NativeFix" => "tools",
         "src/Training" => "training",
+        "src/Go" => "go",
         "src/Actors" => "actors",
         "src/Trainer" => "executables",
         var d when d.StartsWith("tests/", StringComparison.Ordinal) => "tests",
@@ -34,9 +35,10 @@ public sealed class ArchitectureTests
         ["torch"] = ["torch"],
         ["tools"] = [],
         ["training"] = ["core", "search", "torch"],
+        ["go"] = ["core", "games", "search", "torch", "training"],
         ["actors"] = ["core", "games", "search", "torch", "training"],
-        ["executables"] = ["core", "games", "search", "torch", "training", "actors", "tools"],
-        ["tests"] = ["core", "games", "search", "torch", "training", "actors", "tools", "executables"],
+        ["executables"] = ["core", "games", "search", "torch", "training", "go", "actors", "tools"],
+        ["tests"] = ["core", "games", "search", "torch", "training", "go", "actors", "tools", "executables"],
     };
 
     /// <summary>Packages each library layer may reference (executables and tests may take any).</summary>
@@ -48,6 +50,7 @@ public sealed class ArchitectureTests
         ["torch"] = ["TorchSharp"],
         ["tools"] = [],
         ["training"] = ["TorchSharp", "MessagePack"],
+        ["go"] = ["TorchSharp"],
         ["actors"] = ["TorchSharp", "Akka", "Akka.Hosting", "Akka.Remote.Hosting", "Akka.Cluster.Hosting", "Akka.Cluster.Tools",
                       "Akka.Streams", "Akka.Logger.Serilog", "MessagePack", "Serilog"],
     };
