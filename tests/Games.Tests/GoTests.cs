@@ -424,3 +424,68 @@ public sealed class GoTests
                 if (board[q] == colour) { board[q] = GoState.Empty; todo.Push(q); }
     }
 }
+
+public sealed class GoPlayoutTests
+{
+    [Theory]
+    [InlineData(9, 1)]
+    [InlineData(19, 2)]
+    public void Random_playouts_end_by_two_passes_with_only_eyes_left_empty(int size, int seed)
+    {
+        var g = new GoGame(size);
+        var rng = new Random(seed);
+        for (int i = 0; i < 5; i++)
+        {
+            var end = GoPlayout.Run(g.NewGame(), rng);
+            Assert.True(end.IsTerminal);
+            Assert.Equal(2, end.ConsecutivePasses); // not the move cap: the eye rule lets playouts finish
+            // Every empty point left is either an eye of the player to move or illegal for them.
+            for (int p = 0; p < g.Points; p++)
+                if (end.At(p) == GoState.Empty)
+                {
+                    var beforeLastPass = end.Undo();
+                    Assert.True(GoPlayout.IsOwnEye(beforeLastPass, p, beforeLastPass.CurrentPlayer + 1) || !beforeLastPass.IsLegal(p),
+                        $"{g.ActionToString(p)} was playable for the last passer");
+                }
+        }
+    }
+
+    [Fact]
+    public void Eye_rule_counts_diagonals_in_the_centre_and_on_the_edge()
+    {
+        var g = new GoGame(5);
+        var centre = GoState.FromDiagram(g, """
+            .....
+            ..X..
+            .X.X.
+            ..X..
+            .....
+            """);
+        Assert.True(GoPlayout.IsOwnEye(centre, g.PointAction(2, 2), GoState.Black));
+        Assert.False(GoPlayout.IsOwnEye(centre, g.PointAction(2, 2), GoState.White));
+        var falseEye = GoState.FromDiagram(g, """
+            .....
+            .OXO.
+            .X.X.
+            ..X..
+            .....
+            """);
+        Assert.False(GoPlayout.IsOwnEye(falseEye, g.PointAction(2, 2), GoState.Black)); // two opposing diagonals
+        var edge = GoState.FromDiagram(g, """
+            .....
+            .....
+            .....
+            OX...
+            .X...
+            """);
+        Assert.False(GoPlayout.IsOwnEye(edge, g.PointAction(0, 0), GoState.Black)); // neighbour A2 is White
+        var edgeEye = GoState.FromDiagram(g, """
+            .....
+            .....
+            .....
+            X....
+            .X...
+            """);
+        Assert.True(GoPlayout.IsOwnEye(edgeEye, g.PointAction(0, 0), GoState.Black));
+    }
+}
