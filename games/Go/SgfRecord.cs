@@ -198,6 +198,21 @@ public sealed record SgfRecord
         };
     }
 
+    /// <summary>
+    /// A record of the game that led to <paramref name="last"/>: the moves found by following
+    /// <see cref="GoState.Previous"/> back to the first position (the empty board or a set-up position, which
+    /// becomes the setup), as <see cref="FromMoves"/> builds it.
+    /// </summary>
+    public static SgfRecord FromGame(GoState last)
+    {
+        ArgumentNullException.ThrowIfNull(last);
+        var actions = new List<int>();
+        var s = last;
+        for (; s.Previous is { } previous; s = previous) actions.Add(s.LastMove);
+        actions.Reverse();
+        return FromMoves(s, actions);
+    }
+
     /// <summary>The GTP vertex of a point of this record (<c>D4</c>, <c>pass</c>) for messages; SGF letters beyond column T for boards over 19.</summary>
     public string Vertex(int action)
     {

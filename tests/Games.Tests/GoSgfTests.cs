@@ -104,6 +104,9 @@ public sealed class GoSgfTests
         var last = back.FinalState(back.CreateGame());
         var expected = end.Play("C4");
         for (int p = 0; p < Go9.Points; p++) Assert.Equal(expected.At(p), last.At(p));
+        // The same moves found by walking back from the last position.
+        Assert.Equal(back.Moves.Select(m => m.Action), SgfRecord.FromGame(last).Moves.Select(m => m.Action));
+        Assert.Equal(back.Moves.Select(m => m.Colour), SgfRecord.FromGame(expected).Moves.Select(m => m.Colour));
     }
 
     [Fact]
