@@ -158,7 +158,7 @@ public sealed class GtpClient : IAsyncDisposable
             }
             catch (IOException e)
             {
-                throw Break($"the pipe broke on '{command}' ({e.Message}){ExitText()}");
+                throw Break($"stopped reading its input at '{command}' ({e.Message}){ExitText()}");
             }
         }
         finally
