@@ -44,12 +44,15 @@ public sealed class SgfException : FormatException
 /// a move is an error. Setup point lists may be compressed (<c>AB[aa:cc]</c>).
 /// Writing produces <c>(;GM[1]FF[4]CA[UTF-8]…;B[..];W[..]…)</c> with passes as <c>B[]</c>, escaping
 /// <c>]</c> and <c>\</c>, a node per line every ten moves.
-/// Texts are strings: read files as UTF-8 (<see cref="ReadFile"/>), which the writer declares in <c>CA</c>.
+/// Texts are strings; <see cref="ReadFile"/> decodes UTF-8, falling back to Latin-1, and <see cref="WriteFile"/>
+/// writes UTF-8, which the writer declares in <c>CA</c>.
 /// </remarks>
 public static class Sgf
 {
     private static readonly HashSet<string> Interpreted =
         ["GM", "FF", "CA", "AP", "SZ", "KM", "HA", "RU", "PB", "PW", "RE", "DT", "C", "AB", "AW", "AE", "PL", "B", "W"];
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static readonly HashSet<string> SetupIdents = ["AB", "AW", "AE", "PL"];
 
@@ -60,10 +63,24 @@ public static class Sgf
     public static IReadOnlyList<SgfRecord> ParseCollection(string text) =>
         SgfParser.ParseCollection(text).Select(ToRecord).ToList();
 
-    /// <summary>Reads the first game of the SGF file at <paramref name="path"/> (UTF-8, a byte-order mark allowed); a syntax error's message names the file too.</summary>
+    /// <summary>
+    /// Reads the first game of the SGF file at <paramref name="path"/>: UTF-8 (a byte-order mark allowed), or,
+    /// when the bytes are not valid UTF-8, ISO-8859-1 (Latin-1, the SGF default charset, common in older
+    /// files). A syntax error's message names the file too.
+    /// </summary>
     public static SgfRecord ReadFile(string path)
     {
-        string text = File.ReadAllText(path, Encoding.UTF8);
+        byte[] bytes = File.ReadAllBytes(path);
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(bytes);
+            if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
+        }
+        catch (DecoderFallbackException)
+        {
+            text = Encoding.Latin1.GetString(bytes);
+        }
         try
         {
             return Parse(text);

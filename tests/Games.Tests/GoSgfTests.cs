@@ -281,6 +281,12 @@ public sealed class GoSgfTests
             Assert.Equal(Sgf.Write(record), File.ReadAllText(path));
             Assert.Equal(record.Moves.ToArray(), Sgf.ReadFile(path).Moves.ToArray());
             Assert.Equal(["game.sgf"], Directory.GetFiles(dir).Select(Path.GetFileName));
+            // UTF-8 names read as written; bytes that are not UTF-8 are read as Latin-1 (older files).
+            File.WriteAllText(path, "(;SZ[9]PB[李昌镐]PW[Müller])", new System.Text.UTF8Encoding(true));
+            Assert.Equal("李昌镐", Sgf.ReadFile(path).BlackName);
+            Assert.Equal("Müller", Sgf.ReadFile(path).WhiteName);
+            File.WriteAllBytes(path, System.Text.Encoding.Latin1.GetBytes("(;SZ[9]CA[ISO-8859-1]PW[Müller])"));
+            Assert.Equal("Müller", Sgf.ReadFile(path).WhiteName);
             File.WriteAllText(path, "(;SZ[9];B[zz])");
             var e = Assert.Throws<SgfException>(() => Sgf.ReadFile(path));
             Assert.Contains(path, e.Message);
