@@ -63,6 +63,23 @@ public sealed class MatchCommandTests
     }
 
     [Fact]
+    public void Unwritable_SGF_folder_gives_one_error_line_and_exit_code_2()
+    {
+        string file = Path.GetTempFileName(); // a file where the folder should be
+        try
+        {
+            var (code, _, error) = CliTests.Run("match", "--black", GnuGo, "--white", GnuGo, "--games", "1", "--sgf-dir", file);
+            Assert.Equal(Cli.UsageError, code);
+            Assert.StartsWith($"error: cannot write SGF files to {file}: ", error);
+            Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Help_describes_the_options()
     {
         var (code, output, _) = CliTests.Run("match", "--help");

@@ -104,6 +104,10 @@ internal static class MatchCommand
         {
             throw new UserInputException(e.Message);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && o.SgfDirectory is not null)
+        {
+            throw new UserInputException($"cannot write SGF files to {o.SgfDirectory}: {e.Message}");
+        }
         output.WriteLine();
         output.Write(Summary(match, o));
         return 0;
