@@ -24,6 +24,7 @@ internal static class Cli
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(ReportCommand.Create(output));
         root.Subcommands.Add(ExportLzCommand.Create(output));
+        root.Subcommands.Add(MatchCommand.Create(output));
         TorchCli.AddTo(root);
         return root;
     }
