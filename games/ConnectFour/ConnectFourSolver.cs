@@ -45,8 +45,8 @@ public enum GameOutcome
 /// </para>
 /// <para>
 /// Moves are tried in this order: the best move stored in the table, then by the number of winning cells they
-/// create (not counting cells directly above an opponent's winning cell), ties broken by the killer move (the
-/// move that last gave a cutoff at the same depth), then centre first. The transposition table is a
+/// create (not counting cells directly above an opponent's winning cell), ties broken by the killer moves (the
+/// last two moves that gave a cutoff at the same depth), then centre first. The transposition table is a
 /// fixed-size block of 64-bit words (native memory, backed by huge pages on Linux) in buckets of two (one kept for the larger subtree, one always
 /// replaced) storing the position key, a lower and an upper bound and the best move; a position and its
 /// mirror image share an entry. Enhanced transposition cutoffs look up the children before searching them;
@@ -86,10 +86,11 @@ public sealed unsafe class ConnectFourSolver
     private volatile bool _stop;
 
     /// <summary>
-    /// Per stone count, the move (a cell) that last ended a search by a cutoff (killer move): among moves that
-    /// create as many winning cells, it is tried first. Each thread has its own.
+    /// Per stone count, the last two different moves (cells) that ended a search by a cutoff (killer moves,
+    /// the latest at index 2·stones): among moves that create as many winning cells, they are tried first.
+    /// Each thread has its own.
     /// </summary>
-    private readonly ulong[] _killers = new ulong[Cells];
+    private readonly ulong[] _killers = new ulong[2 * Cells];
 
     private static readonly int[] CentreFirst = [3, 2, 4, 1, 5, 0, 6];
 
@@ -558,9 +559,9 @@ public sealed unsafe class ConnectFourSolver
                 if (Sse.IsSupported) Sse.Prefetch0((void*)cb);
             }
             // Winning cells directly above an opponent's winning cell are left out: the opponent would take the
-            // cell below first (or never let it be filled), so such a threat rarely counts. Ties go to the killer.
+            // cell below first (or never let it be filled), so such a threat rarely counts. Ties go to the killers.
             int score = c == hint ? 1000
-                : 2 * BitOperations.PopCount(WinningCells(cur | m, mask | m) & ~(oppWins << 1)) + (m == _killers[moves] ? 1 : 0);
+                : 2 * BitOperations.PopCount(WinningCells(cur | m, mask | m) & ~(oppWins << 1)) + (m == _killers[2 * moves] || m == _killers[2 * moves + 1] ? 1 : 0);
             int childRule = RuleNotComputed;
             if (_useRules)
             {
@@ -625,7 +626,11 @@ public sealed unsafe class ConnectFourSolver
                     alpha = v;
                     if (alpha >= beta)
                     {
-                        _killers[moves] = order[i];
+                        if (_killers[2 * moves] != order[i])
+                        {
+                            _killers[2 * moves + 1] = _killers[2 * moves];
+                            _killers[2 * moves] = order[i];
+                        }
                         putOff = 0;
                         break;
                     }
