@@ -59,6 +59,6 @@ for ((round = 1; round <= rounds; round++)); do
     # 600 s of measuring time per thread count: enough for all 100 positions on any reasonable machine.
     "$exe" bench --only solver --seconds 600 > "$log" 2>&1 || { echo "error: the benchmark failed, see $log" >&2; exit 1; }
     echo "   load after:  $(cut -d' ' -f1-3 /proc/loadavg)"
-    grep -E '^  (1 thread|2 threads|8-12 stones)' "$log" | sed 's/^/  /'
+    grep -E '^  (1 thread|2 threads|8-12 stones, worst)' "$log" | sed 's/^/  /'
   done
 done
