@@ -44,8 +44,9 @@ public enum GameOutcome
 /// moves are searched.
 /// </para>
 /// <para>
-/// Moves are tried in this order: the best move stored in the table, moves whose child the rules settle,
-/// then by the number of winning cells they create, ties broken centre first. The transposition table is a
+/// Moves are tried in this order: the best move stored in the table, then by the number of winning cells they
+/// create (not counting cells directly above an opponent's winning cell), ties broken by the killer moves (the
+/// last two moves that gave a cutoff at the same depth), then centre first. The transposition table is a
 /// fixed-size block of 64-bit words (native memory, backed by huge pages on Linux) in buckets of two (one kept for the larger subtree, one always
 /// replaced) storing the position key, a lower and an upper bound and the best move; a position and its
 /// mirror image share an entry. Enhanced transposition cutoffs look up the children before searching them;
@@ -83,6 +84,13 @@ public sealed unsafe class ConnectFourSolver
     private readonly ulong _threadId; // 0 for the owner, 1 for the helper
     private ConnectFourSolver? _helper;
     private volatile bool _stop;
+
+    /// <summary>
+    /// Per stone count, the last two different moves (cells) that ended a search by a cutoff (killer moves,
+    /// the latest at index 2·stones): among moves that create as many winning cells, they are tried first.
+    /// Each thread has its own.
+    /// </summary>
+    private readonly ulong[] _killers = new ulong[2 * Cells];
 
     private static readonly int[] CentreFirst = [3, 2, 4, 1, 5, 0, 6];
 
@@ -162,6 +170,8 @@ public sealed unsafe class ConnectFourSolver
     public void Reset()
     {
         NativeMemory.Clear(_table, _tableBytes);
+        Array.Clear(_killers);
+        if (_helper is not null) Array.Clear(_helper._killers);
         _nodes = 0;
     }
 
@@ -442,7 +452,7 @@ public sealed unsafe class ConnectFourSolver
     private const int TableMaxStones = 38;
 
     /// <summary>Enhanced transposition cutoffs are tried in positions with fewer stones than this.</summary>
-    private const int EtcMaxStones = 30;
+    private const int EtcMaxStones = 34;
     private const int KeyShift = 7;
     private const ulong KeyBits = (1UL << 49) - 1;
     private const int WorkShift = 56;
@@ -548,15 +558,17 @@ public sealed unsafe class ConnectFourSolver
                 cb = (ulong)(_table + (((ck * 0x9E3779B97F4A7C15UL) >> _shift) & ~1UL));
                 if (Sse.IsSupported) Sse.Prefetch0((void*)cb);
             }
-            int score = c == hint ? 1000 : BitOperations.PopCount(WinningCells(cur | m, mask | m));
+            // Winning cells directly above an opponent's winning cell are left out: the opponent would take the
+            // cell below first (or never let it be filled), so such a threat rarely counts. Ties go to the killers.
+            int score = c == hint ? 1000
+                : 2 * BitOperations.PopCount(WinningCells(cur | m, mask | m) & ~(oppWins << 1)) + (m == _killers[2 * moves] || m == _killers[2 * moves + 1] ? 1 : 0);
             int childRule = RuleNotComputed;
             if (_useRules)
             {
-                // Static rules applied to the child: a move they prove good enough ends the search.
+                // Static rules applied to the child: a move they prove good enough ends the search. (A move they
+                // only prove to draw is not tried first when a win is sought: that ordering searched 12 % more nodes.)
                 childRule = StaticRule(opp, cur | m, mask | m, moves + 1);
-                int v = -childRule;
-                if (v >= beta) return v;
-                if (v >= 0) score = 2000 + v;
+                if (-childRule >= beta) return -childRule;
             }
             int i = n++;
             while (i > 0 && scores[i - 1] < score)
@@ -614,6 +626,11 @@ public sealed unsafe class ConnectFourSolver
                     alpha = v;
                     if (alpha >= beta)
                     {
+                        if (_killers[2 * moves] != order[i])
+                        {
+                            _killers[2 * moves + 1] = _killers[2 * moves];
+                            _killers[2 * moves] = order[i];
+                        }
                         putOff = 0;
                         break;
                     }

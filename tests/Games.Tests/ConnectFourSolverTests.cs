@@ -270,6 +270,26 @@ public sealed class ConnectFourSolverTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void After_a_reset_a_reused_solver_searches_exactly_like_a_new_one()
+    {
+        // Reset empties the table and the move-ordering memory (killer moves): one thread then visits exactly the
+        // same nodes as a new solver, so node counts are reproducible benchmark figures.
+        var positions = RandomPositions(601, 4, 12);
+        var used = new ConnectFourSolver(16, threads: 1);
+        foreach (string moves in positions) used.SolveColumns(ConnectFourState.FromMoves(moves));
+        used.Reset();
+        foreach (string moves in RandomPositions(602, 3, 12))
+        {
+            var fresh = new ConnectFourSolver(16, threads: 1);
+            var state = ConnectFourState.FromMoves(moves);
+            Assert.Equal(fresh.SolveColumns(state), used.SolveColumns(state));
+            Assert.True(fresh.NodeCount > 0);
+            Assert.Equal(fresh.NodeCount, used.NodeCount);
+            used.Reset();
+        }
+    }
+
+    [Fact]
     public void Positions_with_ten_stones_are_solved_quickly()
     {
         // A timing smoke test (generous bound, Debug build, shared CI machine): the benchmark reports real figures.
