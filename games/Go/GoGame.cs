@@ -10,9 +10,8 @@ namespace SelfPlayBN.Games.Go;
 /// <c>y·size + x</c> (row <c>y = 0</c> at the bottom, column <c>x = 0</c> at the left, so GTP <c>A1</c>
 /// is action 0) and pass = <c>size²</c>. Action text is the GTP vertex (<c>A</c>..<c>T</c> without
 /// <c>I</c>, rows numbered from 1 at the bottom) or <c>pass</c>.
-/// Observation (from the side to move), <see cref="ObservationPlanes"/> planes of size×size, cell
-/// <c>y·size + x</c>: 0 = the current player's stones, 1 = the opponent's stones, 2 = all ones when
-/// Black is to move (else zeros), 3 = all ones (marks the board inside zero padding).
+/// The observation is from the side to move, planes of size×size with cell <c>y·size + x</c>; its layout is
+/// chosen by <see cref="Inputs"/> (see <see cref="GoInputs"/>).
 /// </remarks>
 public sealed class GoGame : IGame
 {
@@ -25,8 +24,11 @@ public sealed class GoGame : IGame
     /// <summary>Largest supported board side.</summary>
     public const int MaxSize = 19;
 
-    /// <summary>Number of observation planes (see the class remarks).</summary>
+    /// <summary>Number of observation planes of <see cref="GoInputs.Basic"/>.</summary>
     public const int ObservationPlanes = 4;
+
+    /// <summary>Number of past positions (the current one included) in the history input layouts.</summary>
+    public const int HistoryLength = 8;
 
     private readonly int[] _neighbourStart; // neighbours of point p: _neighbours[_neighbourStart[p] .. _neighbourStart[p+1])
     private readonly int[] _neighbours;
@@ -36,13 +38,16 @@ public sealed class GoGame : IGame
     /// <param name="size">Board side.</param>
     /// <param name="komi">Points added to White's area.</param>
     /// <param name="allowSuicide">Whether a move that leaves its own group without liberties is legal (the group is then removed).</param>
-    public GoGame(int size = 9, double komi = 7.5, bool allowSuicide = false)
+    /// <param name="inputs">The observation layout (network input planes).</param>
+    public GoGame(int size = 9, double komi = 7.5, bool allowSuicide = false, GoInputs inputs = GoInputs.Basic)
     {
         if (size < MinSize || size > MaxSize) throw new ArgumentOutOfRangeException(nameof(size), size, $"board size must be {MinSize}..{MaxSize}");
         if (!double.IsFinite(komi)) throw new ArgumentOutOfRangeException(nameof(komi), komi, "komi must be finite");
+        if (!Enum.IsDefined(inputs)) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "unknown Go input layout");
         Size = size;
         Komi = komi;
         AllowSuicide = allowSuicide;
+        Inputs = inputs;
         Points = size * size;
         Symmetries = BoardSymmetries.Dihedral(size, Points + 1);
 
@@ -77,6 +82,24 @@ public sealed class GoGame : IGame
     /// <summary>Whether suicide is legal (the suicided group is removed).</summary>
     public bool AllowSuicide { get; }
 
+    /// <summary>The observation layout (network input planes).</summary>
+    public GoInputs Inputs { get; }
+
+    /// <summary>Number of observation planes of <see cref="Inputs"/>: 4, 17 or 18.</summary>
+    public int InputPlanes => PlanesOf(Inputs);
+
+    /// <summary>Number of observation planes of a layout.</summary>
+    public static int PlanesOf(GoInputs inputs) => inputs switch
+    {
+        GoInputs.Basic => ObservationPlanes,
+        GoInputs.AlphaGoZero => 2 * HistoryLength + 1,
+        GoInputs.LeelaZero => 2 * HistoryLength + 2,
+        _ => throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "unknown Go input layout"),
+    };
+
+    /// <summary>The same rules with another observation layout.</summary>
+    public GoGame WithInputs(GoInputs inputs) => inputs == Inputs ? this : new GoGame(Size, Komi, AllowSuicide, inputs);
+
     /// <summary>The pass action, <c>Size²</c>.</summary>
     public int PassAction => Points;
 
@@ -89,7 +112,7 @@ public sealed class GoGame : IGame
     /// <summary>3·size² moves; a game that reaches it ends and is scored.</summary>
     public int MaxGameLength => 3 * Points;
     /// <inheritdoc />
-    public ObservationShape ObservationShape => new(ObservationPlanes, Size, Size);
+    public ObservationShape ObservationShape => new(InputPlanes, Size, Size);
     /// <inheritdoc />
     public IReadOnlyList<Symmetry> Symmetries { get; }
 
@@ -152,4 +175,27 @@ public sealed class GoGame : IGame
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
     }
+}
+
+/// <summary>
+/// Observation layouts of <see cref="GoGame"/>: which planes of size×size a network sees. "Mine" and "theirs"
+/// are the stones of the player to move now and of the other player, in every past position too; history
+/// planes before the first move of the game are all zeros.
+/// </summary>
+public enum GoInputs
+{
+    /// <summary>4 planes: 0 mine, 1 theirs, 2 all ones when Black is to move, 3 all ones (marks the board inside zero padding).</summary>
+    Basic,
+
+    /// <summary>
+    /// AlphaGo Zero's 17 planes: mine and theirs interleaved over the last 8 positions, newest first
+    /// (plane 2k = mine k moves ago, plane 2k+1 = theirs k moves ago), and plane 16 = all ones when Black is to move.
+    /// </summary>
+    AlphaGoZero,
+
+    /// <summary>
+    /// Leela Zero's 18 planes: 0–7 mine at t, t−1, …, t−7; 8–15 theirs at t … t−7; 16 all ones when Black is to
+    /// move; 17 all ones when White is to move.
+    /// </summary>
+    LeelaZero,
 }

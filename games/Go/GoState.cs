@@ -4,8 +4,9 @@ using System.Text;
 namespace SelfPlayBN.Games.Go;
 
 /// <summary>
-/// An immutable Go position: the stones, the side to move, the number of consecutive passes and the
-/// Zobrist hashes of every position seen so far (for positional superko). Applying a move copies the board.
+/// An immutable Go position: the stones, the side to move, the number of consecutive passes, the
+/// Zobrist hashes of every position seen so far (for positional superko) and the state it was played from
+/// (<see cref="Previous"/>: the history planes and <see cref="Undo"/>). Applying a move copies the board.
 /// </summary>
 public sealed class GoState : IGameState
 {
@@ -20,9 +21,12 @@ public sealed class GoState : IGameState
     private readonly byte[] _board; // never modified after construction
     private readonly ImmutableHashSet<ulong> _history; // hashes of all positions so far, this one included
 
-    private GoState(GoGame game, byte[] board, ulong hash, ImmutableHashSet<ulong> history, int moveNumber, int currentPlayer, int passes)
+    private GoState(GoGame game, byte[] board, ulong hash, ImmutableHashSet<ulong> history, int moveNumber, int currentPlayer, int passes,
+                    GoState? previous = null, int lastMove = -1)
     {
         _game = game;
+        Previous = previous;
+        LastMove = lastMove;
         _board = board;
         Hash = hash;
         _history = history;
@@ -113,10 +117,20 @@ public sealed class GoState : IGameState
         if ((uint)action > (uint)_game.Points || IsTerminal) return false;
         if (action == _game.Points) return true;
         if (_board[action] != Empty) return false;
+        int colour = CurrentPlayer + 1;
+        bool anyEmpty = false, onlyEmptyOrOwn = true;
+        foreach (int q in _game.Neighbours(action))
+        {
+            if (_board[q] == Empty) anyEmpty = true;
+            else if (_board[q] != colour) { onlyEmptyOrOwn = false; break; }
+        }
+        // Common case: no capture is possible and the new stone has a liberty, so the new position is this
+        // one plus the stone; only superko can forbid it.
+        if (anyEmpty && onlyEmptyOrOwn) return !_history.Contains(Hash ^ _game.Key(action, colour));
         Span<byte> board = stackalloc byte[_game.Points];
         _board.CopyTo(board);
         ulong hash = Hash;
-        return Place(_game, board, action, CurrentPlayer + 1, ref hash) && !_history.Contains(hash);
+        return Place(_game, board, action, colour, ref hash) && !_history.Contains(hash);
     }
 
     /// <inheritdoc />
@@ -142,12 +156,21 @@ public sealed class GoState : IGameState
     {
         if (!IsLegal(action)) throw new ArgumentException($"illegal Go action {action} at move {MoveNumber}", nameof(action));
         if (action == _game.Points)
-            return new GoState(_game, _board, Hash, _history, MoveNumber + 1, 1 - CurrentPlayer, ConsecutivePasses + 1);
+            return new GoState(_game, _board, Hash, _history, MoveNumber + 1, 1 - CurrentPlayer, ConsecutivePasses + 1, this, action);
         var board = (byte[])_board.Clone();
         ulong hash = Hash;
         Place(_game, board, action, CurrentPlayer + 1, ref hash);
-        return new GoState(_game, board, hash, _history.Add(hash), MoveNumber + 1, 1 - CurrentPlayer, 0);
+        return new GoState(_game, board, hash, _history.Add(hash), MoveNumber + 1, 1 - CurrentPlayer, 0, this, action);
     }
+
+    /// <summary>The state this one was played from; null for the empty board or a position set up by <see cref="FromDiagram"/>.</summary>
+    public GoState? Previous { get; }
+
+    /// <summary>The action that led here from <see cref="Previous"/> (a point or pass); −1 when there is no previous state.</summary>
+    public int LastMove { get; }
+
+    /// <summary>Takes back the last move: the state it was played from. Throws <see cref="InvalidOperationException"/> when there is none.</summary>
+    public GoState Undo() => Previous ?? throw new InvalidOperationException("no move to undo: this is the first position of the game");
 
     /// <summary>Plays the moves written as GTP vertices (or <c>pass</c>) one after the other.</summary>
     public GoState Play(params string[] moves)
@@ -207,21 +230,52 @@ public sealed class GoState : IGameState
     }
 
     /// <inheritdoc />
+    /// <remarks>The layout is the game's <see cref="GoGame.Inputs"/>; see <see cref="GoInputs"/>.</remarks>
     public void WriteObservation(Span<float> buffer)
     {
-        int n = _game.Points;
-        if (buffer.Length != GoGame.ObservationPlanes * n)
-            throw new ArgumentException($"observation buffer must have {GoGame.ObservationPlanes * n} elements", nameof(buffer));
-        int mine = CurrentPlayer + 1;
-        float blackToPlay = CurrentPlayer == 0 ? 1f : 0f;
-        for (int p = 0; p < n; p++)
+        int n = _game.Points, planes = _game.InputPlanes;
+        if (buffer.Length != planes * n)
+            throw new ArgumentException($"observation buffer must have {planes * n} elements ({planes} planes of {n})", nameof(buffer));
+        int mine = CurrentPlayer + 1, theirs = 3 - mine;
+        switch (_game.Inputs)
         {
-            int c = _board[p];
-            buffer[p] = c == mine ? 1f : 0f;
-            buffer[n + p] = c != Empty && c != mine ? 1f : 0f;
-            buffer[2 * n + p] = blackToPlay;
-            buffer[3 * n + p] = 1f;
+            case GoInputs.Basic:
+                WriteStones(_board, mine, buffer.Slice(0, n));
+                WriteStones(_board, theirs, buffer.Slice(n, n));
+                buffer.Slice(2 * n, n).Fill(CurrentPlayer == 0 ? 1f : 0f);
+                buffer.Slice(3 * n, n).Fill(1f);
+                break;
+            case GoInputs.AlphaGoZero:
+            case GoInputs.LeelaZero:
+            {
+                bool interleaved = _game.Inputs == GoInputs.AlphaGoZero;
+                int h = GoGame.HistoryLength;
+                GoState? s = this;
+                for (int k = 0; k < h; k++)
+                {
+                    var minePlane = buffer.Slice((interleaved ? 2 * k : k) * n, n);
+                    var theirPlane = buffer.Slice((interleaved ? 2 * k + 1 : h + k) * n, n);
+                    if (s is null)
+                    {
+                        minePlane.Clear();
+                        theirPlane.Clear();
+                        continue;
+                    }
+                    WriteStones(s._board, mine, minePlane);
+                    WriteStones(s._board, theirs, theirPlane);
+                    s = s.Previous;
+                }
+                var black = buffer.Slice(2 * h * n, n);
+                black.Fill(CurrentPlayer == 0 ? 1f : 0f);
+                if (!interleaved) buffer.Slice((2 * h + 1) * n, n).Fill(CurrentPlayer == 1 ? 1f : 0f);
+                break;
+            }
         }
+    }
+
+    private static void WriteStones(ReadOnlySpan<byte> board, int colour, Span<float> plane)
+    {
+        for (int p = 0; p < board.Length; p++) plane[p] = board[p] == colour ? 1f : 0f;
     }
 
     /// <inheritdoc />

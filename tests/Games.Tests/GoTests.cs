@@ -16,6 +16,20 @@ public sealed class Go5Conformance : GameConformanceTests
     protected override int Playouts => 100;
 }
 
+public sealed class Go7LeelaZeroInputsConformance : GameConformanceTests
+{
+    private static readonly GoGame Go7 = new(7, inputs: GoInputs.LeelaZero);
+    protected override IGame Game => Go7;
+    protected override int Playouts => 20;
+}
+
+public sealed class Go5AlphaGoZeroInputsConformance : GameConformanceTests
+{
+    private static readonly GoGame Go5 = new(5, komi: 0.5, inputs: GoInputs.AlphaGoZero);
+    protected override IGame Game => Go5;
+    protected override int Playouts => 40;
+}
+
 public sealed class GoTests
 {
     private static readonly GoGame Go9 = new(9);
@@ -224,5 +238,254 @@ public sealed class GoTests
         Assert.Equal(1f, obs[81 + e5]);     // Black's stone is the opponent's
         Assert.Equal(0f, obs[2 * 81]);      // not Black to move
         Assert.Equal(1f, obs[3 * 81 + 40]); // ones plane
+    }
+
+    private static HashSet<int> Plane(float[] obs, int plane, int points)
+    {
+        var set = new HashSet<int>();
+        for (int p = 0; p < points; p++)
+        {
+            float v = obs[plane * points + p];
+            Assert.True(v is 0f or 1f, $"plane {plane} point {p} holds {v}");
+            if (v == 1f) set.Add(p);
+        }
+        return set;
+    }
+
+    private static HashSet<int> Points(GoGame g, params string[] vertices) => vertices.Select(v => Point(g, v)).ToHashSet();
+
+    [Fact]
+    public void Leela_Zero_inputs_hold_eight_positions_of_each_colour_from_the_side_to_move()
+    {
+        var g = new GoGame(9, inputs: GoInputs.LeelaZero);
+        Assert.Equal(18, g.InputPlanes);
+        Assert.Equal(new ObservationShape(18, 9, 9), g.ObservationShape);
+        // B C3, W G7, B D4, W captures nothing: White to move after three moves.
+        var s = g.NewGame().Play("C3", "G7", "D4");
+        var obs = new float[18 * 81];
+        s.WriteObservation(obs);
+        Assert.Equal(Points(g, "G7"), Plane(obs, 0, 81));          // White (to move) at t
+        Assert.Equal(Points(g, "G7"), Plane(obs, 1, 81));          // t−1
+        Assert.Empty(Plane(obs, 2, 81));                           // t−2: before G7
+        for (int k = 3; k < 8; k++) Assert.Empty(Plane(obs, k, 81)); // before the game: zeros
+        Assert.Equal(Points(g, "C3", "D4"), Plane(obs, 8, 81));    // Black at t
+        Assert.Equal(Points(g, "C3"), Plane(obs, 9, 81));
+        Assert.Equal(Points(g, "C3"), Plane(obs, 10, 81));
+        Assert.Empty(Plane(obs, 11, 81));
+        Assert.Empty(Plane(obs, 16, 81));                          // Black to move: no
+        Assert.Equal(81, Plane(obs, 17, 81).Count);                // White to move: all ones
+
+        // Black to move after a White pass: the colours swap roles and plane 16 is set.
+        var b = s.Play("pass");
+        b.WriteObservation(obs);
+        Assert.Equal(Points(g, "C3", "D4"), Plane(obs, 0, 81));
+        Assert.Equal(Points(g, "C3", "D4"), Plane(obs, 1, 81)); // the pass repeated the position
+        Assert.Equal(Points(g, "G7"), Plane(obs, 8, 81));
+        Assert.Equal(81, Plane(obs, 16, 81).Count);
+        Assert.Empty(Plane(obs, 17, 81));
+    }
+
+    [Fact]
+    public void AlphaGo_Zero_inputs_interleave_mine_and_theirs_newest_first()
+    {
+        var g = new GoGame(9, inputs: GoInputs.AlphaGoZero);
+        Assert.Equal(17, g.InputPlanes);
+        var s = g.NewGame().Play("C3", "G7", "D4"); // White to move
+        var obs = new float[17 * 81];
+        s.WriteObservation(obs);
+        Assert.Equal(Points(g, "G7"), Plane(obs, 0, 81));       // mine t
+        Assert.Equal(Points(g, "C3", "D4"), Plane(obs, 1, 81)); // theirs t
+        Assert.Equal(Points(g, "G7"), Plane(obs, 2, 81));       // mine t−1
+        Assert.Equal(Points(g, "C3"), Plane(obs, 3, 81));       // theirs t−1
+        Assert.Empty(Plane(obs, 4, 81));
+        Assert.Equal(Points(g, "C3"), Plane(obs, 5, 81));
+        Assert.Empty(Plane(obs, 16, 81));                       // colour plane: Black to move? no
+        Assert.Throws<ArgumentException>(() => s.WriteObservation(new float[18 * 81]));
+    }
+
+    [Fact]
+    public void History_inputs_see_captured_stones_in_the_past_planes()
+    {
+        var g = new GoGame(9, inputs: GoInputs.LeelaZero);
+        var s = g.NewGame().Play("B1", "B2", "A2", "pass", "C2", "pass", "B3"); // B3 captures B2; White to move
+        var obs = new float[18 * 81];
+        s.WriteObservation(obs);
+        Assert.Empty(Plane(obs, 0, 81));                   // White has no stone now
+        Assert.Equal(Points(g, "B2"), Plane(obs, 1, 81));  // but had B2 one move ago
+        Assert.Equal(Points(g, "B1", "A2", "C2", "B3"), Plane(obs, 8, 81));
+    }
+
+    [Fact]
+    public void Undo_returns_the_state_the_move_was_played_from()
+    {
+        var s0 = Go9.NewGame();
+        Assert.Null(s0.Previous);
+        Assert.Equal(-1, s0.LastMove);
+        Assert.Throws<InvalidOperationException>(() => s0.Undo());
+        var s1 = s0.Play("E5");
+        var s2 = s1.Play("pass");
+        Assert.Equal(Go9.PassAction, s2.LastMove);
+        Assert.Equal(Point(Go9, "E5"), s1.LastMove);
+        Assert.Same(s1, s2.Undo());
+        Assert.Same(s0, s2.Undo().Undo());
+        // After undo the same move is legal again and gives the same position.
+        var again = s2.Undo().Undo().Play("E5");
+        Assert.Equal(s1.Hash, again.Hash);
+        Assert.Equal(s1.CurrentPlayer, again.CurrentPlayer);
+    }
+
+    /// <summary>
+    /// Legality against a reference written separately: copy the board, place the stone, remove opponent groups
+    /// without liberties, reject a suicide, then compare the resulting board with every earlier board of the game
+    /// (walking <see cref="GoState.Previous"/>) for positional superko. Random 5×5 and 7×7 games are full of
+    /// captures, ko fights and superko cases.
+    /// </summary>
+    [Theory]
+    [InlineData(5, 11)]
+    [InlineData(7, 12)]
+    public void Legality_matches_a_naive_reference_in_random_games(int size, int seed)
+    {
+        var g = new GoGame(size, komi: 0.5);
+        var rng = new Random(seed);
+        int checkedMoves = 0, illegalNonEmpty = 0;
+        var legal = new int[g.NumActions];
+        for (int game = 0; game < 12; game++)
+        {
+            var s = g.NewGame();
+            while (!s.IsTerminal)
+            {
+                for (int a = 0; a < g.Points; a++)
+                {
+                    bool expected = ReferenceLegal(s, a);
+                    Assert.True(expected == s.IsLegal(a), $"game {game} move {s.MoveNumber} point {g.ActionToString(a)}: reference {expected}");
+                    if (!expected && s.At(a) == GoState.Empty) illegalNonEmpty++;
+                    checkedMoves++;
+                }
+                int n = s.GetLegalActions(legal);
+                // Prefer board moves so that the games last and fill up.
+                int pick = n > 1 && rng.NextDouble() < 0.97 ? legal[rng.Next(n - 1)] : legal[n - 1];
+                s = s.Play(pick);
+            }
+        }
+        Assert.True(illegalNonEmpty > 0, "the random games never met an illegal empty point (suicide or superko)");
+        Assert.True(checkedMoves > 1000);
+    }
+
+    private static bool ReferenceLegal(GoState s, int p)
+    {
+        var g = s.GoGame;
+        int n = g.Size;
+        if (s.At(p) != GoState.Empty) return false;
+        var board = new int[g.Points];
+        for (int q = 0; q < g.Points; q++) board[q] = s.At(q);
+        int me = s.CurrentPlayer + 1, them = 3 - me;
+        board[p] = me;
+        foreach (int q in Adjacent(p, n))
+            if (board[q] == them && !GroupHasLiberty(board, q, n)) RemoveGroup(board, q, n);
+        if (!GroupHasLiberty(board, p, n)) return false; // suicide (not allowed in this game)
+        for (GoState? earlier = s; earlier is not null; earlier = earlier.Previous)
+        {
+            bool same = true;
+            for (int q = 0; q < g.Points && same; q++) same = earlier.At(q) == board[q];
+            if (same) return false;
+        }
+        return true;
+    }
+
+    private static IEnumerable<int> Adjacent(int p, int n)
+    {
+        int x = p % n, y = p / n;
+        if (x > 0) yield return p - 1;
+        if (x < n - 1) yield return p + 1;
+        if (y > 0) yield return p - n;
+        if (y < n - 1) yield return p + n;
+    }
+
+    private static bool GroupHasLiberty(int[] board, int start, int n)
+    {
+        var seen = new HashSet<int> { start };
+        var todo = new Stack<int>([start]);
+        while (todo.Count > 0)
+            foreach (int q in Adjacent(todo.Pop(), n))
+            {
+                if (board[q] == GoState.Empty) return true;
+                if (board[q] == board[start] && seen.Add(q)) todo.Push(q);
+            }
+        return false;
+    }
+
+    private static void RemoveGroup(int[] board, int start, int n)
+    {
+        int colour = board[start];
+        var todo = new Stack<int>([start]);
+        board[start] = GoState.Empty;
+        while (todo.Count > 0)
+            foreach (int q in Adjacent(todo.Pop(), n))
+                if (board[q] == colour) { board[q] = GoState.Empty; todo.Push(q); }
+    }
+}
+
+public sealed class GoPlayoutTests
+{
+    [Theory]
+    [InlineData(9, 1)]
+    [InlineData(19, 2)]
+    public void Random_playouts_end_by_two_passes_with_only_eyes_left_empty(int size, int seed)
+    {
+        var g = new GoGame(size);
+        var rng = new Random(seed);
+        for (int i = 0; i < 5; i++)
+        {
+            var end = GoPlayout.Run(g.NewGame(), rng);
+            Assert.True(end.IsTerminal);
+            Assert.Equal(2, end.ConsecutivePasses); // not the move cap: the eye rule lets playouts finish
+            // Every empty point left is either an eye of the player to move or illegal for them.
+            for (int p = 0; p < g.Points; p++)
+                if (end.At(p) == GoState.Empty)
+                {
+                    var beforeLastPass = end.Undo();
+                    Assert.True(GoPlayout.IsOwnEye(beforeLastPass, p, beforeLastPass.CurrentPlayer + 1) || !beforeLastPass.IsLegal(p),
+                        $"{g.ActionToString(p)} was playable for the last passer");
+                }
+        }
+    }
+
+    [Fact]
+    public void Eye_rule_counts_diagonals_in_the_centre_and_on_the_edge()
+    {
+        var g = new GoGame(5);
+        var centre = GoState.FromDiagram(g, """
+            .....
+            ..X..
+            .X.X.
+            ..X..
+            .....
+            """);
+        Assert.True(GoPlayout.IsOwnEye(centre, g.PointAction(2, 2), GoState.Black));
+        Assert.False(GoPlayout.IsOwnEye(centre, g.PointAction(2, 2), GoState.White));
+        var falseEye = GoState.FromDiagram(g, """
+            .....
+            .OXO.
+            .X.X.
+            ..X..
+            .....
+            """);
+        Assert.False(GoPlayout.IsOwnEye(falseEye, g.PointAction(2, 2), GoState.Black)); // two opposing diagonals
+        var edge = GoState.FromDiagram(g, """
+            .....
+            .....
+            .....
+            OX...
+            .X...
+            """);
+        Assert.False(GoPlayout.IsOwnEye(edge, g.PointAction(0, 0), GoState.Black)); // neighbour A2 is White
+        var edgeEye = GoState.FromDiagram(g, """
+            .....
+            .....
+            .....
+            X....
+            .X...
+            """);
+        Assert.True(GoPlayout.IsOwnEye(edgeEye, g.PointAction(0, 0), GoState.Black));
     }
 }
