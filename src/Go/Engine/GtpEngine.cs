@@ -31,6 +31,9 @@ public sealed record GtpEngineOptions
     /// <summary>Seconds subtracted from every time budget (see <see cref="GtpTimeControl"/>). Default 0.2.</summary>
     public double LagSeconds { get; init; } = 0.2;
 
+    /// <summary>The observation layout of the games the engine creates (what its network reads). Default <see cref="GoInputs.Basic"/>.</summary>
+    public GoInputs Inputs { get; init; } = GoInputs.Basic;
+
     /// <summary>Board sizes the player can play (a network is made for one size); <c>null</c> accepts 5..19.</summary>
     public IReadOnlySet<int>? Sizes { get; init; }
 
@@ -120,7 +123,7 @@ public sealed class GtpEngine
         _time = new GtpTimeControl { Lag = TimeSpan.FromSeconds(options.LagSeconds) };
         _name = name ?? GoEngineInfo.Name;
         _version = version ?? GoEngineInfo.Version;
-        _game = new GoGame(options.BoardSize, options.Komi);
+        _game = new GoGame(options.BoardSize, options.Komi, inputs: options.Inputs);
         _states.Add(_game.NewGame());
     }
 
@@ -184,7 +187,7 @@ public sealed class GtpEngine
         if (a.Count != 1 || !int.TryParse(a[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int size))
             return Syntax("boardsize takes one integer");
         if (!_options.Accepts(size)) return Fail("unacceptable size");
-        _game = new GoGame(size, _game.Komi);
+        _game = new GoGame(size, _game.Komi, inputs: _options.Inputs);
         Reset(_game.NewGame());
         return Ok("");
     }
@@ -199,7 +202,7 @@ public sealed class GtpEngine
     {
         if (a.Count != 1 || !TryParseReal(a[0], out double komi)) return Syntax("komi takes one finite number");
         if (komi == _game.Komi) return Ok("");
-        var game = new GoGame(_game.Size, komi);
+        var game = new GoGame(_game.Size, komi, inputs: _options.Inputs);
         var start = Rebase(_states[0], game);
         var moves = _moves.ToArray();
         _game = game;
