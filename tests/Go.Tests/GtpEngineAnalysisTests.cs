@@ -26,7 +26,7 @@ public sealed partial class GtpEngineAnalysisTests
         }).ToList();
     }
 
-    private static void AssertConsistent(List<Parsed> moves, GoGame game)
+    private static void AssertConsistent(List<Parsed> moves, GoGame game, bool orderedByVisits = true)
     {
         Assert.NotEmpty(moves);
         for (int i = 0; i < moves.Count; i++)
@@ -39,7 +39,7 @@ public sealed partial class GtpEngineAnalysisTests
             Assert.InRange(m.Prior, 0, 10_000);
             Assert.InRange(m.Lcb, 0, m.Winrate);
             Assert.True(m.Visits >= 1);
-            if (i > 0) Assert.True(moves[i - 1].Visits >= m.Visits, "candidates are ordered by visits");
+            if (orderedByVisits && i > 0) Assert.True(moves[i - 1].Visits >= m.Visits, "candidates are ordered by visits");
         }
         Assert.Equal(moves.Count, moves.Select(m => m.Move).Distinct().Count());
     }
@@ -114,5 +114,48 @@ public sealed partial class GtpEngineAnalysisTests
         }
         Assert.Equal(analysis.Visits - 2, analysis.Moves.Sum(m => m.Visits)); // each tree's first visit expands its root
         Assert.Equal(analysis.BestAction, analysis.Moves[0].Action);
+    }
+
+    /// <summary>Leela Zero text weights (version 1) of a network with one block of 8 filters: small constant weights, unit variances.</summary>
+    private static string TinyLeelaZeroWeights()
+    {
+        const int c = 8;
+        var sb = new System.Text.StringBuilder("1\n");
+        void Line(int n, string value) => sb.AppendJoin(' ', Enumerable.Repeat(value, n)).Append('\n');
+        void Conv(int inputs, int k, int outputs) { Line(outputs * inputs * k * k, "0.01"); Line(outputs, "0"); Line(outputs, "0"); Line(outputs, "1"); }
+        Conv(18, 3, c);
+        Conv(c, 3, c);
+        Conv(c, 3, c);
+        Conv(c, 1, 2);
+        Line(362 * 722, "0.001");
+        Line(362, "0");
+        Conv(c, 1, 1);
+        Line(256 * 361, "0.001");
+        Line(256, "0");
+        Line(256, "0.01");
+        Line(1, "0");
+        return sb.ToString();
+    }
+
+    [Fact]
+    public void The_reader_of_these_tests_reads_leela_zeros_own_lz_analyze_output()
+    {
+        const string LeelaZero = "/usr/games/leelaz";
+        Assert.True(File.Exists(LeelaZero), $"{LeelaZero} is not installed (Debian package leela-zero; scripts/test.sh installs it)");
+        string weights = Path.Combine(Path.GetTempPath(), $"selfplaybn-tiny-lz-{Environment.ProcessId}.txt");
+        File.WriteAllText(weights, TinyLeelaZeroWeights());
+        try
+        {
+            using var lz = new GtpProcess(LeelaZero, "--weights", weights, "--gtp", "--noponder", "--cpu-only", "--threads", "1", "--visits", "40");
+            lz.Write("7 lz-analyze b 1");
+            Assert.Equal("=7", lz.ReadLine());
+            AssertConsistent(ParseLine(lz.ReadLine()), new GoGame(19), orderedByVisits: false); // Leela Zero may rank by its own bound
+            lz.Write("8 name");
+            string line;
+            while ((line = lz.ReadLine()).Length > 0) AssertConsistent(ParseLine(line), new GoGame(19), orderedByVisits: false);
+            Assert.StartsWith("=8 ", lz.ReadLine()); // then Leela Zero answers the command that stopped the analysis
+            Assert.Equal("", lz.ReadLine());
+        }
+        finally { File.Delete(weights); }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SelfPlayBN.Games.Go;
 
 namespace SelfPlayBN.Go.Tests;
@@ -7,48 +6,6 @@ namespace SelfPlayBN.Go.Tests;
 public sealed class GtpEngineGnuGoTests
 {
     private const string GnuGo = "/usr/games/gnugo";
-
-    /// <summary>A GTP controller's side of a process: one command, one response.</summary>
-    private sealed class GtpProcess : IDisposable
-    {
-        private readonly Process _process;
-
-        public GtpProcess(string file, string arguments)
-        {
-            _process = Process.Start(new ProcessStartInfo(file, arguments)
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            }) ?? throw new InvalidOperationException($"cannot start {file}");
-            _process.ErrorDataReceived += (_, _) => { };
-            _process.BeginErrorReadLine();
-        }
-
-        public string Send(string command)
-        {
-            _process.StandardInput.WriteLine(command);
-            _process.StandardInput.Flush();
-            var lines = new List<string>();
-            while (true)
-            {
-                var read = _process.StandardOutput.ReadLineAsync();
-                if (!read.Wait(TimeSpan.FromSeconds(60))) throw new TimeoutException($"GNU Go did not answer '{command}'");
-                string line = read.Result ?? throw new EndOfStreamException($"GNU Go closed its output after '{command}'");
-                if (line.Length == 0) return string.Join('\n', lines);
-                lines.Add(line);
-            }
-        }
-
-        public void Dispose()
-        {
-            try { Send("quit"); _process.WaitForExit(10_000); }
-            catch (Exception e) when (e is IOException or TimeoutException or EndOfStreamException or InvalidOperationException) { }
-            if (!_process.HasExited) _process.Kill();
-            _process.Dispose();
-        }
-    }
 
     private static string Ok(string response)
     {
@@ -60,7 +17,7 @@ public sealed class GtpEngineGnuGoTests
     public void Our_engine_and_gnu_go_play_a_game_over_gtp_and_agree_on_the_position()
     {
         Assert.True(File.Exists(GnuGo), $"{GnuGo} is not installed (Debian package gnugo; scripts/test.sh installs it)");
-        using var gnugo = new GtpProcess(GnuGo, "--mode gtp --level 0 --chinese-rules --capture-all-dead");
+        using var gnugo = new GtpProcess(GnuGo, "--mode", "gtp", "--level", "0", "--chinese-rules", "--capture-all-dead");
         using var ours = new GtpSession(Engines.Uniform(size: 7, visits: 16, komi: 7.5));
         foreach (var setup in new[] { "boardsize 7", "clear_board", "komi 7.5" })
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 using SelfPlayBN.Games;
 using SelfPlayBN.Go.Engine;
@@ -110,3 +111,56 @@ internal static class Engines
         new(new GoSearchPlayer(_ => oracle ?? UniformOracle.Instance, new GoSearchOptions { Seed = 1, Threads = threads }),
             new GtpEngineOptions { BoardSize = size, Komi = komi, Visits = visits, ResignWinrate = null, LagSeconds = 0 });
 }
+
+/// <summary>A GTP controller's side of a process: one command, one response.</summary>
+internal sealed class GtpProcess : IDisposable
+{
+    private readonly Process _process;
+
+    public GtpProcess(string file, params string[] arguments)
+    {
+        _process = Process.Start(new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException($"cannot start {file}");
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginErrorReadLine();
+    }
+
+    public string Send(string command)
+    {
+        Write(command);
+        var lines = new List<string>();
+        while (true)
+        {
+            string line = ReadLine();
+            if (line.Length == 0) return string.Join('\n', lines);
+            lines.Add(line);
+        }
+    }
+
+    public void Write(string command)
+    {
+        _process.StandardInput.WriteLine(command);
+        _process.StandardInput.Flush();
+    }
+
+    public string ReadLine()
+    {
+        var read = _process.StandardOutput.ReadLineAsync();
+        if (!read.Wait(LineCollector.Timeout)) throw new TimeoutException("the engine wrote no line within the timeout");
+        return read.Result ?? throw new EndOfStreamException("the engine closed its output");
+    }
+
+    public void Dispose()
+    {
+        try { Send("quit"); _process.WaitForExit(10_000); }
+        catch (Exception e) when (e is IOException or TimeoutException or EndOfStreamException or InvalidOperationException) { }
+        if (!_process.HasExited) _process.Kill();
+        _process.Dispose();
+    }
+}
+
