@@ -23,6 +23,16 @@ public sealed record GoSearchOptions
     /// <summary>PUCT exploration constant (<see cref="MctsOptions.CPuct"/>). Default 1.25.</summary>
     public double CPuct { get; init; } = 1.25;
 
+    /// <summary>
+    /// First-play urgency (<see cref="MctsOptions.FpuMode"/>, <see cref="MctsOptions.FpuValue"/>). The default,
+    /// a reduction of 0.25, suits a network's prior; without a network (uniform prior) <see cref="FpuMode.Absolute"/>
+    /// with value 1 tries every move once before any is tried twice, as plain UCT does.
+    /// </summary>
+    public FpuMode FpuMode { get; init; } = FpuMode.Reduction;
+
+    /// <summary>The FPU value that goes with <see cref="FpuMode"/>. Default 0.25.</summary>
+    public double FpuValue { get; init; } = 0.25;
+
     /// <summary>Seed of the trees' random generators (thread <c>t</c> gets <c>Seed + t</c>); null draws one. Default null.</summary>
     public int? Seed { get; init; }
 
@@ -97,6 +107,8 @@ public sealed class GoSearchPlayer
             {
                 Simulations = options.Chunk,
                 CPuct = options.CPuct,
+                FpuMode = options.FpuMode,
+                FpuValue = options.FpuValue,
                 RootNoise = false,
                 Temperature = 0,
                 TemperatureMoves = 0,

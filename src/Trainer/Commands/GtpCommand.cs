@@ -55,13 +55,13 @@ internal static class GtpCommand
 
             Func<int, IOracle> oracleForThread;
             GtpEngineOptions options;
-            int leaves = 1;
+            var search = new GoSearchOptions { Threads = threads, Seed = seedValue };
             string description;
             if (file is not null)
             {
                 var net = LoadNetwork(parse, file, parse.GetValue(config), parse.GetValue(device) ?? "cpu", parse.GetValue(size), out var game, out description);
                 oracleForThread = _ => net;
-                leaves = 8;
+                search = search with { LeavesPerBatch = 8 };
                 options = new GtpEngineOptions { BoardSize = game.Size, Inputs = game.Inputs, Sizes = new HashSet<int> { game.Size } };
             }
             else
@@ -75,10 +75,11 @@ internal static class GtpCommand
                     _ => throw new UserInputException($"--oracle must be uniform or rollout, got '{oracleName}'"),
                 };
                 description = $"no network: {oracleName} oracle";
+                search = search with { FpuMode = FpuMode.Absolute, FpuValue = 1 }; // plain UCT: every move once first
                 options = new GtpEngineOptions { BoardSize = boardSize };
             }
             options = options with { Komi = k, Visits = v, ResignWinrate = r > 0 ? r : null };
-            var player = new GoSearchPlayer(oracleForThread, new GoSearchOptions { Threads = threads, LeavesPerBatch = leaves, Seed = seedValue });
+            var player = new GoSearchPlayer(oracleForThread, search);
             var engine = new GtpEngine(player, options);
             error.WriteLine($"gtp: {GoEngineInfo.Name} {GoEngineInfo.Version}, {description}; {options.BoardSize}x{options.BoardSize}, komi {k}, {v} visits/move, {threads} search thread(s); reading GTP on standard input");
             new GtpServer(engine, error).Run(input, output);
