@@ -10,8 +10,11 @@ namespace SelfPlayBN.Training;
 /// </summary>
 public sealed record RunOptions
 {
-    /// <summary>The game: <c>tictactoe</c> or <c>connect4</c>.</summary>
+    /// <summary>The game: <c>tictactoe</c>, <c>connect4</c>, or Go as <c>go</c> followed by the board side (5–19, e.g. <c>go9</c>).</summary>
     public string Game { get; init; } = "connect4";
+
+    /// <summary>Go's rules and network inputs (only for a Go game; null there means the defaults).</summary>
+    public GoOptions? Go { get; init; }
 
     /// <summary>Seed of every random choice of the run (self-play, sampling, initial weights).</summary>
     public int Seed { get; init; } = 1;
@@ -44,7 +47,12 @@ public sealed record RunOptions
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
-        if (string.IsNullOrWhiteSpace(Game)) p.Add("game must be set (tictactoe or connect4)");
+        if (string.IsNullOrWhiteSpace(Game)) p.Add("game must be set (tictactoe, connect4 or go5..go19)");
+        if (Go is not null)
+        {
+            if (Game is null || !Game.StartsWith("go", StringComparison.Ordinal)) p.Add($"go: this section is for Go games, and the game is '{Game}'");
+            Go.Check(p);
+        }
         // A section written as null in a config file deserialises to null: name it rather than fail on it.
         void Section<T>(T? section, string key, Action<T> check) where T : class
         {
@@ -357,5 +365,27 @@ public sealed record LimitOptions
     {
         if (Generations is < 1) p.Add($"limits.generations must be at least 1, got {Generations}");
         if (Minutes is { } m && !(m > 0)) p.Add($"limits.minutes must be > 0, got {m}");
+    }
+}
+
+/// <summary>Go's rules and the network's input planes (for <c>go5</c>..<c>go19</c>).</summary>
+public sealed record GoOptions
+{
+    /// <summary>The input layouts, by config name.</summary>
+    public static readonly IReadOnlyList<string> InputLayouts = ["basic", "alphaGoZero", "leelaZero"];
+
+    /// <summary>Points added to White's area.</summary>
+    public double Komi { get; init; } = 7.5;
+
+    /// <summary>Network inputs: <c>basic</c> (4 planes), <c>alphaGoZero</c> (17 planes: 8 positions of history) or <c>leelaZero</c> (18 planes).</summary>
+    public string Inputs { get; init; } = "alphaGoZero";
+
+    /// <summary>Whether suicide is legal.</summary>
+    public bool AllowSuicide { get; init; }
+
+    internal void Check(List<string> p)
+    {
+        if (!double.IsFinite(Komi)) p.Add($"go.komi must be a finite number, got {Komi}");
+        if (!InputLayouts.Contains(Inputs)) p.Add($"go.inputs must be one of {string.Join(", ", InputLayouts)}, got '{Inputs}'");
     }
 }

@@ -19,7 +19,7 @@ public sealed class TrainCommandTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private static string Exe
+    internal static string Exe
     {
         get
         {
@@ -92,6 +92,9 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("""{ "game": "tictactoe", "trainer": { "batchSize": 1 } }""", "trainer.batchSize")]
     [InlineData("""{ "game": "tictactoe", "bn": { "inference": "average" } }""", "bn.inference")]
     [InlineData("""{ "game": "go" }""", "go")]
+    [InlineData("""{ "game": "go21" }""", "go21")]
+    [InlineData("""{ "game": "go9", "go": { "inputs": "alphaZero" } }""", "go.inputs")]
+    [InlineData("""{ "game": "tictactoe", "go": { "komi": 6.5 } }""", "go:")]
     public void Configuration_errors_name_the_key(string json, string named)
     {
         string path = Path.Combine(_dir, "bad.json");

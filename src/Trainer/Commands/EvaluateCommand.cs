@@ -49,7 +49,7 @@ internal static class EvaluateCommand
         RunOptions options;
         try { options = RunOptions.Load(folder.Config); }
         catch (InvalidDataException e) { throw new UserInputException(e.Message); }
-        var game = TrainCommand.Games.FirstOrDefault(g => g.Name == options.Game) ?? throw new UserInputException($"unknown game '{options.Game}'");
+        var game = GameCatalog.Create(options);
         long v = version ?? ModelRegistryActor.Latest(folder.Models)?.Version ?? throw new UserInputException($"{folder.Models} holds no published model");
         string weightsPath = ModelRegistryActor.WeightsPath(folder.Models, v);
         if (!File.Exists(weightsPath)) throw new UserInputException($"no model {v} in {folder.Models}");

@@ -22,10 +22,15 @@ internal static class TrainCommand
     /// <summary>The games <c>train</c> knows, by <see cref="IGame.Name"/>.</summary>
     internal static readonly IReadOnlyList<IGame> Games = [ConnectFourGame.Instance, TicTacToeGame.Instance];
 
+    /// <summary>The games with an embedded configuration (<c>configs/*.json</c> built into the executable).</summary>
+    internal static IReadOnlyList<string> EmbeddedConfigs { get; } = typeof(TrainCommand).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith("configs/", StringComparison.Ordinal) && n.EndsWith(".json", StringComparison.Ordinal))
+        .Select(n => n["configs/".Length..^".json".Length]).Order(StringComparer.Ordinal).ToArray();
+
     public static Command Create(TextWriter output)
     {
         var config = new Option<FileInfo?>("--config") { Description = "Run configuration (JSON); default: the embedded configs/<game>.json, or the run folder's own config when resuming." };
-        var game = new Option<string?>("--game") { Description = $"Game of the embedded configuration: {string.Join(" or ", Games.Select(g => g.Name))} (default connect4)." };
+        var game = new Option<string?>("--game") { Description = $"Game of the embedded configuration: {string.Join(", ", EmbeddedConfigs)} (default connect4)." };
         var runDir = new Option<DirectoryInfo?>("--run-dir") { Description = "Run folder (default: runs/<game>); an existing run there is resumed." };
         var generations = new Option<int?>("--generations") { Description = "Stop after this many generations in total (overrides limits.generations)." };
         var minutes = new Option<double?>("--minutes") { Description = "Stop after this many minutes (overrides limits.minutes)." };
@@ -45,8 +50,7 @@ internal static class TrainCommand
         if (minutes is { } m && !(m > 0)) throw new UserInputException($"--minutes must be > 0, got {m}");
 
         var options = LoadOptions(configFile, gameName, runDir);
-        var game = Games.FirstOrDefault(g => g.Name == options.Game)
-            ?? throw new UserInputException($"config: game '{options.Game}' is not known (known: {string.Join(", ", Games.Select(g => g.Name))})");
+        var game = GameCatalog.Create(options);
         var folder = new RunFolder((runDir?.FullName) ?? Path.GetFullPath(Path.Combine("runs", game.Name)));
         if (generations is not null || minutes is not null)
             options = options with { Limits = options.Limits with { Generations = generations ?? options.Limits.Generations, Minutes = minutes ?? options.Limits.Minutes } };
@@ -125,7 +129,7 @@ internal static class TrainCommand
     private static string Embedded(string game)
     {
         using var stream = typeof(TrainCommand).Assembly.GetManifestResourceStream($"configs/{game}.json")
-            ?? throw new UserInputException($"no embedded configuration for game '{game}' (known: {string.Join(", ", Games.Select(g => g.Name))})");
+            ?? throw new UserInputException($"no embedded configuration for game '{game}' (embedded: {string.Join(", ", EmbeddedConfigs)}; use --config FILE for others)");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }

@@ -1,0 +1,38 @@
+using SelfPlayBN.Games;
+using SelfPlayBN.Games.ConnectFour;
+using SelfPlayBN.Games.Go;
+using SelfPlayBN.Games.TicTacToe;
+using SelfPlayBN.Training;
+
+namespace SelfPlayBN.Trainer;
+
+/// <summary>The games the commands know, by the name a config or <c>--game</c> uses.</summary>
+internal static class GameCatalog
+{
+    /// <summary>Names for messages: the fixed games and the Go sizes.</summary>
+    public const string KnownNames = "connect4, tictactoe, go5..go19";
+
+    /// <summary>The game of a run configuration (Go from its <c>go</c> section).</summary>
+    public static IGame Create(RunOptions options) => Create(options.Game, options.Go);
+
+    /// <summary>The game called <paramref name="name"/>; throws <see cref="UserInputException"/> for an unknown one.</summary>
+    public static IGame Create(string name, GoOptions? go = null)
+    {
+        if (name == ConnectFourGame.Instance.Name) return ConnectFourGame.Instance;
+        if (name == TicTacToeGame.Instance.Name) return TicTacToeGame.Instance;
+        if (name.StartsWith("go", StringComparison.Ordinal) && int.TryParse(name.AsSpan(2), out int size) && size is >= GoGame.MinSize and <= GoGame.MaxSize
+            && name == $"go{size}")
+        {
+            go ??= new GoOptions();
+            var inputs = go.Inputs switch
+            {
+                "basic" => GoInputs.Basic,
+                "alphaGoZero" => GoInputs.AlphaGoZero,
+                "leelaZero" => GoInputs.LeelaZero,
+                var other => throw new UserInputException($"go.inputs '{other}' is not known (known: {string.Join(", ", GoOptions.InputLayouts)})"),
+            };
+            return new GoGame(size, go.Komi, go.AllowSuicide, inputs);
+        }
+        throw new UserInputException($"game '{name}' is not known (known: {KnownNames})");
+    }
+}
