@@ -105,18 +105,23 @@ public sealed class GtpCommandTests
         string dir = Directory.CreateTempSubdirectory("gtp-run-").FullName;
         try
         {
-            var options = new RunOptions { Game = "go7", Network = new NetworkOptions { Blocks = 1, Filters = 8, ValueHidden = 8 } };
+            var options = new RunOptions
+            {
+                Game = "go7",
+                Go = new GoOptions { Komi = 6.5, Inputs = "leelaZero" },
+                Network = new NetworkOptions { Blocks = 1, Filters = 8, ValueHidden = 8 },
+            };
             File.WriteAllText(Path.Combine(dir, "config.json"), options.ToJson());
             Directory.CreateDirectory(Path.Combine(dir, "models"));
             string model = Path.Combine(dir, "models", "model-000001.bin");
-            using (var net = Models.Create(new GoGame(7), options.Network, 0.9, CPU)) File.WriteAllBytes(model, Models.Save(net));
+            using (var net = Models.Create(new GoGame(7, inputs: GoInputs.LeelaZero), options.Network, 0.9, CPU)) File.WriteAllBytes(model, Models.Save(net));
             var r = Gtp("1 genmove b\n2 boardsize 9\n3 final_score\n4 quit\n", "--weights", model, "--visits", "4");
             Assert.Equal(0, r.ExitCode);
             var responses = Responses(r.Output);
             Assert.True(new GoGame(7).TryParseAction(responses[0][3..], out _), responses[0]);
             Assert.Equal("?2 unacceptable size", responses[1]);
-            Assert.StartsWith("=3 ", responses[2]);
-            Assert.Contains("model model-000001.bin (1x8)", r.Error);
+            Assert.Matches(@"^=3 (B\+42\.5|W\+6\.5)$", responses[2]); // komi 6.5 from the run's config: one Black stone owns the board, or Black passed
+            Assert.Contains("model model-000001.bin (1x8, LeelaZero inputs)", r.Error);
 
             var wrong = CliTests.Run("gtp", "--weights", model, "--size", "9");
             Assert.Equal(Cli.UsageError, wrong.Code);

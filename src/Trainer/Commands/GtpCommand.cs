@@ -32,7 +32,7 @@ internal static class GtpCommand
         var config = new Option<FileInfo?>("--config") { Description = "The run's config.json for a published model (default: the one beside its models folder)." };
         var visits = new Option<int>("--visits") { Description = "Search visits per move (a time budget from time_settings may stop it sooner).", DefaultValueFactory = _ => 400 };
         var size = new Option<int?>("--size") { Description = "Board size at start (default 19, or the network's size)." };
-        var komi = new Option<double>("--komi") { Description = "Komi at start.", DefaultValueFactory = _ => 7.5 };
+        var komi = new Option<double?>("--komi") { Description = "Komi at start (default: a run's go.komi, else 7.5)." };
         var resign = new Option<double>("--resign") { Description = "Resign when the best move's winrate is below this (0 never resigns).", DefaultValueFactory = _ => 0.1 };
         var device = new Option<string>("--device") { Description = "cpu or cuda (for --weights).", DefaultValueFactory = _ => "cpu" };
         var seed = new Option<int?>("--seed") { Description = "Seed of the search (default: random)." };
@@ -41,10 +41,11 @@ internal static class GtpCommand
         cmd.SetAction(parse =>
         {
             int v = parse.GetValue(visits), threads = parse.GetValue(TorchCli.Threads) ?? 1;
-            double k = parse.GetValue(komi), r = parse.GetValue(resign);
+            double? komiGiven = parse.GetValue(komi);
+            double r = parse.GetValue(resign);
             if (v < 1) throw new UserInputException($"--visits must be at least 1, got {v}");
             if (threads < 1) throw new UserInputException($"--threads must be at least 1, got {threads}");
-            if (!double.IsFinite(k)) throw new UserInputException($"--komi must be a finite number, got {k}");
+            if (komiGiven is double kg && !double.IsFinite(kg)) throw new UserInputException($"--komi must be a finite number, got {kg}");
             if (!(r >= 0 && r < 1)) throw new UserInputException($"--resign must be in [0, 1), got {r}");
             var file = parse.GetValue(weights);
             string? oracleName = parse.GetValue(oracle);
@@ -62,7 +63,7 @@ internal static class GtpCommand
                 var net = LoadNetwork(parse, file, parse.GetValue(config), parse.GetValue(device) ?? "cpu", parse.GetValue(size), out var game, out description);
                 oracleForThread = _ => net;
                 search = search with { LeavesPerBatch = 8 };
-                options = new GtpEngineOptions { BoardSize = game.Size, Inputs = game.Inputs, Sizes = new HashSet<int> { game.Size } };
+                options = new GtpEngineOptions { BoardSize = game.Size, Komi = game.Komi, Inputs = game.Inputs, Sizes = new HashSet<int> { game.Size } };
             }
             else
             {
@@ -78,6 +79,7 @@ internal static class GtpCommand
                 search = search with { FpuMode = FpuMode.Absolute, FpuValue = 1 }; // plain UCT: every move once first
                 options = new GtpEngineOptions { BoardSize = boardSize };
             }
+            double k = komiGiven ?? options.Komi;
             options = options with { Komi = k, Visits = v, ResignWinrate = r > 0 ? r : null };
             var player = new GoSearchPlayer(oracleForThread, search);
             var engine = new GtpEngine(player, options);
@@ -115,15 +117,14 @@ internal static class GtpCommand
         RunOptions options;
         try { options = RunOptions.Load(configPath); }
         catch (InvalidDataException e) { throw new UserInputException(e.Message); }
-        if (!options.Game.StartsWith("go", StringComparison.Ordinal) || !int.TryParse(options.Game.AsSpan(2), out int boardSize)
-            || boardSize < GoGame.MinSize || boardSize > GoGame.MaxSize)
+        if (!options.Game.StartsWith("go", StringComparison.Ordinal) || GameCatalog.Create(options) is not GoGame runGame)
             throw new UserInputException($"--weights: the run at {configPath} plays '{options.Game}', not Go (go5..go19)");
-        if (size is int requested && requested != boardSize) throw new UserInputException($"--size {requested}: the network plays {boardSize}x{boardSize}");
-        game = new GoGame(boardSize);
+        if (size is int requested && requested != runGame.Size) throw new UserInputException($"--size {requested}: the network plays {runGame.Size}x{runGame.Size}");
+        game = runGame;
         try
         {
             var oracle = Models.InferenceOracle(game, options.Network, File.ReadAllBytes(file.FullName), device, out _);
-            description = $"model {file.Name} ({options.Network.Blocks}x{options.Network.Filters}) on {deviceName}";
+            description = $"model {file.Name} ({options.Network.Blocks}x{options.Network.Filters}, {game.Inputs} inputs) on {deviceName}";
             return oracle;
         }
         catch (InvalidDataException e) { throw new UserInputException($"--weights: {file.FullName}: {e.Message}"); }
