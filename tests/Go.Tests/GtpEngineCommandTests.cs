@@ -18,7 +18,7 @@ public sealed class GtpEngineCommandTests
         Assert.Equal("=6 protocol_version", list[0]);
         Assert.Equal(GtpEngine.Commands, [list[0]["=6 ".Length..], .. list[1..]]);
         foreach (var c in new[] { "boardsize", "clear_board", "komi", "play", "genmove", "undo", "final_score", "showboard",
-                                  "time_settings", "time_left", "kgs-genmove_cleanup", "lz-analyze", "lz-genmove_analyze", "quit" })
+                                  "time_settings", "time_left", "kgs-genmove_cleanup", "loadsgf", "lz-analyze", "lz-genmove_analyze", "quit" })
             Assert.Contains(c, GtpEngine.Commands);
         Assert.Equal("=", s.Send("name")[..1]);
         Assert.Equal("=0 ", s.Send("0 quit"));

@@ -89,14 +89,14 @@ public sealed record GtpStream(Action<Action<string>, CancellationToken> Body, b
 /// <para>Thread-safety: not thread-safe; one command at a time (a streamed body runs while the server waits
 /// for input and is finished before the next command is executed).</para>
 /// </remarks>
-public sealed class GtpEngine
+public sealed partial class GtpEngine
 {
     /// <summary>The commands this engine knows, in the order <c>list_commands</c> gives them.</summary>
     public static readonly IReadOnlyList<string> Commands =
     [
         "protocol_version", "name", "version", "known_command", "list_commands", "quit",
         "boardsize", "clear_board", "komi", "play", "genmove", "undo",
-        "final_score", "showboard", "time_settings", "time_left", "kgs-genmove_cleanup",
+        "final_score", "showboard", "time_settings", "time_left", "kgs-genmove_cleanup", "loadsgf",
         "lz-analyze", "lz-genmove_analyze",
     ];
 
@@ -169,6 +169,7 @@ public sealed class GtpEngine
                 "showboard" => Ok("\n" + Position.Render()),
                 "time_settings" => TimeSettings(a),
                 "time_left" => TimeLeft(a),
+                "loadsgf" => LoadSgf(a),
                 "lz-analyze" => Analyze(a),
                 "lz-genmove_analyze" => GenMoveAnalyze(a),
                 _ => Fail("unknown command"),
