@@ -104,6 +104,7 @@ public sealed partial class GtpEngine
     private readonly GtpEngineOptions _options;
     private readonly GtpTimeControl _time;
     private readonly string _name, _version;
+    private readonly TextWriter? _log;
     private GoGame _game;
     private readonly List<(int Player, int Action)> _moves = [];
     private readonly List<GoState> _states = [];
@@ -113,7 +114,8 @@ public sealed partial class GtpEngine
     /// <param name="options">Settings; validated here.</param>
     /// <param name="name">What <c>name</c> answers (default <see cref="GoEngineInfo.Name"/>).</param>
     /// <param name="version">What <c>version</c> answers (default <see cref="GoEngineInfo.Version"/>).</param>
-    public GtpEngine(GoSearchPlayer player, GtpEngineOptions options, string? name = null, string? version = null)
+    /// <param name="log">Receives one line per move search (move, visits, time, winrate, principal variation), e.g. standard error; <c>null</c> for none.</param>
+    public GtpEngine(GoSearchPlayer player, GtpEngineOptions options, string? name = null, string? version = null, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(player);
         ArgumentNullException.ThrowIfNull(options);
@@ -123,6 +125,7 @@ public sealed partial class GtpEngine
         _time = new GtpTimeControl { Lag = TimeSpan.FromSeconds(options.LagSeconds) };
         _name = name ?? GoEngineInfo.Name;
         _version = version ?? GoEngineInfo.Version;
+        _log = log;
         _game = new GoGame(options.BoardSize, options.Komi, inputs: options.Inputs);
         _states.Add(_game.NewGame());
     }
@@ -294,12 +297,23 @@ public sealed partial class GtpEngine
         var analysis = _player.Think(root, new SearchLimits(_options.Visits, _time.Budget(player, empty)), default, interval, report);
         LastSearch = analysis;
         int action = analysis.BestAction;
+        string move;
         if (cleanup && action == _game.PassAction && CleanupMove(root, analysis) is int capture) action = capture;
-        else if (!cleanup && _options.ResignWinrate is double threshold && analysis.BestWinrate < threshold
-                 && analysis.Visits >= Math.Min(_options.ResignMinVisits, _options.Visits))
-            return "resign";
-        Apply(player, action);
-        return _game.ActionToString(action);
+        if (!cleanup && _options.ResignWinrate is double threshold && analysis.BestWinrate < threshold
+            && analysis.Visits >= Math.Min(_options.ResignMinVisits, _options.Visits))
+            move = "resign";
+        else
+        {
+            Apply(player, action);
+            move = _game.ActionToString(action);
+        }
+        if (_log is not null)
+        {
+            string pv = analysis.Moves.Count > 0 ? string.Join(' ', analysis.Moves[0].PrincipalVariation.Select(_game.ActionToString)) : "";
+            _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"gtp: {(player == 0 ? "B" : "W")} {move}: {analysis.Visits} visits in {analysis.Elapsed.TotalSeconds:0.00} s, winrate {analysis.BestWinrate:P1}, pv {pv}"));
+        }
+        return move;
     }
 
     /// <summary>

@@ -82,7 +82,7 @@ internal static class GtpCommand
             double k = komiGiven ?? options.Komi;
             options = options with { Komi = k, Visits = v, ResignWinrate = r > 0 ? r : null };
             var player = new GoSearchPlayer(oracleForThread, search);
-            var engine = new GtpEngine(player, options);
+            var engine = new GtpEngine(player, options, log: error);
             error.WriteLine($"gtp: {GoEngineInfo.Name} {GoEngineInfo.Version}, {description}; {options.BoardSize}x{options.BoardSize}, komi {k}, {v} visits/move, {threads} search thread(s); reading GTP on standard input");
             new GtpServer(engine, error).Run(input, output);
             return 0;
