@@ -27,7 +27,7 @@ public sealed class GtpCommandTests
     public void Plays_over_standard_input_and_output_without_a_network()
     {
         var r = Gtp("1 name\n2 boardsize 9\n3 play b E5\n4 genmove w\n# comment\n5 final_score\n6 frobnicate\n7 quit\n8 name\n",
-                    "--oracle", "uniform", "--visits", "8", "--seed", "1");
+                    "--oracle", "uniform", "--visits", "8", "--seed", "1", "--threads", "2");
         Assert.Equal(0, r.ExitCode);
         var responses = Responses(r.Output);
         Assert.Equal(7, responses.Length); // nothing after quit
@@ -41,6 +41,8 @@ public sealed class GtpCommandTests
         Assert.Equal("=7 ", responses[6]);
         Assert.Contains("gtp: ", r.Error);
         Assert.Contains("uniform oracle", r.Error);
+        Assert.Contains("2 search thread(s)", r.Error);
+        Assert.Contains("gtp: W ", r.Error); // the search's log line for genmove w
     }
 
     [Fact]
