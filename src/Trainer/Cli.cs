@@ -25,6 +25,7 @@ internal static class Cli
         root.Subcommands.Add(ReportCommand.Create(output));
         root.Subcommands.Add(ExportLzCommand.Create(output));
         root.Subcommands.Add(MatchCommand.Create(output));
+        root.Subcommands.Add(GtpCommand.Create(Console.In, output, error));
         TorchCli.AddTo(root);
         return root;
     }

@@ -18,6 +18,7 @@ public sealed class CliTests
     [InlineData("solve", "--help")]
     [InlineData("bench", "--help")]
     [InlineData("report", "--help")]
+    [InlineData("gtp", "--help")]
     public void Help_works_everywhere(params string[] args)
     {
         var (code, output, _) = Run(args);
