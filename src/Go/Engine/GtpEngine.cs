@@ -385,6 +385,8 @@ public sealed partial class GtpEngine
         {
             var period = interval > 0 ? TimeSpan.FromMilliseconds(10.0 * interval) : (TimeSpan?)null;
             string move = Decide(colour!.Value, cleanup: false, period, s => write(LeelaZeroAnalysis.Format(s)));
+            // The final statistics, whatever the interval: what the move was chosen from.
+            if (LastSearch is { Moves.Count: > 0 } last) write(LeelaZeroAnalysis.Format(last));
             write("play " + move);
         }, UntilNextCommand: false);
     }
