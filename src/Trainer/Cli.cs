@@ -23,6 +23,7 @@ internal static class Cli
         root.Subcommands.Add(SolveCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(ReportCommand.Create(output));
+        root.Subcommands.Add(NodeCommand.Create(output));
         TorchCli.AddTo(root);
         return root;
     }
