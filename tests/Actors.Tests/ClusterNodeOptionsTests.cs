@@ -45,6 +45,8 @@ public sealed class ClusterNodeOptionsTests
             Assert.Equal(pfx, config.GetString("akka.remote.dot-netty.tcp.ssl.certificate.path"));
             Assert.Equal("s\"cret", config.GetString("akka.remote.dot-netty.tcp.ssl.certificate.password"));
             Assert.True(config.GetBoolean("akka.remote.dot-netty.tcp.ssl.require-mutual-authentication"));
+            Assert.Equal(["akka.ssl.tcp://selfplaybn@10.0.0.5:4053"], ConfigurationFactory.ParseString((node with { Seeds = ["10.0.0.5:4053"] }).ToHocon())
+                .GetStringList("akka.cluster.seed-nodes")); // TLS nodes address each other with the ssl protocol
             Assert.False(config.GetBoolean("akka.remote.dot-netty.tcp.ssl.suppress-validation"));
             var lax = node with { Tls = node.Tls! with { SuppressValidation = true } };
             Assert.Contains("suppressValidation", Assert.Single(lax.SecurityWarnings()));
@@ -91,5 +93,25 @@ public sealed class ClusterNodeOptionsTests
         var e = Assert.Throws<InvalidDataException>(() => ClusterNodeOptions.Parse("""{ "roles": ["selfplay"], "prot": 1 }""", "typo.json"));
         Assert.Contains("typo.json", e.Message);
         Assert.Contains("prot", e.Message);
+    }
+}
+
+/// <summary>The node files shipped in <c>configs/cluster/</c> are valid.</summary>
+public sealed class ShippedNodeFilesTests
+{
+    [Fact]
+    public void EveryShippedNodeFileIsValid()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SelfPlayBN.sln"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        var files = Directory.GetFiles(Path.Combine(dir.FullName, "configs", "cluster"), "*.json");
+        Assert.True(files.Length >= 2, "configs/cluster/ should hold the trainer and self-play node files");
+        foreach (var f in files)
+        {
+            var node = ClusterNodeOptions.Load(f);
+            Assert.Empty(node.Problems());
+            Assert.Empty(node.SecurityWarnings()); // the shipped files stay on loopback
+        }
     }
 }

@@ -173,6 +173,20 @@ internal sealed class ClusterHarness : IDisposable
         catch (IOException) { } // a killed process's file may linger a moment; the folder is in the temp directory
     }
 
+    /// <summary>Connects to a node's remoting port and writes a frame header announcing 50 MB, then 200 kB of
+    /// random bytes, and closes the connection.</summary>
+    public static void SendGarbage(int port)
+    {
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, port);
+        using var stream = client.GetStream();
+        var junk = new byte[200_000];
+        new Random(port).NextBytes(junk);
+        BitConverter.GetBytes(50_000_000).CopyTo(junk, 0); // DotNetty's little-endian length field
+        try { stream.Write(junk); }
+        catch (IOException) { } // the node may close the connection as soon as it sees the header
+    }
+
     private static List<int> FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();

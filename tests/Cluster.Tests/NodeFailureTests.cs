@@ -28,6 +28,9 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
             () => h.LastGeneration() >= 2 && h.Acknowledged(s1).Count > 0 && h.Acknowledged(s2).Count > 0);
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: 3 nodes trained to generation {h.LastGeneration()}; acknowledged {h.Acknowledged(s1).Count} + {h.Acknowledged(s2).Count} games");
 
+        // Garbage on the remoting ports (an oversized frame header, then random bytes): logged and dropped, no node stops.
+        foreach (int port in new[] { t, s1 }) ClusterHarness.SendGarbage(port);
+
         h.Kill(second);
         long generationAtKill = h.LastGeneration();
         int firstAtKill = h.Acknowledged(s1).Count;

@@ -163,8 +163,10 @@ public sealed record ClusterNodeOptions
     private static bool IsAnyAddress(string host) =>
         IPAddress.TryParse(host, out var a) && (a.Equals(IPAddress.Any) || a.Equals(IPAddress.IPv6Any));
 
-    /// <summary>The Akka address of a <c>host:port</c> endpoint.</summary>
-    public static string NodeAddress(string host, int port) => $"akka.tcp://{SystemName}@{host}:{port.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>The Akka address of a <c>host:port</c> endpoint: <c>akka.tcp://selfplaybn@host:port</c>, or
+    /// <c>akka.ssl.tcp://...</c> when the cluster uses TLS (every node of a cluster must agree on TLS).</summary>
+    public static string NodeAddress(string host, int port, bool tls) =>
+        $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{host}:{port.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The Akka configuration of this node: cluster provider, DotNetty TCP remoting (TLS when set, frame size
     /// left at its default), roles, seeds, the failure detector and the split-brain resolver (keep-oldest, downing
@@ -174,7 +176,7 @@ public sealed record ClusterNodeOptions
     {
         static string Q(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
         string F(double seconds) => seconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
-        var seeds = (Seeds ?? []).Select(s => { TryParseEndpoint(s, out var h, out var p); return Q(NodeAddress(h, p)); });
+        var seeds = (Seeds ?? []).Select(s => { TryParseEndpoint(s, out var h, out var p); return Q(NodeAddress(h, p, Tls is not null)); });
         string tls = Tls is { } t
             ? $$"""
                 enable-ssl = true
