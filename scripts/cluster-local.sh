@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A local training cluster of N `selfplaybn node` processes on 127.0.0.1 (loopback only, plain TCP):
-# node 1 has the trainer role (replay buffer, trainer, Precise BN, registry, evaluator), nodes 2..N self-play.
+# node 1 has the trainer and evaluator roles (replay buffer, trainer, Precise BN, registry, evaluator), nodes 2..N self-play.
 # All share one run folder, as one machine's nodes would. Ctrl+C (or SIGTERM, or `stop`) stops every node
 # cleanly: each leaves the cluster, and a node still running after STOP_SECONDS is killed.
 #
@@ -65,7 +65,7 @@ seeds=(--seed "127.0.0.1:$BASE_PORT" --seed "127.0.0.1:$((BASE_PORT + 1))")
 for i in $(seq 1 "$N"); do
   port=$((BASE_PORT + i - 1))
   role=selfplay
-  [ "$i" -eq 1 ] && role=trainer
+  [ "$i" -eq 1 ] && role=trainer,evaluator
   dotnet "$EXE" node --roles "$role" --port "$port" "${seeds[@]}" "${run_options[@]}" "$@" > "$RUN_DIR/logs/node-$i.out" 2>&1 &
   echo -n "$! " >> "$PIDS"
   echo "cluster-local: node $i ($role) on 127.0.0.1:$port, pid $!, output $RUN_DIR/logs/node-$i.out"

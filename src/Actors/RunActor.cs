@@ -32,9 +32,10 @@ public sealed record RunResources(
 /// <summary>What the run actor uses on a cluster's trainer node, where it runs as a cluster singleton.</summary>
 /// <param name="Buffer">The replay-buffer singleton's proxy (on the same node: sampled positions never cross the wire).</param>
 /// <param name="Mediator">The distributed pub-sub mediator, for model announcements.</param>
+/// <param name="Evaluate">Whether the evaluator runs here (the node also has the evaluator role).</param>
 /// <remarks>The run actor then owns <see cref="RunResources.Learner"/> and disposes it when it stops, and forwards
 /// <see cref="GetCurrentModel"/> and <see cref="FetchModelChunk"/> to its <see cref="ModelPublisherActor"/>.</remarks>
-public sealed record ClusterParts(IActorRef Buffer, IActorRef Mediator) : INoSerializationVerificationNeeded;
+public sealed record ClusterParts(IActorRef Buffer, IActorRef Mediator, bool Evaluate) : INoSerializationVerificationNeeded;
 
 /// <summary>The state of a run, for a live view. Rates are over the last ten seconds.</summary>
 /// <param name="Generation">The last published generation.</param>
@@ -130,7 +131,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
             JsonSerializer.Serialize(o.Network, RunOptions.Json)), "model-publisher");
         var precise = Context.ActorOf(PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
         Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed), "trainer");
-        Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");
+        if (cluster.Evaluate) Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");
         foreach (var child in Context.GetChildren()) Context.Watch(child);
         return (buffer, null, publisher);
     }

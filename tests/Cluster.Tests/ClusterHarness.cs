@@ -61,10 +61,12 @@ internal sealed class ClusterHarness : IDisposable
     private static readonly MessagePackSerializerOptions Wire = MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
     private readonly List<NodeProcess> _nodes = [];
 
-    public ClusterHarness(int ports)
+    /// <param name="ports">How many free ports to reserve.</param>
+    /// <param name="evaluation">The run's <c>evaluation</c> section (off by default).</param>
+    public ClusterHarness(int ports, string evaluation = """{ "everyGenerations": 0 }""")
     {
         Directory.CreateDirectory(Root);
-        File.WriteAllText(Config, """
+        File.WriteAllText(Config, $$"""
             {
               "game": "tictactoe",
               "network": { "blocks": 1, "filters": 8, "valueHidden": 16 },
@@ -73,7 +75,7 @@ internal sealed class ClusterHarness : IDisposable
               "replay": { "windowPositions": 1000000, "minPositions": 100 },
               "trainer": { "stepsPerGeneration": 4, "gamesPerGeneration": 30, "batchSize": 32 },
               "bn": { "preciseBatches": 2, "preciseBatchSize": 32 },
-              "evaluation": { "everyGenerations": 0 }
+              "evaluation": {{evaluation}}
             }
             """);
         Ports = FreePorts(ports);
@@ -91,10 +93,11 @@ internal sealed class ClusterHarness : IDisposable
     /// <summary>The seeds every node is given: the trainer's port first (it forms the cluster), then the first self-play node's.</summary>
     public string[] Seeds => [$"127.0.0.1:{Ports[0]}", $"127.0.0.1:{Ports[1]}"];
 
-    public NodeProcess Start(string role, int port)
+    public NodeProcess Start(string role, int port, params string[] extra)
     {
         var args = new List<string> { "node", "--roles", role, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--config", Config, "--run-dir", Run, "--threads", "1" };
+        args.AddRange(extra);
         foreach (var s in Seeds) { args.Add("--seed"); args.Add(s); }
         var node = new NodeProcess($"{role}@{port}", Root, args);
         _nodes.Add(node);
@@ -154,6 +157,20 @@ internal sealed class ClusterHarness : IDisposable
             .Select(l => l.GetProperty("generation").GetInt64()).ToList();
 
     public long LastGeneration() => Publications().DefaultIfEmpty(-1).Max();
+
+    /// <summary>The evaluation lines of <c>metrics.jsonl</c>: (version, opponent).</summary>
+    public List<(long Version, string Opponent)> Evaluations() =>
+        Lines(Path.Combine(Run, "metrics.jsonl")).Where(l => l.GetProperty("kind").GetString() == "evaluation")
+            .Select(l => (l.GetProperty("generation").GetInt64(), l.GetProperty("opponent").GetString()!)).ToList();
+
+    /// <summary>The text of a node's log files (<c>logs/node-ROLES-PORT-*.clef</c>).</summary>
+    public string Log(string roles, int port) =>
+        string.Concat(Directory.GetFiles(Path.Combine(Run, "logs"), $"node-{roles}-{port}-*.clef").Select(f =>
+        {
+            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }));
 
     private string Events(int port) => Path.Combine(Run, "nodes", $"selfplay-127.0.0.1-{port}.jsonl");
 

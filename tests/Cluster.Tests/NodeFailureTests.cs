@@ -54,6 +54,10 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         Assert.Equal(acknowledged.Count, acknowledged.Distinct().Count());
         Assert.Empty(acknowledged.Except(onDisk));
         Assert.Equal(killedNodeGames.Count, h.Acknowledged(s2).Count); // nothing acknowledged to a dead node
+        // The surviving self-play node followed the publications: it served several models, each newer than the last.
+        var served = h.ServedModels(s1);
+        Assert.True(served.Count >= 2, $"the self-play node served only models {string.Join(", ", served)}");
+        Assert.All(served.Zip(served.Skip(1)), p => Assert.True(p.Second > p.First, $"served {p.Second} after {p.First}"));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: {acknowledged.Count} acknowledged games, all among the {onDisk.Count} distinct games on disk; {h.Publications().Count} publications");
     }
 

@@ -14,8 +14,9 @@ namespace SelfPlayBN.Actors;
 /// <summary>
 /// Runs one process of a training cluster (Akka.Cluster over DotNetty TCP): the replay-buffer and trainer
 /// singletons where the node has the <c>trainer</c> role (at most one incarnation of each in the cluster, on the
-/// oldest trainer node; each resumes from the run folder when it starts), a proxy to each on every node, and a
-/// self-play node where it has the <c>selfplay</c> role. Runs until cancelled (the node then
+/// oldest trainer node; each resumes from the run folder when it starts), a proxy to each on every node, a
+/// self-play node where it has the <c>selfplay</c> role, and the evaluator where it has the <c>evaluator</c> role
+/// (beside the trainer, or as an <see cref="EvaluatorNodeActor"/> on its own). Runs until cancelled (the node then
 /// leaves the cluster: its singletons hand over), the trainer reaches a limit, the cluster downs the node, or a part
 /// of it fails.
 /// </summary>
@@ -45,6 +46,9 @@ public static class ClusterNode
             progress?.Invoke(warning);
         }
         bool trainer = node.Has(ClusterNodeOptions.TrainerRole), selfPlay = node.Has(ClusterNodeOptions.SelfPlayRole);
+        bool evaluator = node.Has(ClusterNodeOptions.EvaluatorRole);
+        if (evaluator && !trainer && options.Evaluation.Gating)
+            throw new ArgumentException("evaluation.gating needs the evaluator beside the trainer: give the trainer node the evaluator role, not this one");
         Directory.CreateDirectory(folder.Root);
         if (trainer) TrainingRun.PrepareFolder(options, folder);
 
@@ -79,7 +83,7 @@ public static class ClusterNode
                     {
                         var (learner, generation, initial) = TrainingRun.PrepareTrainer(game, options, folder, device, progress);
                         return new RunResources(game, options, folder, null, learner, generation, null, initial, device, finished, progress,
-                            Cluster: new ClusterParts(buffer, mediator));
+                            Cluster: new ClusterParts(buffer, mediator, Evaluate: evaluator));
                     }),
                     PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(TrainerSingleton)),
@@ -87,6 +91,12 @@ public static class ClusterNode
             }
             var trainerProxy = system.ActorOf(ClusterSingletonProxy.Props($"/user/{TrainerSingleton}",
                 ClusterSingletonProxySettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(TrainerSingleton)), TrainerSingleton + "-proxy");
+            if (evaluator && !trainer)
+            {
+                var evaluatorNode = system.ActorOf(EvaluatorNodeActor.Props(game, options, device, trainerProxy, mediator,
+                    TimeSpan.FromSeconds(node.ModelPollSeconds)), "evaluator-node");
+                system.ActorOf(Akka.Actor.Props.Create(() => new Watcher(evaluatorNode, finished)), "evaluator-watcher");
+            }
             if (selfPlay)
             {
                 string events = EventsPath(folder, self);

@@ -21,13 +21,18 @@ public sealed record ClusterNodeOptions
     /// <summary>The self-play role: inference and self-play games on the model the trainer announces.</summary>
     public const string SelfPlayRole = "selfplay";
 
+    /// <summary>The evaluator role: evaluation matches (<c>evaluation</c> options). With the trainer role on the same
+    /// node the evaluator runs beside the trainer (gating works); on another node it evaluates the announced models
+    /// and sends the results to the trainer (no gating). A cluster without the role does not evaluate.</summary>
+    public const string EvaluatorRole = "evaluator";
+
     /// <summary>The roles a node can have.</summary>
-    public static readonly IReadOnlyList<string> KnownRoles = [TrainerRole, SelfPlayRole];
+    public static readonly IReadOnlyList<string> KnownRoles = [TrainerRole, SelfPlayRole, EvaluatorRole];
 
     /// <summary>The actor system's name: part of every node address (<c>akka.tcp://selfplaybn@host:port</c>).</summary>
     public const string SystemName = "selfplaybn";
 
-    /// <summary>This node's roles (<c>trainer</c>, <c>selfplay</c>, or both).</summary>
+    /// <summary>This node's roles (<c>trainer</c>, <c>selfplay</c>, <c>evaluator</c>, any combination).</summary>
     public IReadOnlyList<string> Roles { get; init; } = [];
 
     /// <summary>The address remoting binds to: <c>127.0.0.1</c> (the default, this machine only), an interface's
