@@ -52,11 +52,14 @@ public static class ClusterNode
         Directory.CreateDirectory(folder.Root);
         if (trainer) TrainingRun.PrepareFolder(options, folder);
 
-        var config = TrainingRun.BaseConfig(extraHocon).WithFallback(ConfigurationFactory.ParseString(node.ToHocon()));
+        // A top-level actor that fails is stopped, not restarted: its watcher ends the node with the error.
+        var config = TrainingRun.BaseConfig(extraHocon)
+            .WithFallback(ConfigurationFactory.ParseString("akka.actor.guardian-supervisor-strategy = \"Akka.Actor.StoppingSupervisorStrategy\""))
+            .WithFallback(ConfigurationFactory.ParseString(node.ToHocon()));
         Log.Logger = logger;
         var system = ActorSystem.Create(ClusterNodeOptions.SystemName, config);
         var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        long startGeneration = trainer ? TrainerActor.LoadCheckpoint(folder.Trainer)?.Generation ?? 0 : 0;
+        long startGeneration = trainer ? TrainedGenerations(folder) ?? 0 : 0;
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
@@ -69,7 +72,7 @@ public static class ClusterNode
             if (trainer)
             {
                 system.ActorOf(ClusterSingletonManager.Props(
-                    ReplayBufferActor.Props(() => OpenBuffer(game, options, folder, progress), options.Seed),
+                    ReplayBufferActor.Props(() => Starting("replay buffer", finished, () => OpenBuffer(game, options, folder, progress)), options.Seed),
                     PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(BufferSingleton)),
                     BufferSingleton);
@@ -79,12 +82,12 @@ public static class ClusterNode
             if (trainer)
             {
                 system.ActorOf(ClusterSingletonManager.Props(
-                    RunActor.Props(() =>
+                    RunActor.Props(() => Starting("trainer", finished, () =>
                     {
                         var (learner, generation, initial) = TrainingRun.PrepareTrainer(game, options, folder, device, progress);
                         return new RunResources(game, options, folder, null, learner, generation, null, initial, device, finished, progress,
                             Cluster: new ClusterParts(buffer, mediator, Evaluate: evaluator));
-                    }),
+                    })),
                     PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(TrainerSingleton)),
                     TrainerSingleton);
@@ -113,7 +116,7 @@ public static class ClusterNode
                 string? error = ended == finished.Task
                     ? await finished.Task.ConfigureAwait(false)
                     : "the actor system stopped (the cluster downed this node, see the log)";
-                long trained = trainer ? TrainerActor.LoadCheckpoint(folder.Trainer)?.Generation ?? startGeneration : 0;
+                long trained = trainer ? TrainedGenerations(folder) ?? startGeneration : 0;
                 return new RunOutcome(error, trained);
             }
         }
@@ -128,6 +131,26 @@ public static class ClusterNode
     /// <summary>The events file of a self-play node: <c>nodes/selfplay-HOST-PORT.jsonl</c> in the run folder.</summary>
     public static string EventsPath(RunFolder folder, Address self) =>
         Path.Combine(folder.Root, "nodes", $"selfplay-{self.Host}-{(self.Port ?? 0).ToString(CultureInfo.InvariantCulture)}.jsonl");
+
+    /// <summary>The generations in the trainer's checkpoint, or <c>null</c> (none, or unreadable: the trainer singleton
+    /// reports that when it starts).</summary>
+    private static long? TrainedGenerations(RunFolder folder)
+    {
+        try { return TrainerActor.LoadCheckpoint(folder.Trainer)?.Generation; }
+        catch (InvalidDataException) { return null; }
+    }
+
+    /// <summary>Runs a singleton's start-up (reading the run folder); a failure (a corrupt segment or checkpoint)
+    /// ends the node with its message instead of leaving the cluster without that singleton.</summary>
+    private static T Starting<T>(string what, TaskCompletionSource<string?> finished, Func<T> start)
+    {
+        try { return start(); }
+        catch (Exception e)
+        {
+            finished.TrySetResult($"the {what} could not start: {e.Message}");
+            throw;
+        }
+    }
 
     private static ReplayBuffer OpenBuffer(IGame game, RunOptions options, RunFolder folder, Action<string>? progress)
     {
