@@ -63,13 +63,14 @@ internal sealed class ClusterHarness : IDisposable
 
     /// <param name="ports">How many free ports to reserve.</param>
     /// <param name="evaluation">The run's <c>evaluation</c> section (off by default).</param>
-    public ClusterHarness(int ports, string evaluation = """{ "everyGenerations": 0 }""")
+    /// <param name="network">The run's <c>network</c> section (tiny by default: its model fits one chunk).</param>
+    public ClusterHarness(int ports, string evaluation = """{ "everyGenerations": 0 }""", string network = """{ "blocks": 1, "filters": 8, "valueHidden": 16 }""")
     {
         Directory.CreateDirectory(Root);
         File.WriteAllText(Config, $$"""
             {
               "game": "tictactoe",
-              "network": { "blocks": 1, "filters": 8, "valueHidden": 16 },
+              "network": {{network}},
               "selfPlay": { "parallelGames": 4, "simulations": 12, "temperatureMoves": 4 },
               "inference": { "maxBatch": 8, "maxWaitMs": 1 },
               "replay": { "windowPositions": 1000000, "minPositions": 100 },
@@ -178,6 +179,18 @@ internal sealed class ClusterHarness : IDisposable
     public List<Guid> Acknowledged(int port) =>
         Lines(Events(port)).Where(l => l.GetProperty("kind").GetString() == "acknowledged")
             .SelectMany(l => l.GetProperty("games").EnumerateArray().Select(g => g.GetGuid())).ToList();
+
+    /// <summary>The models the self-play node on <paramref name="port"/> served, in order: version, SHA-256, size.</summary>
+    public List<(long Version, string Sha256, long Size)> ServedModelDetails(int port) =>
+        Lines(Events(port)).Where(l => l.GetProperty("kind").GetString() == "model")
+            .Select(l => (l.GetProperty("version").GetInt64(), l.GetProperty("sha256").GetString()!, l.GetProperty("size").GetInt64())).ToList();
+
+    /// <summary>The SHA-256 of the registry's weights file of <paramref name="version"/> on the trainer's disk.</summary>
+    public string PublishedSha256(long version)
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(Run, "models", $"model-{version:D6}.bin"));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+    }
 
     /// <summary>The model versions the self-play node on <paramref name="port"/> served, in order.</summary>
     public List<long> ServedModels(int port) =>

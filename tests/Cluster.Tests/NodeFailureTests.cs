@@ -58,6 +58,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         var served = h.ServedModels(s1);
         Assert.True(served.Count >= 2, $"the self-play node served only models {string.Join(", ", served)}");
         Assert.All(served.Zip(served.Skip(1)), p => Assert.True(p.Second > p.First, $"served {p.Second} after {p.First}"));
+        Assert.All(h.ServedModelDetails(s1).Concat(h.ServedModelDetails(s3)), m => Assert.Equal(h.PublishedSha256(m.Version), m.Sha256));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: {acknowledged.Count} acknowledged games, all among the {onDisk.Count} distinct games on disk; {h.Publications().Count} publications");
     }
 

@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 namespace SelfPlayBN.Cluster.Tests;
 
 /// <summary>TLS for the remoting transport: two real nodes with certificates (mutual authentication) form a cluster
-/// on 127.0.0.1 and train.</summary>
+/// on 127.0.0.1 and train, with a network whose model takes many chunks: the self-play node serves exactly the bytes the
+/// registry wrote.</summary>
 public sealed class TlsTests(ITestOutputHelper output)
 {
     /// <summary>A self-signed certificate with its private key, for server and client authentication, as PKCS#12.</summary>
@@ -22,7 +23,8 @@ public sealed class TlsTests(ITestOutputHelper output)
     [Fact]
     public void TwoNodesWithCertificatesFormAClusterOverTlsAndTrain()
     {
-        using var h = new ClusterHarness(2);
+        // 2 blocks of 64 filters: about 600 kB of weights, ten 64 KiB chunks per model.
+        using var h = new ClusterHarness(2, network: """{ "blocks": 2, "filters": 64, "valueHidden": 16 }""");
         string pfx = Path.Combine(h.Root, "node.pfx"), nodeFile = Path.Combine(h.Root, "tls-node.json");
         WriteCertificate(pfx, "test-secret");
         // Self-signed: validation is suppressed (the node warns about it); the traffic is still TLS with client certificates.
@@ -36,6 +38,13 @@ public sealed class TlsTests(ITestOutputHelper output)
         Assert.Contains($"akka.ssl.tcp://selfplaybn@127.0.0.1:{h.Ports[0]}", trainer.Output);
         Assert.Contains("(TLS)", selfPlay.Output);
         Assert.Contains("tls.suppressValidation is on", selfPlay.Output);
-        output.WriteLine($"over TLS: generation {h.LastGeneration()}, {h.Acknowledged(h.Ports[1]).Count} games acknowledged");
+        var served = h.ServedModelDetails(h.Ports[1]);
+        Assert.NotEmpty(served);
+        Assert.All(served, m =>
+        {
+            Assert.True(m.Size > 8 * 65_536, $"model {m.Version} is {m.Size} bytes: too small to need many chunks");
+            Assert.Equal(h.PublishedSha256(m.Version), m.Sha256); // what the node serves is what the registry wrote
+        });
+        output.WriteLine($"over TLS: generation {h.LastGeneration()}, {h.Acknowledged(h.Ports[1]).Count} games acknowledged; served models {string.Join(", ", served.Select(m => $"{m.Version} ({m.Size} bytes)"))}");
     }
 }
