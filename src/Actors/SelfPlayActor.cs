@@ -100,13 +100,19 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
         {
             messages = _tracker.Submit(_pending, DateTime.UtcNow);
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException)
         {
-            // A game too large for one message can never be delivered: report it rather than retry forever.
-            _log.Error("dropping {Count} finished games: {Problem}", _pending.Count, e.Message);
-            _credits.Release(_pending.Count);
-            _pending.Clear();
-            return;
+            // A game too large for one message can never be delivered: drop it with an error, send the others.
+            messages = [];
+            foreach (var game in _pending)
+            {
+                try { messages = [.. messages, .. _tracker.Submit([game], DateTime.UtcNow)]; }
+                catch (InvalidDataException e)
+                {
+                    _log.Error("dropping a finished game: {Problem}", e.Message);
+                    _credits.Release();
+                }
+            }
         }
         _pending.Clear();
         foreach (var m in messages) _buffer.Tell(m);
