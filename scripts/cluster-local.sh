@@ -10,7 +10,7 @@
 #
 # Environment: RUN_DIR (default runs/cluster-local), GAME (tictactoe), CONFIG (a run config file instead of the
 # embedded configs/$GAME.json), BASE_PORT (25520: node i listens on BASE_PORT+i-1), CONFIGURATION (Release),
-# STOP_SECONDS (30). Extra options go to every node, e.g. --minutes 5, --threads 2, --device cuda.
+# STOP_SECONDS (30), SKIP_BUILD (1: use the existing build). Extra options go to every node, e.g. --minutes 5, --threads 2, --device cuda.
 # Each node's output is in RUN_DIR/logs/node-i.out; self-play events in RUN_DIR/nodes/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,8 +53,9 @@ if [ -f "$PIDS" ]; then
   exit 2
 fi
 
-dotnet build src/Trainer -c "$CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly
+[ "${SKIP_BUILD:-0}" = "1" ] || dotnet build src/Trainer -c "$CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly
 EXE="src/Trainer/bin/$CONFIGURATION/net10.0/selfplaybn.dll"
+[ -f "$EXE" ] || { echo "cluster-local: $EXE is not built" >&2; exit 1; }
 mkdir -p "$RUN_DIR/logs"
 run_options=(--run-dir "$RUN_DIR")
 if [ -n "${CONFIG:-}" ]; then run_options+=(--config "$CONFIG"); else run_options+=(--game "$GAME"); fi

@@ -217,6 +217,30 @@ internal sealed class ClusterHarness : IDisposable
         catch (IOException) { } // the node may close the connection as soon as it sees the header
     }
 
+    /// <summary>The first of <paramref name="count"/> consecutive ports on 127.0.0.1 that are all free now.</summary>
+    public static int FreeConsecutivePorts(int count)
+    {
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            int first = FreePorts(1)[0];
+            if (first + count > 65535) continue;
+            var listeners = new List<TcpListener>();
+            try
+            {
+                for (int p = first; p < first + count; p++)
+                {
+                    var l = new TcpListener(IPAddress.Loopback, p);
+                    l.Start();
+                    listeners.Add(l);
+                }
+                return first;
+            }
+            catch (SocketException) { }
+            finally { foreach (var l in listeners) l.Stop(); }
+        }
+        throw new InvalidOperationException($"no {count} consecutive free ports on 127.0.0.1");
+    }
+
     private static List<int> FreePorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
