@@ -141,7 +141,8 @@ internal sealed class ClusterHarness : IDisposable
             .Select(g => g.Id).ToList();
     }
 
-    /// <summary>Complete JSON lines of a file being appended to (a last line without its newline is left out).</summary>
+    /// <summary>Complete JSON lines of a file being appended to (a last line without its newline, and a line torn by a
+    /// killed writer, are left out).</summary>
     private static List<JsonElement> Lines(string path)
     {
         if (!File.Exists(path)) return [];
@@ -149,7 +150,14 @@ internal sealed class ClusterHarness : IDisposable
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         using (var reader = new StreamReader(stream)) text = reader.ReadToEnd();
         var lines = text.Split('\n');
-        return lines.Take(lines.Length - 1).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        var result = new List<JsonElement>();
+        foreach (var l in lines.Take(lines.Length - 1).Where(l => l.Length > 0))
+        {
+            // A process killed in the middle of an append leaves a torn line, which the next writer's line then extends.
+            try { result.Add(JsonDocument.Parse(l).RootElement.Clone()); }
+            catch (JsonException) { }
+        }
+        return result;
     }
 
     /// <summary>The generations published so far (<c>metrics.jsonl</c>), in order.</summary>
