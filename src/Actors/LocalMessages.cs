@@ -21,6 +21,11 @@ internal static class Local
 /// <param name="Inference">The inference service's counters.</param>
 public sealed record SelfPlayStats(long Games, long Positions, int Unacknowledged, BatchingStatistics Inference) : INoSerializationVerificationNeeded;
 
+/// <summary>Event from the self-play actor: the replay buffer has these games on disk.</summary>
+/// <param name="GameIds">The acknowledged submission's games.</param>
+/// <param name="NewGames">Of those, the ones the buffer had not stored before (the rest were retries).</param>
+public sealed record GamesAcknowledged(Guid[] GameIds, int NewGames) : INoSerializationVerificationNeeded;
+
 /// <summary>Query for <see cref="SelfPlayStats"/>.</summary>
 public sealed record GetSelfPlayStats : INoSerializationVerificationNeeded
 {

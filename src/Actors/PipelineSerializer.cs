@@ -46,6 +46,11 @@ public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(PromoteModel)] = "promote-model",
         [typeof(BestModelChanged)] = "best-model-changed",
         [typeof(GatingDecided)] = "gating-decided",
+        [typeof(ModelAnnounced)] = "model-announced",
+        [typeof(GetCurrentModel)] = "get-current-model",
+        [typeof(FetchModelChunk)] = "fetch-model-chunk",
+        [typeof(ModelChunk)] = "model-chunk",
+        [typeof(ModelNotServed)] = "model-not-served",
     };
 
     private static readonly Dictionary<string, Type> Types = Names.ToDictionary(p => $"{p.Value}/{FormatVersion}", p => p.Key);

@@ -14,11 +14,16 @@ public sealed class ReplayBufferActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <summary>Props for a buffer actor over <paramref name="buffer"/>; <paramref name="seed"/> seeds sampling.</summary>
-    public static Props Props(ReplayBuffer buffer, int seed) => Akka.Actor.Props.Create(() => new ReplayBufferActor(buffer, seed));
+    public static Props Props(ReplayBuffer buffer, int seed) => Akka.Actor.Props.Create(() => new ReplayBufferActor(() => buffer, seed));
 
-    /// <summary>Creates the actor (use <see cref="Props"/>).</summary>
-    public ReplayBufferActor(ReplayBuffer buffer, int seed)
+    /// <summary>Props for a buffer actor that opens its buffer when it starts (a cluster singleton reloads the segments
+    /// from disk each time it is created, on whichever node hosts it).</summary>
+    public static Props Props(Func<ReplayBuffer> open, int seed) => Akka.Actor.Props.Create(() => new ReplayBufferActor(open, seed));
+
+    /// <summary>Creates the actor (use <see cref="Props(Func{ReplayBuffer}, int)"/>).</summary>
+    public ReplayBufferActor(Func<ReplayBuffer> open, int seed)
     {
+        var buffer = open();
         var rng = new Random(seed);
         Receive<SubmitGames>(m =>
         {

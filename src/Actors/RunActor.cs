@@ -11,20 +11,31 @@ namespace SelfPlayBN.Actors;
 /// <param name="Game">The game.</param>
 /// <param name="Options">The run's options.</param>
 /// <param name="Folder">The run folder's layout.</param>
-/// <param name="Buffer">The replay buffer (already reloaded).</param>
+/// <param name="Buffer">The replay buffer (already reloaded); <c>null</c> on a cluster's trainer node, where the buffer is
+/// its own singleton.</param>
 /// <param name="Learner">The learner (already restored when resuming).</param>
 /// <param name="Generation">Generations already trained.</param>
-/// <param name="Oracle">The shared batching inference service.</param>
+/// <param name="Oracle">The shared batching inference service; <c>null</c> on a cluster's trainer node (self-play runs on
+/// other nodes).</param>
 /// <param name="InitialWeights">Weights of the untrained network, published as version 0 in a new run.</param>
 /// <param name="Device">Where networks run.</param>
 /// <param name="Finished">Completed with <c>null</c> when the run ends normally, or an error message.</param>
 /// <param name="Progress">Receives a line per event for the console (may be <c>null</c>).</param>
 /// <param name="Status">Receives the run's state about once a second, for a live view (may be <c>null</c>).</param>
+/// <param name="Cluster">Set on a cluster's trainer node: the run then has no local self-play, inference or buffer.</param>
 public sealed record RunResources(
-    IGame Game, RunOptions Options, RunFolder Folder, ReplayBuffer Buffer, Learner Learner, long Generation,
-    BatchingOracle Oracle, byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished, Action<string>? Progress,
-    Action<RunStatus>? Status = null)
+    IGame Game, RunOptions Options, RunFolder Folder, ReplayBuffer? Buffer, Learner Learner, long Generation,
+    BatchingOracle? Oracle, byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished, Action<string>? Progress,
+    Action<RunStatus>? Status = null, ClusterParts? Cluster = null)
     : INoSerializationVerificationNeeded;
+
+/// <summary>What the run actor uses on a cluster's trainer node, where it runs as a cluster singleton.</summary>
+/// <param name="Buffer">The replay-buffer singleton's proxy (on the same node: sampled positions never cross the wire).</param>
+/// <param name="Mediator">The distributed pub-sub mediator, for model announcements.</param>
+/// <param name="Evaluate">Whether the evaluator runs here (the node also has the evaluator role).</param>
+/// <remarks>The run actor then owns <see cref="RunResources.Learner"/> and disposes it when it stops, and forwards
+/// <see cref="GetCurrentModel"/> and <see cref="FetchModelChunk"/> to its <see cref="ModelPublisherActor"/>.</remarks>
+public sealed record ClusterParts(IActorRef Buffer, IActorRef Mediator, bool Evaluate) : INoSerializationVerificationNeeded;
 
 /// <summary>The state of a run, for a live view. Rates are over the last ten seconds.</summary>
 /// <param name="Generation">The last published generation.</param>
@@ -53,8 +64,9 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunResources _r;
-    private readonly IActorRef _selfPlay;
+    private readonly IActorRef? _selfPlay;
     private readonly IActorRef _buffer;
+    private readonly IActorRef? _publisher;
     private readonly DateTime _started = DateTime.UtcNow;
     private SelfPlayStats? _stats;
     private readonly Queue<(DateTime Time, long Games, long Positions)> _recent = new();
@@ -71,14 +83,21 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     /// <summary>Props of the run actor.</summary>
     public static Props Props(RunResources resources) => Akka.Actor.Props.Create(() => new RunActor(resources));
 
-    /// <summary>Creates the pipeline (use <see cref="Props"/>).</summary>
+    /// <summary>Props of a run actor that loads its resources when it is created (a cluster singleton resumes from the
+    /// run folder each time it starts).</summary>
+    public static Props Props(Func<RunResources> load) => Akka.Actor.Props.Create(() => new RunActor(load));
+
+    /// <summary>Creates the pipeline from resources loaded now (use <see cref="Props(Func{RunResources})"/>).</summary>
+    public RunActor(Func<RunResources> load) : this(load()) { }
+
+    /// <summary>Creates the pipeline (use <see cref="Props(RunResources)"/>).</summary>
     public RunActor(RunResources r)
     {
         _r = r;
         var o = r.Options;
         try
         {
-            (_buffer, _selfPlay) = CreateChildren(r);
+            (_buffer, _selfPlay, _publisher) = r.Cluster is null ? CreateChildren(r) : CreateClusterChildren(r, r.Cluster);
         }
         catch (Exception e)
         {
@@ -88,18 +107,33 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         Handlers(o);
     }
 
-    private static (IActorRef Buffer, IActorRef SelfPlay) CreateChildren(RunResources r)
+    private static (IActorRef Buffer, IActorRef? SelfPlay, IActorRef? Publisher) CreateChildren(RunResources r)
     {
         var o = r.Options;
-        var buffer = Context.ActorOf(ReplayBufferActor.Props(r.Buffer, o.Seed), "replay-buffer");
+        var oracle = r.Oracle ?? throw new ArgumentException("a single-process run needs its inference service");
+        var buffer = Context.ActorOf(ReplayBufferActor.Props(r.Buffer ?? throw new ArgumentException("a single-process run needs its buffer"), o.Seed), "replay-buffer");
         var registry = Context.ActorOf(ModelRegistryActor.Props(r.Folder.Models, r.InitialWeights), "model-registry");
-        Context.ActorOf(InferenceActor.Props(r.Game, o.Network, r.Oracle, registry, r.Device), "inference");
-        var selfPlay = Context.ActorOf(SelfPlayActor.Props(r.Game, r.Oracle, o.SelfPlay, buffer, HashCode.Combine(o.Seed, r.Generation)), "self-play");
+        Context.ActorOf(InferenceActor.Props(r.Game, o.Network, oracle, registry, r.Device), "inference");
+        var selfPlay = Context.ActorOf(SelfPlayActor.Props(r.Game, oracle, o.SelfPlay, buffer, HashCode.Combine(o.Seed, r.Generation)), "self-play");
         var precise = Context.ActorOf(PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
         Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed), "trainer");
         Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");
         foreach (var child in Context.GetChildren()) Context.Watch(child);
-        return (buffer, selfPlay);
+        return (buffer, selfPlay, null);
+    }
+
+    private static (IActorRef Buffer, IActorRef? SelfPlay, IActorRef? Publisher) CreateClusterChildren(RunResources r, ClusterParts cluster)
+    {
+        var o = r.Options;
+        var buffer = cluster.Buffer;
+        var registry = Context.ActorOf(ModelRegistryActor.Props(r.Folder.Models, r.InitialWeights), "model-registry");
+        var publisher = Context.ActorOf(ModelPublisherActor.Props(registry, cluster.Mediator, r.Game.Name,
+            JsonSerializer.Serialize(o.Network, RunOptions.Json)), "model-publisher");
+        var precise = Context.ActorOf(PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
+        Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed), "trainer");
+        if (cluster.Evaluate) Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");
+        foreach (var child in Context.GetChildren()) Context.Watch(child);
+        return (buffer, null, publisher);
     }
 
     private void Handlers(RunOptions o)
@@ -129,6 +163,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
                 lossWithEma = i.Staleness?.LossWithEma,
                 lossWithPrecise = i.Staleness?.LossWithPrecise,
                 games = _stats?.Games,
+                gamesAccepted = _bufferStatus?.GamesAccepted,
                 positions = _stats?.Positions,
                 averageInferenceBatch = _stats?.Inference.AverageBatch,
                 inferencePositions = _stats?.Inference.Positions,
@@ -166,7 +201,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         });
         Receive<Local.Tick>(_ =>
         {
-            _selfPlay.Tell(GetSelfPlayStats.Instance);
+            _selfPlay?.Tell(GetSelfPlayStats.Instance);
             _buffer.Tell(new GetBufferStatus());
             if (o.Limits.Minutes is { } minutes && DateTime.UtcNow - _started >= TimeSpan.FromMinutes(minutes)) End(null, $"reached {minutes} minutes");
         });
@@ -178,6 +213,8 @@ public sealed class RunActor : ReceiveActor, IWithTimers
             if (first || s.Games / 50 != (_lastReportedGames / 50)) ReportSelfPlay(s);
         });
         Receive<BufferStatus>(s => _bufferStatus = s);
+        Receive<GetCurrentModel>(m => _publisher?.Forward(m));
+        Receive<FetchModelChunk>(m => _publisher?.Forward(m));
         Receive<Terminated>(t =>
         {
             if (!_ending) End($"actor {t.ActorRef.Path.Name} stopped unexpectedly (see the log for its error)", null);
@@ -210,6 +247,13 @@ public sealed class RunActor : ReceiveActor, IWithTimers
 
     /// <inheritdoc />
     protected override void PreStart() => Timers.StartPeriodicTimer("tick", Local.Tick.Instance, TimeSpan.FromSeconds(1));
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        if (_r.Cluster is not null) _r.Learner.Dispose(); // the children that used it have stopped
+        base.PostStop();
+    }
 
     /// <inheritdoc />
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>

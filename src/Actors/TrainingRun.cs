@@ -56,25 +56,8 @@ public static class TrainingRun
         Action<string>? progress, CancellationToken cancel, string extraHocon = "", Action<RunStatus>? status = null)
     {
         if (game.Name != options.Game) throw new ArgumentException($"the options are for {options.Game}, the game is {game.Name}");
-        Directory.CreateDirectory(folder.Root);
-        Directory.CreateDirectory(folder.Trainer);
-        DurableFile.CleanTemporaryFiles(folder.Root);
-        DurableFile.CleanTemporaryFiles(folder.Trainer);
-        DurableFile.WriteAllText(folder.Config, options.ToJson());
-
-        torch.manual_seed(options.Seed);
-        var network = Models.Create(game, options.Network, options.Bn.Decay, device);
-        var initial = Models.Save(network);
-        var learner = new Learner(game, network, options.Trainer, device);
-        long generation = 0;
-        if (TrainerActor.LoadCheckpoint(folder.Trainer) is { } checkpoint)
-        {
-            Models.Load(network, checkpoint.Weights);
-            using var stream = new MemoryStream(checkpoint.Optimizer);
-            learner.LoadOptimizer(stream);
-            generation = checkpoint.Generation;
-            progress?.Invoke($"resuming after generation {generation} ({learner.Steps} optimiser steps)");
-        }
+        PrepareFolder(options, folder);
+        var (learner, generation, initial) = PrepareTrainer(game, options, folder, device, progress);
         var buffer = ReplayBuffer.Open(game, folder.Replay, options.Replay.WindowPositions);
         if (buffer.Games > 0) progress?.Invoke($"replay buffer: {buffer.Games} games, {buffer.Positions} positions reloaded");
         if (options.Limits.Generations is { } limit && generation >= limit)
@@ -93,18 +76,7 @@ public static class TrainingRun
             options.Inference.MaxBatch, TimeSpan.FromMilliseconds(options.Inference.MaxWaitMs));
 
         var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var config = ConfigurationFactory.ParseString(extraHocon)
-            .WithFallback(ConfigurationFactory.ParseString(PipelineSerializer.Hocon))
-            .WithFallback(ConfigurationFactory.ParseString("""
-                akka {
-                  loglevel = INFO
-                  stdout-loglevel = OFF
-                  log-dead-letters-during-shutdown = off
-                  loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
-                  logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
-                  actor.debug.unhandled = on
-                }
-                """));
+        var config = BaseConfig(extraHocon);
         Log.Logger = logger;
         var system = ActorSystem.Create("selfplaybn", config);
         try
@@ -124,4 +96,52 @@ public static class TrainingRun
             learner.Dispose();
         }
     }
+
+    /// <summary>Creates the run folder's layout, removes temporary files a killed process left, and writes the
+    /// options' copy.</summary>
+    public static void PrepareFolder(RunOptions options, RunFolder folder)
+    {
+        Directory.CreateDirectory(folder.Root);
+        Directory.CreateDirectory(folder.Trainer);
+        DurableFile.CleanTemporaryFiles(folder.Root);
+        DurableFile.CleanTemporaryFiles(folder.Trainer);
+        DurableFile.WriteAllText(folder.Config, options.ToJson());
+    }
+
+    /// <summary>The network and optimiser, resumed from the trainer's checkpoint when the folder holds one, the number
+    /// of generations already trained, and the initial weights (seeded by the options: the same on every start).</summary>
+    public static (Learner Learner, long Generation, byte[] InitialWeights) PrepareTrainer(IGame game, RunOptions options, RunFolder folder,
+        torch.Device device, Action<string>? progress)
+    {
+        torch.manual_seed(options.Seed);
+        var network = Models.Create(game, options.Network, options.Bn.Decay, device);
+        var initial = Models.Save(network);
+        var learner = new Learner(game, network, options.Trainer, device);
+        long generation = 0;
+        if (TrainerActor.LoadCheckpoint(folder.Trainer) is { } checkpoint)
+        {
+            Models.Load(network, checkpoint.Weights);
+            using var stream = new MemoryStream(checkpoint.Optimizer);
+            learner.LoadOptimizer(stream);
+            generation = checkpoint.Generation;
+            progress?.Invoke($"resuming after generation {generation} ({learner.Steps} optimiser steps)");
+        }
+        return (learner, generation, initial);
+    }
+
+    /// <summary>The Akka configuration every process of the pipeline shares: pipeline messages through
+    /// <see cref="PipelineSerializer"/>, Akka's logs into Serilog.</summary>
+    public static Config BaseConfig(string extraHocon) =>
+        ConfigurationFactory.ParseString(extraHocon)
+            .WithFallback(ConfigurationFactory.ParseString(PipelineSerializer.Hocon))
+            .WithFallback(ConfigurationFactory.ParseString("""
+                akka {
+                  loglevel = INFO
+                  stdout-loglevel = OFF
+                  log-dead-letters-during-shutdown = off
+                  loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
+                  logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
+                  actor.debug.unhandled = on
+                }
+                """));
 }

@@ -40,6 +40,11 @@ public sealed class SerializerTests : IDisposable
         yield return [new PromoteModel(4)];
         yield return [new BestModelChanged(new ModelPublished(4, [9, 8], "precise", "ab12"))];
         yield return [new GatingDecided(4, 2, 0.6, 0.55, true)];
+        yield return [new ModelAnnounced(4, "ab12", 70_000, 65_536, "precise", "tictactoe", "{\"blocks\":1}")];
+        yield return [new GetCurrentModel()];
+        yield return [new FetchModelChunk(4, "ab12", 1)];
+        yield return [new ModelChunk(4, "ab12", 1, [1, 2, 3])];
+        yield return [new ModelNotServed(4, "superseded")];
     }
 
     [Theory]

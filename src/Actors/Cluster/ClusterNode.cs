@@ -1,0 +1,171 @@
+using System.Globalization;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using SelfPlayBN.Games;
+using SelfPlayBN.Training;
+using Serilog;
+using TorchSharp;
+
+namespace SelfPlayBN.Actors;
+
+/// <summary>
+/// Runs one process of a training cluster (Akka.Cluster over DotNetty TCP): the replay-buffer and trainer
+/// singletons where the node has the <c>trainer</c> role (at most one incarnation of each in the cluster, on the
+/// oldest trainer node; each resumes from the run folder when it starts), a proxy to each on every node, a
+/// self-play node where it has the <c>selfplay</c> role, and the evaluator where it has the <c>evaluator</c> role
+/// (beside the trainer, or as an <see cref="EvaluatorNodeActor"/> on its own). Runs until cancelled (the node then
+/// leaves the cluster: its singletons hand over), the trainer reaches a limit, the cluster downs the node, or a part
+/// of it fails.
+/// </summary>
+public static class ClusterNode
+{
+    /// <summary>The singletons' names (and their managers' under <c>/user</c>).</summary>
+    public const string BufferSingleton = "replay-buffer", TrainerSingleton = "trainer";
+
+    /// <summary>Runs the node.</summary>
+    /// <param name="game">The game (must match <c>options.Game</c>).</param>
+    /// <param name="options">The run's validated options (every node of a cluster uses the same).</param>
+    /// <param name="node">The node's validated options.</param>
+    /// <param name="folder">The run folder (trainer role: the run's state; every node: its logs and events).</param>
+    /// <param name="device">Where networks run.</param>
+    /// <param name="logger">Serilog logger (Akka's logs are routed to it).</param>
+    /// <param name="progress">Receives progress lines for the console.</param>
+    /// <param name="cancel">Stops the node (Ctrl+C, SIGTERM).</param>
+    /// <param name="extraHocon">Extra Akka configuration.</param>
+    public static async Task<RunOutcome> RunAsync(IGame game, RunOptions options, ClusterNodeOptions node, RunFolder folder, torch.Device device,
+        ILogger logger, Action<string>? progress, CancellationToken cancel, string extraHocon = "")
+    {
+        if (game.Name != options.Game) throw new ArgumentException($"the options are for {options.Game}, the game is {game.Name}");
+        node.Validate();
+        foreach (var warning in node.SecurityWarnings())
+        {
+            logger.Warning("{Warning}", warning);
+            progress?.Invoke(warning);
+        }
+        bool trainer = node.Has(ClusterNodeOptions.TrainerRole), selfPlay = node.Has(ClusterNodeOptions.SelfPlayRole);
+        bool evaluator = node.Has(ClusterNodeOptions.EvaluatorRole);
+        if (evaluator && !trainer && options.Evaluation.Gating)
+            throw new ArgumentException("evaluation.gating needs the evaluator beside the trainer: give the trainer node the evaluator role, not this one");
+        Directory.CreateDirectory(folder.Root);
+        if (trainer) TrainingRun.PrepareFolder(options, folder);
+
+        // A top-level actor that fails is stopped, not restarted: its watcher ends the node with the error.
+        var config = TrainingRun.BaseConfig(extraHocon)
+            .WithFallback(ConfigurationFactory.ParseString("akka.actor.guardian-supervisor-strategy = \"Akka.Actor.StoppingSupervisorStrategy\""))
+            .WithFallback(ConfigurationFactory.ParseString(node.ToHocon()));
+        Log.Logger = logger;
+        var system = ActorSystem.Create(ClusterNodeOptions.SystemName, config);
+        var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        long startGeneration = trainer ? TrainedGenerations(folder) ?? 0 : 0;
+        try
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            var self = cluster.SelfAddress;
+            progress?.Invoke($"node {self} with roles {string.Join(", ", node.Roles)}; seeds: {(node.Seeds.Count == 0 ? "none (starts a cluster)" : string.Join(", ", node.Seeds))}");
+            if (node.Seeds.Count == 0) cluster.Join(self);
+            cluster.RegisterOnMemberUp(() => progress?.Invoke($"node {self} is up"));
+            var mediator = DistributedPubSub.Get(system).Mediator;
+
+            if (trainer)
+            {
+                system.ActorOf(ClusterSingletonManager.Props(
+                    ReplayBufferActor.Props(() => Starting("replay buffer", finished, () => OpenBuffer(game, options, folder, progress)), options.Seed),
+                    PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(BufferSingleton)),
+                    BufferSingleton);
+            }
+            var buffer = system.ActorOf(ClusterSingletonProxy.Props($"/user/{BufferSingleton}",
+                ClusterSingletonProxySettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(BufferSingleton)), BufferSingleton + "-proxy");
+            if (trainer)
+            {
+                system.ActorOf(ClusterSingletonManager.Props(
+                    RunActor.Props(() => Starting("trainer", finished, () =>
+                    {
+                        var (learner, generation, initial) = TrainingRun.PrepareTrainer(game, options, folder, device, progress);
+                        return new RunResources(game, options, folder, null, learner, generation, null, initial, device, finished, progress,
+                            Cluster: new ClusterParts(buffer, mediator, Evaluate: evaluator));
+                    })),
+                    PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(TrainerSingleton)),
+                    TrainerSingleton);
+            }
+            var trainerProxy = system.ActorOf(ClusterSingletonProxy.Props($"/user/{TrainerSingleton}",
+                ClusterSingletonProxySettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(TrainerSingleton)), TrainerSingleton + "-proxy");
+            if (evaluator && !trainer)
+            {
+                var evaluatorNode = system.ActorOf(EvaluatorNodeActor.Props(game, options, device, trainerProxy, mediator,
+                    TimeSpan.FromSeconds(node.ModelPollSeconds)), "evaluator-node");
+                system.ActorOf(Akka.Actor.Props.Create(() => new Watcher(evaluatorNode, finished)), "evaluator-watcher");
+            }
+            if (selfPlay)
+            {
+                string events = EventsPath(folder, self);
+                int seed = HashCode.Combine(options.Seed, self.ToString(), DateTime.UtcNow.Ticks);
+                var selfPlayNode = system.ActorOf(SelfPlayNodeActor.Props(game, options, device, trainerProxy, buffer, mediator, events, seed,
+                    TimeSpan.FromSeconds(node.ModelPollSeconds)), "selfplay-node");
+                system.ActorOf(Akka.Actor.Props.Create(() => new Watcher(selfPlayNode, finished)), "selfplay-watcher");
+                progress?.Invoke($"self-play events: {events}");
+            }
+
+            using (cancel.Register(() => finished.TrySetResult(null)))
+            {
+                var ended = await Task.WhenAny(finished.Task, system.WhenTerminated).ConfigureAwait(false);
+                string? error = ended == finished.Task
+                    ? await finished.Task.ConfigureAwait(false)
+                    : "the actor system stopped (the cluster downed this node, see the log)";
+                long trained = trainer ? TrainedGenerations(folder) ?? startGeneration : 0;
+                return new RunOutcome(error, trained);
+            }
+        }
+        finally
+        {
+            // Leave the cluster (singletons hand over) and stop the actor system.
+            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The events file of a self-play node: <c>nodes/selfplay-HOST-PORT.jsonl</c> in the run folder.</summary>
+    public static string EventsPath(RunFolder folder, Address self) =>
+        Path.Combine(folder.Root, "nodes", $"selfplay-{self.Host}-{(self.Port ?? 0).ToString(CultureInfo.InvariantCulture)}.jsonl");
+
+    /// <summary>The generations in the trainer's checkpoint, or <c>null</c> (none, or unreadable: the trainer singleton
+    /// reports that when it starts).</summary>
+    private static long? TrainedGenerations(RunFolder folder)
+    {
+        try { return TrainerActor.LoadCheckpoint(folder.Trainer)?.Generation; }
+        catch (InvalidDataException) { return null; }
+    }
+
+    /// <summary>Runs a singleton's start-up (reading the run folder); a failure (a corrupt segment or checkpoint)
+    /// ends the node with its message instead of leaving the cluster without that singleton.</summary>
+    private static T Starting<T>(string what, TaskCompletionSource<string?> finished, Func<T> start)
+    {
+        try { return start(); }
+        catch (Exception e)
+        {
+            finished.TrySetResult($"the {what} could not start: {e.Message}");
+            throw;
+        }
+    }
+
+    private static ReplayBuffer OpenBuffer(IGame game, RunOptions options, RunFolder folder, Action<string>? progress)
+    {
+        var buffer = ReplayBuffer.Open(game, folder.Replay, options.Replay.WindowPositions);
+        progress?.Invoke($"replay buffer: {buffer.Games} games, {buffer.Positions} positions on disk");
+        return buffer;
+    }
+
+    /// <summary>Ends the node when the actor it watches stops (its failure is in the log).</summary>
+    private sealed class Watcher : ReceiveActor
+    {
+        public Watcher(IActorRef watched, TaskCompletionSource<string?> finished)
+        {
+            Context.Watch(watched);
+            Receive<Terminated>(t => finished.TrySetResult($"{t.ActorRef.Path.Name} stopped (see the log for its error)"));
+        }
+    }
+}
