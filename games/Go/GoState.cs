@@ -22,9 +22,10 @@ public sealed class GoState : IGameState
     private readonly ImmutableHashSet<ulong> _history; // hashes of all positions so far, this one included
 
     private GoState(GoGame game, byte[] board, ulong hash, ImmutableHashSet<ulong> history, int moveNumber, int currentPlayer, int passes,
-                    GoState? previous = null, int lastMove = -1)
+                    GoState? previous = null, int lastMove = -1, int resigned = -1)
     {
         _game = game;
+        ResignedPlayer = resigned;
         Previous = previous;
         LastMove = lastMove;
         _board = board;
@@ -91,7 +92,22 @@ public sealed class GoState : IGameState
     /// <summary>Zobrist hash of the stones alone (what positional superko compares).</summary>
     public ulong Hash { get; }
     /// <inheritdoc />
-    public bool IsTerminal => ConsecutivePasses >= 2 || MoveNumber >= _game.MaxGameLength;
+    public bool IsTerminal => ResignedPlayer >= 0 || ConsecutivePasses >= 2 || MoveNumber >= _game.MaxGameLength;
+
+    /// <summary>The player who resigned (0 Black, 1 White), or −1 when nobody has.</summary>
+    public int ResignedPlayer { get; }
+
+    /// <summary>
+    /// The player to move resigns: a terminal state with the same stones in which the other player wins
+    /// (<see cref="Returns"/>), whatever the score. Resignation is not an action of the action space (networks
+    /// never choose it); engines and match runners decide it from the search's winrate, as GTP's <c>resign</c>.
+    /// <see cref="Undo"/> takes it back. Throws <see cref="InvalidOperationException"/> at a terminal state.
+    /// </summary>
+    public GoState Resign()
+    {
+        if (IsTerminal) throw new InvalidOperationException("the game is over: nobody can resign");
+        return new GoState(_game, _board, Hash, _history, MoveNumber, CurrentPlayer, ConsecutivePasses, this, -1, CurrentPlayer);
+    }
 
     /// <summary>The point's content: <see cref="Empty"/>, <see cref="Black"/> or <see cref="White"/>.</summary>
     public int At(int point)
@@ -166,7 +182,7 @@ public sealed class GoState : IGameState
     /// <summary>The state this one was played from; null for the empty board or a position set up by <see cref="FromDiagram"/>.</summary>
     public GoState? Previous { get; }
 
-    /// <summary>The action that led here from <see cref="Previous"/> (a point or pass); −1 when there is no previous state.</summary>
+    /// <summary>The action that led here from <see cref="Previous"/> (a point or pass); −1 when there is no previous state or the step was a resignation.</summary>
     public int LastMove { get; }
 
     /// <summary>Takes back the last move: the state it was played from. Throws <see cref="InvalidOperationException"/> when there is none.</summary>
@@ -219,11 +235,15 @@ public sealed class GoState : IGameState
         return black - white - _game.Komi;
     }
 
-    /// <summary>+1/−1 for the winner/loser by <see cref="Score"/> at a terminal state, 0 for an exact tie; 0 before the end.</summary>
+    /// <summary>
+    /// +1/−1 for the winner/loser at a terminal state: the player who did not resign, else by <see cref="Score"/>
+    /// (0 for an exact tie); 0 before the end.
+    /// </summary>
     public double Returns(int player)
     {
         if ((uint)player >= 2) throw new ArgumentOutOfRangeException(nameof(player));
         if (!IsTerminal) return 0;
+        if (ResignedPlayer >= 0) return player == ResignedPlayer ? -1 : 1;
         double s = Score();
         int blackResult = s > 0 ? 1 : s < 0 ? -1 : 0;
         return player == 0 ? blackResult : -blackResult;
@@ -293,7 +313,7 @@ public sealed class GoState : IGameState
             sb.Append(' ').Append(y + 1).AppendLine();
         }
         sb.AppendLine(header);
-        sb.Append(IsTerminal ? "game over" : CurrentPlayer == 0 ? "Black (X) to play" : "White (O) to play")
+        sb.Append(ResignedPlayer >= 0 ? (ResignedPlayer == 0 ? "Black resigned" : "White resigned") : IsTerminal ? "game over" : CurrentPlayer == 0 ? "Black (X) to play" : "White (O) to play")
           .Append(", move ").Append(MoveNumber).Append(", passes ").Append(ConsecutivePasses).AppendLine();
         return sb.ToString();
     }

@@ -489,3 +489,26 @@ public sealed class GoPlayoutTests
         Assert.True(GoPlayout.IsOwnEye(edgeEye, g.PointAction(0, 0), GoState.Black));
     }
 }
+
+public sealed class GoResignationTests
+{
+    [Fact]
+    public void Resigning_ends_the_game_for_the_other_player_whatever_the_score()
+    {
+        var g = new GoGame(9, komi: 7.5);
+        var s = g.NewGame().Play("E5", "pass"); // Black to move, Black leads on the board
+        Assert.True(s.Score() > 0);
+        var r = s.Resign();
+        Assert.True(r.IsTerminal);
+        Assert.Equal(0, r.ResignedPlayer);
+        Assert.Equal(-1, r.Returns(0));
+        Assert.Equal(1, r.Returns(1));
+        Assert.False(r.IsLegal(g.PassAction));
+        Assert.Equal(0, r.GetLegalActions(new int[g.NumActions]));
+        Assert.Contains("Black resigned", r.Render());
+        Assert.Same(s, r.Undo());
+        Assert.Equal(-1, s.ResignedPlayer);
+        Assert.Throws<InvalidOperationException>(() => r.Resign());
+        Assert.Throws<ArgumentException>(() => r.Play(g.PassAction));
+    }
+}
