@@ -29,6 +29,17 @@ public sealed class GoTrainingTests : IDisposable
         Assert.Contains("go9", TrainCommand.EmbeddedConfigs);
     }
 
+    [Theory]
+    [InlineData("go13.json", 13, GoInputs.AlphaGoZero)]
+    [InlineData("go19.json", 19, GoInputs.LeelaZero)]
+    public void The_other_go_configs_name_their_board_and_inputs(string file, int size, GoInputs inputs)
+    {
+        var options = RunOptions.Load(Path.Combine(RepoPaths.Root, "configs", file));
+        var game = Assert.IsType<GoGame>(GameCatalog.Create(options));
+        Assert.Equal(size, game.Size);
+        Assert.Equal(inputs, game.Inputs);
+    }
+
     [Fact]
     public void The_go9_config_trains_a_generation_and_its_model_plays_a_match()
     {
