@@ -38,7 +38,9 @@ public enum GameOutcome
 /// player answers in the column just played (<em>claimeven</em>) and pairs the lowest empty cells of columns
 /// with an odd number of empty cells (<em>baseinverse</em>); if the first player cannot make four against
 /// that, the first player cannot win, and if the second player's cells then contain four, the second player
-/// wins. With the second player to move, the first player wins when it threatens to win on row 1, 3 or 5 of
+/// wins. When the second player's cells contain four, the first player's fours that need a cell above that four's
+/// empty cells in each of its columns come too late to count (<em>aftereven</em>): if the pairs spoil all the
+/// others, the second player wins. With the second player to move, the first player wins when it threatens to win on row 1, 3 or 5 of
 /// a column the second player will have to fill below that cell, and the second player cannot make four
 /// against the first player's answering strategy. The rules are also applied to every child before the
 /// moves are searched.
@@ -338,7 +340,7 @@ public sealed unsafe class ConnectFourSolver
     /// <summary>
     /// What the static rules say about a position for the player to move: −1 a loss, 0 at most a draw, 1 nothing.
     /// </summary>
-    private static int StaticRule(ulong cur, ulong opp, ulong mask, int moves) =>
+    internal static int StaticRule(ulong cur, ulong opp, ulong mask, int moves) =>
         (moves & 1) == 0 ? SecondPlayerBound(cur, opp, mask) : FirstPlayerWins(opp, cur, mask) ? -1 : 1;
 
     /// <summary>
@@ -348,17 +350,82 @@ public sealed unsafe class ConnectFourSolver
     /// cells of two columns with an odd number of empty cells: when the first player takes one, the second
     /// takes the other, after which both columns are even). Returns 0 when the first player cannot make four
     /// against that strategy (value ≤ 0), −1 when moreover the second player's guaranteed cells contain four
-    /// (the first player loses), 1 when the strategy proves nothing.
+    /// (the first player loses), 1 when the strategy proves nothing. With <paramref name="aftereven"/> (tests
+    /// turn it off to see what it adds) a loss is also found when the fours the pairs leave to the first player can
+    /// only be completed after a four of the second player (see <see cref="AfterevenSpoilsTheRest"/>).
     /// </summary>
-    private static int SecondPlayerBound(ulong first, ulong second, ulong mask)
+    internal static int SecondPlayerBound(ulong first, ulong second, ulong mask, bool aftereven = true)
     {
         ulong empty = FullBoard & ~mask;
         ulong bottoms = (mask + BottomRow) & OddRowCells & FullBoard; // lowest empty cells of odd columns
         ulong firstMay = first | (empty & EvenRowCells) | bottoms;
-        if (!HasFour(firstMay)) return HasFour(second | (empty & OddRowCells & ~bottoms)) ? -1 : 0;
-        if (!PairsSpoilAllFours(firstMay, bottoms)) return 1;
-        return HasFour(second | (empty & OddRowCells & ~bottoms)) ? -1 : 0;
+        ulong secondSure = second | (empty & OddRowCells & ~bottoms);
+        if (!HasFour(firstMay) || PairsSpoilAllFours(firstMay, bottoms))
+            return HasFour(secondSure) ? -1 : 0;
+        return aftereven && HasFour(secondSure) && AfterevenSpoilsTheRest(firstMay, bottoms, secondSure, empty) ? -1 : 1;
     }
+
+    /// <summary>
+    /// <em>Aftereven</em> on top of claimeven and baseinverse, when the cells the second player gets in every case
+    /// (<paramref name="secondSure"/>) contain four: such a four is complete as soon as its empty cells are filled,
+    /// so a four of the first player that needs, in every column of those empty cells, a cell above the highest
+    /// of them can only be completed after the second player has won. Whether all the other fours inside
+    /// <paramref name="firstMay"/> are spoiled by baseinverse pairs of <paramref name="bottoms"/>; if so the first
+    /// player never makes four and the second player's four is completed: the first player loses.
+    /// </summary>
+    [SkipLocalsInit]
+    private static bool AfterevenSpoilsTheRest(ulong firstMay, ulong bottoms, ulong secondSure, ulong empty)
+    {
+        // The second player's sure fours, each as the cells above its empty cells, one set per column.
+        const int MaxAfter = 16;
+        Span<ulong> above = stackalloc ulong[MaxAfter * Width];
+        Span<int> columnsUsed = stackalloc int[MaxAfter];
+        int fours = 0;
+        foreach (int s in LineSteps)
+        {
+            for (ulong starts = secondSure & (secondSure >> s) & (secondSure >> (2 * s)) & (secondSure >> (3 * s)); starts != 0; starts &= starts - 1)
+            {
+                if (fours == MaxAfter) break;
+                ulong b = starts & (~starts + 1);
+                ulong holes = (b | b << s | b << (2 * s) | b << (3 * s)) & empty;
+                int used = 0;
+                for (int c = 0; c < Width; c++)
+                {
+                    ulong h = holes & ColumnCells(c);
+                    if (h == 0) continue;
+                    ulong top = 1UL << (63 - BitOperations.LeadingZeroCount(h));
+                    above[fours * Width + used++] = ColumnCells(c) & ~((top << 1) - 1);
+                }
+                if (used == 0) continue; // no empty cell: cannot happen in a game that is not over
+                columnsUsed[fours++] = used;
+            }
+        }
+
+        int k = BitOperations.PopCount(bottoms);
+        Span<ulong> needs = stackalloc ulong[MaxLines];
+        int lines = 0;
+        foreach (int s in LineSteps)
+        {
+            for (ulong starts = firstMay & (firstMay >> s) & (firstMay >> (2 * s)) & (firstMay >> (3 * s)); starts != 0; starts &= starts - 1)
+            {
+                ulong b = starts & (~starts + 1);
+                ulong line = b | b << s | b << (2 * s) | b << (3 * s);
+                bool after = false;
+                for (int f = 0; f < fours && !after; f++)
+                {
+                    after = true;
+                    for (int c = 0; c < columnsUsed[f] && after; c++) after = (line & above[f * Width + c]) != 0;
+                }
+                if (after) continue;
+                ulong inLine = line & bottoms;
+                if ((inLine & (inLine - 1)) == 0 || lines == needs.Length || k > MaxPairedColumns) return false;
+                needs[lines++] = inLine;
+            }
+        }
+        return SomePairingCovers(bottoms, needs[..lines]);
+    }
+
+    private static readonly int[] LineSteps = [1, ColumnBits, ColumnBits - 1, ColumnBits + 1];
 
     /// <summary>
     /// Whether the cells of <paramref name="bottoms"/> can be split into pairs such that every four inside
