@@ -366,24 +366,25 @@ public sealed unsafe class ConnectFourSolver
     }
 
     /// <summary>
-    /// <em>Aftereven</em> on top of claimeven and baseinverse, when the cells the second player gets in every case
-    /// (<paramref name="secondSure"/>) contain four: such a four is complete as soon as its empty cells are filled,
-    /// so a four of the first player that needs, in every column of those empty cells, a cell above the highest
-    /// of them can only be completed after the second player has won. Whether all the other fours inside
-    /// <paramref name="firstMay"/> are spoiled by baseinverse pairs of <paramref name="bottoms"/>; if so the first
-    /// player never makes four and the second player's four is completed: the first player loses.
+    /// <em>Aftereven</em> on top of claimeven and baseinverse, for the player whose strategy answers every move of
+    /// the other (the <em>controller</em>), when the cells it gets in every case (<paramref name="sure"/>) contain
+    /// four: such a four is complete as soon as its empty cells are filled, so a four of the other player that
+    /// needs, in every column of those empty cells, a cell above the highest of them can only be completed after
+    /// the controller has won. Returns whether all the other fours inside <paramref name="otherMay"/> (the cells
+    /// the other player may get) are spoiled by baseinverse pairs of <paramref name="bottoms"/>, so that the other
+    /// player never makes four.
     /// </summary>
     [SkipLocalsInit]
-    private static bool AfterevenSpoilsTheRest(ulong firstMay, ulong bottoms, ulong secondSure, ulong empty)
+    private static bool AfterevenSpoilsTheRest(ulong otherMay, ulong bottoms, ulong sure, ulong empty)
     {
-        // The second player's sure fours, each as the cells above its empty cells, one set per column.
+        // The controller's sure fours, each as the cells above its empty cells, one set per column.
         const int MaxAfter = 16;
         Span<ulong> above = stackalloc ulong[MaxAfter * Width];
         Span<int> columnsUsed = stackalloc int[MaxAfter];
         int fours = 0;
         foreach (int s in LineSteps)
         {
-            for (ulong starts = secondSure & (secondSure >> s) & (secondSure >> (2 * s)) & (secondSure >> (3 * s)); starts != 0; starts &= starts - 1)
+            for (ulong starts = sure & (sure >> s) & (sure >> (2 * s)) & (sure >> (3 * s)); starts != 0; starts &= starts - 1)
             {
                 if (fours == MaxAfter) break;
                 ulong b = starts & (~starts + 1);
@@ -406,7 +407,7 @@ public sealed unsafe class ConnectFourSolver
         int lines = 0;
         foreach (int s in LineSteps)
         {
-            for (ulong starts = firstMay & (firstMay >> s) & (firstMay >> (2 * s)) & (firstMay >> (3 * s)); starts != 0; starts &= starts - 1)
+            for (ulong starts = otherMay & (otherMay >> s) & (otherMay >> (2 * s)) & (otherMay >> (3 * s)); starts != 0; starts &= starts - 1)
             {
                 ulong b = starts & (~starts + 1);
                 ulong line = b | b << s | b << (2 * s) | b << (3 * s);
@@ -452,9 +453,11 @@ public sealed unsafe class ConnectFourSolver
     /// with an odd number of empty cells (baseinverse), and in the remaining odd column <c>u</c> the first player
     /// gets rows 1, 3, 5. If the first player already threatens to win on one of those cells of <c>u</c>, the
     /// second player must eventually play below it; if the second player cannot make four with the cells the
-    /// strategy leaves it until then, the first player wins.
+    /// strategy leaves it until then, the first player wins. With <paramref name="aftereven"/> (tests turn it off
+    /// to see what it adds), the second player's fours that can only be completed after a four of the first
+    /// player's sure cells do not count (see <see cref="AfterevenSpoilsTheRest"/>).
     /// </summary>
-    private static bool FirstPlayerWins(ulong first, ulong second, ulong mask)
+    internal static bool FirstPlayerWins(ulong first, ulong second, ulong mask, bool aftereven = true)
     {
         ulong threats = WinningCells(first, mask) & EvenRowCells;
         if (threats == 0) return false;
@@ -470,6 +473,10 @@ public sealed unsafe class ConnectFourSolver
             ulong others = bottoms & ~col;
             ulong secondMay = second | (empty & EvenRowCells & ~col) | others | (empty & col & OddRowCells & (t - 1));
             if (!HasFour(secondMay) || PairsSpoilAllFours(secondMay, others)) return true;
+            // Aftereven: the first player's cells in every case (rows 2, 4, 6 of the claimeven columns, rows 1, 3, 5
+            // of u below the threat).
+            ulong firstSure = first | (empty & OddRowCells & ~col & ~others) | (empty & col & EvenRowCells & (t - 1));
+            if (aftereven && HasFour(firstSure) && AfterevenSpoilsTheRest(secondMay, others, firstSure, empty)) return true;
         }
         return false;
     }

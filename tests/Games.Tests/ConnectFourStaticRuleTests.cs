@@ -14,10 +14,10 @@ public sealed class ConnectFourStaticRuleTests(ITestOutputHelper output)
     public void Static_rules_never_claim_more_than_search_finds_late_in_the_game()
     {
         var plain = new ConnectFourSolver(20, useStaticRules: false, threads: 1);
-        int claims = 0, drawBounds = 0, losses = 0, afterevenOnly = 0;
+        int claims = 0, drawBounds = 0, losses = 0, afterevenFirstToMove = 0, afterevenSecondToMove = 0;
         foreach (int stones in Enumerable.Range(26, 14))
         {
-            foreach (string moves in ConnectFourSolverTests.RandomPositions(7000 + stones, 1500, stones))
+            foreach (string moves in ConnectFourSolverTests.RandomPositions(7000 + stones, 3000, stones))
             {
                 var state = ConnectFourState.FromMoves(moves);
                 ulong cur = state.CurrentStones, opp = state.OpponentStones, mask = state.Mask;
@@ -28,14 +28,21 @@ public sealed class ConnectFourStaticRuleTests(ITestOutputHelper output)
                 Assert.True(value <= rule, $"{moves}: the static rule says at most {rule}, the search finds {value}");
                 if (rule == 0) drawBounds++;
                 else losses++;
-                if ((stones & 1) == 0 && rule == -1 && ConnectFourSolver.SecondPlayerBound(cur, opp, mask, aftereven: false) == 1)
-                    afterevenOnly++;
+                bool withoutAftereven = (stones & 1) == 0
+                    ? ConnectFourSolver.SecondPlayerBound(cur, opp, mask, aftereven: false) == rule
+                    : ConnectFourSolver.FirstPlayerWins(opp, cur, mask, aftereven: false);
+                if (!withoutAftereven)
+                {
+                    if ((stones & 1) == 0) afterevenFirstToMove++;
+                    else afterevenSecondToMove++;
+                }
             }
         }
-        output.WriteLine($"{claims} claims checked: {drawBounds} at most a draw, {losses} losses ({afterevenOnly} of them only with aftereven)");
+        output.WriteLine($"{claims} claims checked: {drawBounds} at most a draw, {losses} losses ({afterevenFirstToMove} with the first player to move and {afterevenSecondToMove} with the second only with aftereven)");
         // The check must have exercised every kind of claim, aftereven included.
         Assert.True(drawBounds > 100, $"{drawBounds} draw bounds");
         Assert.True(losses > 100, $"{losses} losses");
-        Assert.True(afterevenOnly > 50, $"{afterevenOnly} aftereven losses");
+        Assert.True(afterevenFirstToMove > 50, $"{afterevenFirstToMove} aftereven losses of the first player");
+        Assert.True(afterevenSecondToMove > 20, $"{afterevenSecondToMove} aftereven losses of the second player");
     }
 }
