@@ -377,56 +377,73 @@ public sealed unsafe class ConnectFourSolver
     [SkipLocalsInit]
     private static bool AfterevenSpoilsTheRest(ulong otherMay, ulong bottoms, ulong sure, ulong empty)
     {
-        // The controller's sure fours, each as the cells above its empty cells, one set per column.
-        const int MaxAfter = 16;
-        Span<ulong> above = stackalloc ulong[MaxAfter * Width];
-        Span<int> columnsUsed = stackalloc int[MaxAfter];
+        // The controller's sure fours, each as the cells above its empty cells, one set per column (at most 4).
+        Span<ulong> above = stackalloc ulong[MaxAfterFours * 4];
+        Span<int> columnsUsed = stackalloc int[MaxAfterFours];
         int fours = 0;
-        foreach (int s in LineSteps)
-        {
-            for (ulong starts = sure & (sure >> s) & (sure >> (2 * s)) & (sure >> (3 * s)); starts != 0; starts &= starts - 1)
-            {
-                if (fours == MaxAfter) break;
-                ulong b = starts & (~starts + 1);
-                ulong holes = (b | b << s | b << (2 * s) | b << (3 * s)) & empty;
-                int used = 0;
-                for (int c = 0; c < Width; c++)
-                {
-                    ulong h = holes & ColumnCells(c);
-                    if (h == 0) continue;
-                    ulong top = 1UL << (63 - BitOperations.LeadingZeroCount(h));
-                    above[fours * Width + used++] = ColumnCells(c) & ~((top << 1) - 1);
-                }
-                if (used == 0) continue; // no empty cell: cannot happen in a game that is not over
-                columnsUsed[fours++] = used;
-            }
-        }
-
-        int k = BitOperations.PopCount(bottoms);
+        AddSureFours(sure, empty, 1, above, columnsUsed, ref fours);
+        AddSureFours(sure, empty, ColumnBits, above, columnsUsed, ref fours);
+        AddSureFours(sure, empty, ColumnBits - 1, above, columnsUsed, ref fours);
+        AddSureFours(sure, empty, ColumnBits + 1, above, columnsUsed, ref fours);
+        if (BitOperations.PopCount(bottoms) > MaxPairedColumns) return false;
         Span<ulong> needs = stackalloc ulong[MaxLines];
         int lines = 0;
-        foreach (int s in LineSteps)
-        {
-            for (ulong starts = otherMay & (otherMay >> s) & (otherMay >> (2 * s)) & (otherMay >> (3 * s)); starts != 0; starts &= starts - 1)
-            {
-                ulong b = starts & (~starts + 1);
-                ulong line = b | b << s | b << (2 * s) | b << (3 * s);
-                bool after = false;
-                for (int f = 0; f < fours && !after; f++)
-                {
-                    after = true;
-                    for (int c = 0; c < columnsUsed[f] && after; c++) after = (line & above[f * Width + c]) != 0;
-                }
-                if (after) continue;
-                ulong inLine = line & bottoms;
-                if ((inLine & (inLine - 1)) == 0 || lines == needs.Length || k > MaxPairedColumns) return false;
-                needs[lines++] = inLine;
-            }
-        }
-        return SomePairingCovers(bottoms, needs[..lines]);
+        ReadOnlySpan<ulong> a = above[..(4 * fours)];
+        ReadOnlySpan<int> u = columnsUsed[..fours];
+        return AddNeeds(otherMay, bottoms, 1, a, u, needs, ref lines)
+            && AddNeeds(otherMay, bottoms, ColumnBits, a, u, needs, ref lines)
+            && AddNeeds(otherMay, bottoms, ColumnBits - 1, a, u, needs, ref lines)
+            && AddNeeds(otherMay, bottoms, ColumnBits + 1, a, u, needs, ref lines)
+            && SomePairingCovers(bottoms, needs[..lines]);
     }
 
-    private static readonly int[] LineSteps = [1, ColumnBits, ColumnBits - 1, ColumnBits + 1];
+    private const int MaxAfterFours = 16;
+
+    /// <summary>Adds the controller's fours inside <paramref name="sure"/> along step <paramref name="s"/>, each as the cells above its empty cells per column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddSureFours(ulong sure, ulong empty, int s, Span<ulong> above, Span<int> columnsUsed, ref int fours)
+    {
+        for (ulong starts = sure & (sure >> s) & (sure >> (2 * s)) & (sure >> (3 * s)); starts != 0 && fours < MaxAfterFours; starts &= starts - 1)
+        {
+            ulong b = starts & (~starts + 1);
+            ulong holes = (b | b << s | b << (2 * s) | b << (3 * s)) & empty;
+            int used = 0;
+            while (holes != 0)
+            {
+                ulong column = ColumnCells(BitOperations.TrailingZeroCount(holes) / ColumnBits);
+                ulong top = 1UL << (63 - BitOperations.LeadingZeroCount(holes & column));
+                above[4 * fours + used++] = column & ~((top << 1) - 1);
+                holes &= ~column;
+            }
+            if (used > 0) columnsUsed[fours++] = used; // (a four without empty cells cannot occur in a game not over)
+        }
+    }
+
+    /// <summary>
+    /// Adds, for every four inside <paramref name="otherMay"/> along step <paramref name="s"/> that does not come
+    /// after one of the sure fours (<paramref name="above"/>), the baseinverse bottoms it contains; false when
+    /// such a four contains fewer than two of them (no pair can spoil it) or there are too many.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AddNeeds(ulong otherMay, ulong bottoms, int s, ReadOnlySpan<ulong> above, ReadOnlySpan<int> columnsUsed, Span<ulong> needs, ref int lines)
+    {
+        for (ulong starts = otherMay & (otherMay >> s) & (otherMay >> (2 * s)) & (otherMay >> (3 * s)); starts != 0; starts &= starts - 1)
+        {
+            ulong b = starts & (~starts + 1);
+            ulong line = b | b << s | b << (2 * s) | b << (3 * s);
+            bool after = false;
+            for (int f = 0; f < columnsUsed.Length && !after; f++)
+            {
+                after = true;
+                for (int c = 0; c < columnsUsed[f] && after; c++) after = (line & above[4 * f + c]) != 0;
+            }
+            if (after) continue;
+            ulong inLine = line & bottoms;
+            if ((inLine & (inLine - 1)) == 0 || lines == needs.Length) return false;
+            needs[lines++] = inLine;
+        }
+        return true;
+    }
 
     /// <summary>
     /// Whether the cells of <paramref name="bottoms"/> can be split into pairs such that every four inside
