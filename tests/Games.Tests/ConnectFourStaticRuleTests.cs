@@ -45,4 +45,21 @@ public sealed class ConnectFourStaticRuleTests(ITestOutputHelper output)
         Assert.True(afterevenFirstToMove > 50, $"{afterevenFirstToMove} aftereven losses of the first player");
         Assert.True(afterevenSecondToMove > 20, $"{afterevenSecondToMove} aftereven losses of the second player");
     }
+
+    [Fact]
+    public void Aftereven_a_four_the_second_player_completes_below_the_first_players_fours_wins()
+    {
+        //  . . . . . X O      6    X (first player) to move. Every column has an even number of empty cells, so O
+        //  . . . . . X O      5    answers in the column just played (claimeven): O gets rows 4 and 6 of column 3
+        //  X O . O O X X      4    and row 6 elsewhere, X gets row 5 everywhere and can make four on row 5, so
+        //  X O . X O O O      3    claimeven alone proves nothing. But each of those fours needs row 5 of column 3,
+        //  O X X O X X X      2    above the cell (row 4 of column 3) that completes O's four on row 4 (columns
+        //  X X O O O X O      1    2-5): O has won before X can get there.
+        //  1 2 3 4 5 6 7
+        var state = ConnectFourState.FromMoves("132167347417652652657747156264");
+        ulong cur = state.CurrentStones, opp = state.OpponentStones, mask = state.Mask;
+        Assert.Equal(1, ConnectFourSolver.SecondPlayerBound(cur, opp, mask, aftereven: false));
+        Assert.Equal(-1, ConnectFourSolver.SecondPlayerBound(cur, opp, mask));
+        Assert.Equal(GameOutcome.Loss, new ConnectFourSolver(16, useStaticRules: false, threads: 1).Solve(state));
+    }
 }
