@@ -38,12 +38,12 @@ public enum GameOutcome
 /// player answers in the column just played (<em>claimeven</em>) and pairs the lowest empty cells of columns
 /// with an odd number of empty cells (<em>baseinverse</em>); if the first player cannot make four against
 /// that, the first player cannot win, and if the second player's cells then contain four, the second player
-/// wins. When the second player's cells contain four, the first player's fours that need a cell above that four's
-/// empty cells in each of its columns come too late to count (<em>aftereven</em>): if the pairs spoil all the
-/// others, the second player wins. With the second player to move, the first player wins when it threatens to win on row 1, 3 or 5 of
-/// a column the second player will have to fill below that cell, and the second player cannot make four
-/// against the first player's answering strategy. The rules are also applied to every child before the
-/// moves are searched.
+/// wins. When the second player's cells contain four, the first player's fours that need a cell above that
+/// four's empty cells in each of its columns come too late to count (<em>aftereven</em>): if the pairs spoil all
+/// the others, the second player wins. With the second player to move, the first player wins when it threatens
+/// to win on row 1, 3 or 5 of a column the second player will have to fill below that cell, and the second
+/// player cannot make four against the first player's answering strategy (aftereven applies there too). The
+/// rules are also applied to every child before the moves are searched.
 /// </para>
 /// <para>
 /// Moves are tried in this order: the best move stored in the table, then by the number of winning cells they
