@@ -38,10 +38,12 @@ public enum GameOutcome
 /// player answers in the column just played (<em>claimeven</em>) and pairs the lowest empty cells of columns
 /// with an odd number of empty cells (<em>baseinverse</em>); if the first player cannot make four against
 /// that, the first player cannot win, and if the second player's cells then contain four, the second player
-/// wins. With the second player to move, the first player wins when it threatens to win on row 1, 3 or 5 of
-/// a column the second player will have to fill below that cell, and the second player cannot make four
-/// against the first player's answering strategy. The rules are also applied to every child before the
-/// moves are searched.
+/// wins. When the second player's cells contain four, the first player's fours that need a cell above that
+/// four's empty cells in each of its columns come too late to count (<em>aftereven</em>): if the pairs spoil all
+/// the others, the second player wins. With the second player to move, the first player wins when it threatens
+/// to win on row 1, 3 or 5 of a column the second player will have to fill below that cell, and the second
+/// player cannot make four against the first player's answering strategy (aftereven applies there too). The
+/// rules are also applied to every child before the moves are searched.
 /// </para>
 /// <para>
 /// Moves are tried in this order: the best move stored in the table, then by the number of winning cells they
@@ -338,7 +340,7 @@ public sealed unsafe class ConnectFourSolver
     /// <summary>
     /// What the static rules say about a position for the player to move: −1 a loss, 0 at most a draw, 1 nothing.
     /// </summary>
-    private static int StaticRule(ulong cur, ulong opp, ulong mask, int moves) =>
+    internal static int StaticRule(ulong cur, ulong opp, ulong mask, int moves) =>
         (moves & 1) == 0 ? SecondPlayerBound(cur, opp, mask) : FirstPlayerWins(opp, cur, mask) ? -1 : 1;
 
     /// <summary>
@@ -348,16 +350,99 @@ public sealed unsafe class ConnectFourSolver
     /// cells of two columns with an odd number of empty cells: when the first player takes one, the second
     /// takes the other, after which both columns are even). Returns 0 when the first player cannot make four
     /// against that strategy (value ≤ 0), −1 when moreover the second player's guaranteed cells contain four
-    /// (the first player loses), 1 when the strategy proves nothing.
+    /// (the first player loses), 1 when the strategy proves nothing. With <paramref name="aftereven"/> (tests
+    /// turn it off to see what it adds) a loss is also found when the fours the pairs leave to the first player can
+    /// only be completed after a four of the second player (see <see cref="AfterevenSpoilsTheRest"/>).
     /// </summary>
-    private static int SecondPlayerBound(ulong first, ulong second, ulong mask)
+    internal static int SecondPlayerBound(ulong first, ulong second, ulong mask, bool aftereven = true)
     {
         ulong empty = FullBoard & ~mask;
         ulong bottoms = (mask + BottomRow) & OddRowCells & FullBoard; // lowest empty cells of odd columns
         ulong firstMay = first | (empty & EvenRowCells) | bottoms;
-        if (!HasFour(firstMay)) return HasFour(second | (empty & OddRowCells & ~bottoms)) ? -1 : 0;
-        if (!PairsSpoilAllFours(firstMay, bottoms)) return 1;
-        return HasFour(second | (empty & OddRowCells & ~bottoms)) ? -1 : 0;
+        ulong secondSure = second | (empty & OddRowCells & ~bottoms);
+        if (!HasFour(firstMay) || PairsSpoilAllFours(firstMay, bottoms))
+            return HasFour(secondSure) ? -1 : 0;
+        return aftereven && HasFour(secondSure) && AfterevenSpoilsTheRest(firstMay, bottoms, secondSure, empty) ? -1 : 1;
+    }
+
+    /// <summary>
+    /// <em>Aftereven</em> on top of claimeven and baseinverse, for the player whose strategy answers every move of
+    /// the other (the <em>controller</em>), when the cells it gets in every case (<paramref name="sure"/>) contain
+    /// four: such a four is complete as soon as its empty cells are filled, so a four of the other player that
+    /// needs, in every column of those empty cells, a cell above the highest of them can only be completed after
+    /// the controller has won. Returns whether all the other fours inside <paramref name="otherMay"/> (the cells
+    /// the other player may get) are spoiled by baseinverse pairs of <paramref name="bottoms"/>, so that the other
+    /// player never makes four.
+    /// </summary>
+    [SkipLocalsInit]
+    private static bool AfterevenSpoilsTheRest(ulong otherMay, ulong bottoms, ulong sure, ulong empty)
+    {
+        // The controller's sure fours, each as the cells above its empty cells, one set per column (at most 4).
+        Span<ulong> above = stackalloc ulong[MaxAfterFours * 4];
+        Span<int> columnsUsed = stackalloc int[MaxAfterFours];
+        int fours = 0;
+        AddSureFours(sure, empty, 1, above, columnsUsed, ref fours);
+        AddSureFours(sure, empty, ColumnBits, above, columnsUsed, ref fours);
+        AddSureFours(sure, empty, ColumnBits - 1, above, columnsUsed, ref fours);
+        AddSureFours(sure, empty, ColumnBits + 1, above, columnsUsed, ref fours);
+        if (BitOperations.PopCount(bottoms) > MaxPairedColumns) return false;
+        Span<ulong> needs = stackalloc ulong[MaxLines];
+        int lines = 0;
+        ReadOnlySpan<ulong> a = above[..(4 * fours)];
+        ReadOnlySpan<int> u = columnsUsed[..fours];
+        return AddNeeds(otherMay, bottoms, 1, a, u, needs, ref lines)
+            && AddNeeds(otherMay, bottoms, ColumnBits, a, u, needs, ref lines)
+            && AddNeeds(otherMay, bottoms, ColumnBits - 1, a, u, needs, ref lines)
+            && AddNeeds(otherMay, bottoms, ColumnBits + 1, a, u, needs, ref lines)
+            && SomePairingCovers(bottoms, needs[..lines]);
+    }
+
+    private const int MaxAfterFours = 16;
+
+    /// <summary>Adds the controller's fours inside <paramref name="sure"/> along step <paramref name="s"/>, each as the cells above its empty cells per column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddSureFours(ulong sure, ulong empty, int s, Span<ulong> above, Span<int> columnsUsed, ref int fours)
+    {
+        for (ulong starts = sure & (sure >> s) & (sure >> (2 * s)) & (sure >> (3 * s)); starts != 0 && fours < MaxAfterFours; starts &= starts - 1)
+        {
+            ulong b = starts & (~starts + 1);
+            ulong holes = (b | b << s | b << (2 * s) | b << (3 * s)) & empty;
+            int used = 0;
+            while (holes != 0)
+            {
+                ulong column = ColumnCells(BitOperations.TrailingZeroCount(holes) / ColumnBits);
+                ulong top = 1UL << (63 - BitOperations.LeadingZeroCount(holes & column));
+                above[4 * fours + used++] = column & ~((top << 1) - 1);
+                holes &= ~column;
+            }
+            if (used > 0) columnsUsed[fours++] = used; // (a four without empty cells cannot occur in a game not over)
+        }
+    }
+
+    /// <summary>
+    /// Adds, for every four inside <paramref name="otherMay"/> along step <paramref name="s"/> that does not come
+    /// after one of the sure fours (<paramref name="above"/>), the baseinverse bottoms it contains; false when
+    /// such a four contains fewer than two of them (no pair can spoil it) or there are too many.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AddNeeds(ulong otherMay, ulong bottoms, int s, ReadOnlySpan<ulong> above, ReadOnlySpan<int> columnsUsed, Span<ulong> needs, ref int lines)
+    {
+        for (ulong starts = otherMay & (otherMay >> s) & (otherMay >> (2 * s)) & (otherMay >> (3 * s)); starts != 0; starts &= starts - 1)
+        {
+            ulong b = starts & (~starts + 1);
+            ulong line = b | b << s | b << (2 * s) | b << (3 * s);
+            bool after = false;
+            for (int f = 0; f < columnsUsed.Length && !after; f++)
+            {
+                after = true;
+                for (int c = 0; c < columnsUsed[f] && after; c++) after = (line & above[4 * f + c]) != 0;
+            }
+            if (after) continue;
+            ulong inLine = line & bottoms;
+            if ((inLine & (inLine - 1)) == 0 || lines == needs.Length) return false;
+            needs[lines++] = inLine;
+        }
+        return true;
     }
 
     /// <summary>
@@ -385,9 +470,11 @@ public sealed unsafe class ConnectFourSolver
     /// with an odd number of empty cells (baseinverse), and in the remaining odd column <c>u</c> the first player
     /// gets rows 1, 3, 5. If the first player already threatens to win on one of those cells of <c>u</c>, the
     /// second player must eventually play below it; if the second player cannot make four with the cells the
-    /// strategy leaves it until then, the first player wins.
+    /// strategy leaves it until then, the first player wins. With <paramref name="aftereven"/> (tests turn it off
+    /// to see what it adds), the second player's fours that can only be completed after a four of the first
+    /// player's sure cells do not count (see <see cref="AfterevenSpoilsTheRest"/>).
     /// </summary>
-    private static bool FirstPlayerWins(ulong first, ulong second, ulong mask)
+    internal static bool FirstPlayerWins(ulong first, ulong second, ulong mask, bool aftereven = true)
     {
         ulong threats = WinningCells(first, mask) & EvenRowCells;
         if (threats == 0) return false;
@@ -403,6 +490,10 @@ public sealed unsafe class ConnectFourSolver
             ulong others = bottoms & ~col;
             ulong secondMay = second | (empty & EvenRowCells & ~col) | others | (empty & col & OddRowCells & (t - 1));
             if (!HasFour(secondMay) || PairsSpoilAllFours(secondMay, others)) return true;
+            // Aftereven: the first player's cells in every case (rows 2, 4, 6 of the claimeven columns, rows 1, 3, 5
+            // of u below the threat).
+            ulong firstSure = first | (empty & OddRowCells & ~col & ~others) | (empty & col & EvenRowCells & (t - 1));
+            if (aftereven && HasFour(firstSure) && AfterevenSpoilsTheRest(secondMay, others, firstSure, empty)) return true;
         }
         return false;
     }
