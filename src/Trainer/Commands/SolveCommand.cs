@@ -12,8 +12,8 @@ namespace SelfPlayBN.Trainer.Commands;
 /// </summary>
 /// <remarks>
 /// Leading and trailing white space of a line is ignored, and a blank line is the empty board (answered
-/// like any other position, so the answer line then starts with a space; it takes about two minutes in a
-/// Release build; positions with 8 or more stones take about 0.2 s on average on two cores and up to about 1 s for
+/// like any other position, so the answer line then starts with a space; it takes about 15 s on two quiet cores in a
+/// Release build; positions with 8 or more stones take about 0.1 s on average on two cores and up to about 0.5 s for
 /// the hardest 8-stone ones, see docs/benchmarks.md). An invalid line (a bad character, a
 /// move in a full column, moves after the game is won) prints <c>error: line N: '&lt;text&gt;': &lt;problem&gt;</c>
 /// to standard error and the command goes on with the next line; the exit code is 1 when some line was
@@ -35,7 +35,7 @@ internal static class SolveCommand
             "Solve positions read from standard input, one per line. For connect4 a line is a move sequence " +
             "such as 4453 (columns 1-7, first player first) and the answer is the sequence and, per column, " +
             "W/D/L for the player to move (perfect play by both sides) or - for a full column, e.g. " +
-            "'121212 W L L L L L L'. A blank line is the empty board (slow: about two minutes). Invalid lines " +
+            "'121212 W L L L L L L'. A blank line is the empty board (slower: about 15 s). Invalid lines " +
             "are reported on standard error as 'error: line N: ...' and skipped; the exit code is then 1.");
         cmd.Arguments.Add(game);
         cmd.SetAction(parse =>
