@@ -47,6 +47,7 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
     private Address? _worker;
     private PartCollector<PreciseBnComputedPart>? _answer;
     private Task? _work;
+    private bool _membersKnown;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -84,6 +85,13 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
         Receive<GetCurrentModel>(m => _server.Forward(m));
         Receive<FetchModelChunk>(m => _server.Forward(m));
         Receive<SnapshotTaken>(s => { _waiting.Enqueue(s); Next(); });
+        Receive<ClusterEvent.CurrentClusterState>(state =>
+        {
+            foreach (var m in state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp)) Track(m);
+            foreach (var m in state.Unreachable) _unreachable.Add(m.Address);
+            _membersKnown = true; // snapshots wait for this: the first one must not miss a precisebn node already up
+            Next();
+        });
         Receive<ClusterEvent.MemberUp>(e => Track(e.Member));
         Receive<ClusterEvent.MemberWeaklyUp>(e => Track(e.Member));
         Receive<ClusterEvent.MemberJoined>(_ => { });
@@ -129,7 +137,7 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
 
     /// <inheritdoc />
     protected override void PreStart() =>
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
 
     /// <inheritdoc />
@@ -155,7 +163,7 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
 
     private void Next()
     {
-        if (_current is not null || _waiting.Count == 0) return;
+        if (!_membersKnown || _current is not null || _waiting.Count == 0) return;
         var snapshot = _current = _waiting.Dequeue();
         _answer = null;
         _job = Guid.NewGuid();
