@@ -136,6 +136,15 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
     }
 
     /// <inheritdoc />
+    /// <remarks>A failed child (the local stage, the snapshot server) is stopped, not restarted with its queue lost: this
+    /// actor then fails, and the run ends with the error, as when the local stage fails in <c>train</c>.</remarks>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        _log.Error(e, "Precise BN stage failed: {Message}", e.Message);
+        return Directive.Stop;
+    });
+
+    /// <inheritdoc />
     protected override void PreStart() =>
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
