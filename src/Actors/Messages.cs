@@ -124,9 +124,12 @@ public sealed record StalenessSummary([property: Key(0)] double MeanGap, [proper
 /// <param name="Losses">The trainer's losses of the generation.</param>
 /// <param name="Staleness">What Precise BN measured.</param>
 /// <param name="TrainSeconds">The generation's training time.</param>
+/// <param name="PreciseBnNode">Where the statistics were measured, in a cluster that delegates Precise BN: the precisebn
+/// node's address, or <c>local</c> when the trainer node measured them itself (key 6; <c>null</c> otherwise).</param>
 [MessagePackObject]
 public sealed record ModelReady([property: Key(0)] long Generation, [property: Key(1)] byte[] Weights, [property: Key(2)] string Statistics,
-    [property: Key(3)] LossSummary Losses, [property: Key(4)] StalenessSummary Staleness, [property: Key(5)] double TrainSeconds) : IPipelineMessage;
+    [property: Key(3)] LossSummary Losses, [property: Key(4)] StalenessSummary Staleness, [property: Key(5)] double TrainSeconds,
+    [property: Key(6)] string? PreciseBnNode = null) : IPipelineMessage;
 
 /// <summary>Event: a model version is published (checkpoint on disk). Subscribers load <see cref="Weights"/>.</summary>
 /// <param name="Version">The version (the generation that produced it; 0 is the initial model).</param>

@@ -18,7 +18,8 @@ public sealed record PublishedModelInfo(long Version, string Statistics, string 
 /// <summary>Told to the registry's parent after each publication (in-process event).</summary>
 /// <param name="Info">What was published.</param>
 /// <param name="TrainSeconds">The generation's training time.</param>
-public sealed record VersionPublished(PublishedModelInfo Info, double TrainSeconds) : INoSerializationVerificationNeeded;
+/// <param name="PreciseBnNode">Where Precise BN measured the statistics (see <see cref="ModelReady.PreciseBnNode"/>).</param>
+public sealed record VersionPublished(PublishedModelInfo Info, double TrainSeconds, string? PreciseBnNode = null) : INoSerializationVerificationNeeded;
 
 /// <summary>
 /// The model registry: writes each ready model as a checkpoint (<c>models/model-NNNNNN.bin</c> and its <c>.json</c>,
@@ -127,11 +128,12 @@ public sealed class ModelRegistryActor : ReceiveActor
                 _log.Warning("registry: ignoring model for generation {Generation}, version {Current} is already published", m.Generation, _current.Version);
                 return;
             }
-            Publish(directory, m.Generation, m.Weights, m.Statistics, m.Losses, m.Staleness, m.TrainSeconds);
+            Publish(directory, m.Generation, m.Weights, m.Statistics, m.Losses, m.Staleness, m.TrainSeconds, m.PreciseBnNode);
         });
     }
 
-    private void Publish(string directory, long version, byte[] weights, string statistics, LossSummary? losses, StalenessSummary? staleness, double trainSeconds)
+    private void Publish(string directory, long version, byte[] weights, string statistics, LossSummary? losses, StalenessSummary? staleness, double trainSeconds,
+        string? preciseBnNode = null)
     {
         string sha = Models.Sha256(weights);
         var info = new PublishedModelInfo(version, statistics, sha, DateTime.UtcNow, losses, staleness);
@@ -142,7 +144,7 @@ public sealed class ModelRegistryActor : ReceiveActor
         _current = new ModelPublished(version, weights, statistics, sha);
         foreach (var s in _subscribers) s.Tell(_current);
         if (!_gating) ChangeBest(_current);
-        Context.Parent.Tell(new VersionPublished(info, trainSeconds));
+        Context.Parent.Tell(new VersionPublished(info, trainSeconds, preciseBnNode));
         _log.Info("registry: published model {Version} ({Statistics} statistics, sha256 {Sha})", version, statistics, sha[..12]);
     }
 

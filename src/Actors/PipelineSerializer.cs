@@ -51,6 +51,12 @@ public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(FetchModelChunk)] = "fetch-model-chunk",
         [typeof(ModelChunk)] = "model-chunk",
         [typeof(ModelNotServed)] = "model-not-served",
+        [typeof(BnLayerStatistics)] = "bn-layer-statistics",
+        [typeof(PreciseBnJob)] = "precise-bn-job",
+        [typeof(SamplePositionsInParts)] = "sample-positions-in-parts",
+        [typeof(PositionsSampledPart)] = "positions-sampled-part",
+        [typeof(PreciseBnComputedPart)] = "precise-bn-computed-part",
+        [typeof(PreciseBnFailed)] = "precise-bn-failed",
     };
 
     private static readonly Dictionary<string, Type> Types = Names.ToDictionary(p => $"{p.Value}/{FormatVersion}", p => p.Key);

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
-using SelfPlayBN.BatchNorm;
 using SelfPlayBN.Games;
 using SelfPlayBN.Training;
 using TorchSharp;
@@ -63,51 +61,16 @@ public sealed class PreciseBnActor : ReceiveActor
         if (_current is not null || _waiting.Count == 0) return;
         _current = _waiting.Dequeue();
         _request = Guid.NewGuid();
-        var bn = _options.Bn;
-        _buffer.Tell(new SamplePositions(_request, (bn.PreciseBatches + 1) * bn.PreciseBatchSize));
+        _buffer.Tell(new SamplePositions(_request, PreciseBnPass.Positions(_options.Bn)));
     }
 
     private ModelReady Run(SnapshotTaken snapshot, ReplayPosition[] positions)
     {
-        var bn = _options.Bn;
-        var clock = Stopwatch.StartNew();
-        var net = Models.Create(_game, _options.Network, bn.Decay, _device);
-        Models.Load(net, snapshot.Weights);
-        var encoder = new PositionEncoder(_game);
-        int size = bn.PreciseBatchSize;
-        var batches = Enumerable.Range(0, bn.PreciseBatches)
-            .Select(i => encoder.Encode(new ArraySegment<ReplayPosition>(positions, i * size, size), null).Input)
-            .ToList();
-        var precise = PreciseBatchNorm.Compute(net, batches, x => net.call(x.to(_device)),
-            new PreciseBatchNormOptions { Estimator = bn.Estimator });
-        double preciseSeconds = clock.Elapsed.TotalSeconds;
-
-        var (heldInput, heldPolicy, heldValue) = encoder.Encode(new ArraySegment<ReplayPosition>(positions, bn.PreciseBatches * size, size), null);
-        int actions = _game.NumActions;
-        var report = Staleness.Measure(net, precise,
-            () =>
-            {
-                var (logits, value) = net.call(heldInput.to(_device));
-                return cat([nn.functional.log_softmax(logits, 1), value.unsqueeze(1)], 1);
-            },
-            output =>
-            {
-                var logp = output.narrow(1, 0, actions);
-                var v = output.narrow(1, actions, 1).squeeze(1);
-                var policyLoss = -(heldPolicy.to(ScalarType.Float64) * logp).sum(1).mean();
-                var valueLoss = (v - heldValue.to(ScalarType.Float64)).square().mean();
-                return (policyLoss + valueLoss).item<double>();
-            });
-        foreach (var b in batches) b.Dispose();
-
-        string statistics = bn.Inference == BnInference.Precise ? "precise" : "ema";
-        if (bn.Inference == BnInference.Precise) precise.WriteTo();
-        var weights = Models.Save(net);
-        var worst = report.Worst;
-        var staleness = new StalenessSummary(report.MeanGap, report.LogVarianceGap, worst?.Name ?? "", report.LossWithRunning ?? 0,
-            report.LossWithPrecise ?? 0, preciseSeconds, bn.PreciseBatches * size);
-        _log.Info("generation {Generation}: {Staleness}; publishing {Statistics} statistics", snapshot.Generation, report.ToString(), statistics);
-        return new ModelReady(snapshot.Generation, weights, statistics, snapshot.Losses, staleness, snapshot.TrainSeconds);
+        var measured = PreciseBnPass.Measure(_game, _options, _device, snapshot.Weights, positions);
+        string statistics = PreciseBnPass.Statistics(_options.Bn);
+        var weights = PreciseBnPass.Apply(_game, _options, _device, snapshot.Weights, measured.Layers);
+        _log.Info("generation {Generation}: {Staleness}; publishing {Statistics} statistics", snapshot.Generation, measured.Report, statistics);
+        return new ModelReady(snapshot.Generation, weights, statistics, snapshot.Losses, measured.Staleness, snapshot.TrainSeconds);
     }
 
     /// <inheritdoc />

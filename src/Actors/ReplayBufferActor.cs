@@ -6,12 +6,16 @@ namespace SelfPlayBN.Actors;
 
 /// <summary>
 /// Owns the <see cref="ReplayBuffer"/>: stores submitted games (acknowledging them with <see cref="GamesAccepted"/> only
-/// once they are on disk), answers status queries and samples positions uniformly from the window. An invalid
+/// once they are on disk), answers status queries and samples positions uniformly from the window (in one message, or
+/// in frame-sized parts for another node). An invalid
 /// submission is logged and not acknowledged.
 /// </summary>
 public sealed class ReplayBufferActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    /// <summary>The largest sample a <see cref="SamplePositionsInParts"/> may ask for.</summary>
+    public const int MaxSampleInParts = 1_000_000;
 
     /// <summary>Props for a buffer actor over <paramref name="buffer"/>; <paramref name="seed"/> seeds sampling.</summary>
     public static Props Props(ReplayBuffer buffer, int seed) => Akka.Actor.Props.Create(() => new ReplayBufferActor(() => buffer, seed));
@@ -42,6 +46,24 @@ public sealed class ReplayBufferActor : ReceiveActor
         {
             var positions = buffer.Positions == 0 || m.Count <= 0 ? [] : buffer.Sample(m.Count, rng);
             Sender.Tell(PositionsSampled.From(m.RequestId, positions));
+        });
+        Receive<SamplePositionsInParts>(m =>
+        {
+            if (m.Count is < 0 or > MaxSampleInParts)
+            {
+                _log.Error("refused a sample of {Count} positions in parts from {Sender}: at most {Max}", m.Count, Sender, MaxSampleInParts);
+                return;
+            }
+            var positions = buffer.Positions == 0 || m.Count == 0 ? [] : buffer.Sample(m.Count, rng);
+            try
+            {
+                int limit = Math.Clamp(m.MaxPartBytes, 1024, PreciseBnParts.DefaultMaxBytes);
+                foreach (var part in PreciseBnParts.SplitSample(m.RequestId, positions, limit)) Sender.Tell(part);
+            }
+            catch (InvalidDataException e)
+            {
+                _log.Error("cannot send a sample of {Count} positions to {Sender}: {Problem}", m.Count, Sender, e.Message);
+            }
         });
     }
 }

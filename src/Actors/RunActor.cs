@@ -33,9 +33,13 @@ public sealed record RunResources(
 /// <param name="Buffer">The replay-buffer singleton's proxy (on the same node: sampled positions never cross the wire).</param>
 /// <param name="Mediator">The distributed pub-sub mediator, for model announcements.</param>
 /// <param name="Evaluate">Whether the evaluator runs here (the node also has the evaluator role).</param>
+/// <param name="DelegatePreciseBn">Whether Precise BN is offered to nodes with the <c>precisebn</c> role (the trainer node
+/// does not have it); <c>false</c>: it runs here, as in a single process.</param>
+/// <param name="PreciseBnTimeout">How long a precisebn node may take to answer before this node measures itself.</param>
 /// <remarks>The run actor then owns <see cref="RunResources.Learner"/> and disposes it when it stops, and forwards
 /// <see cref="GetCurrentModel"/> and <see cref="FetchModelChunk"/> to its <see cref="ModelPublisherActor"/>.</remarks>
-public sealed record ClusterParts(IActorRef Buffer, IActorRef Mediator, bool Evaluate) : INoSerializationVerificationNeeded;
+public sealed record ClusterParts(IActorRef Buffer, IActorRef Mediator, bool Evaluate, bool DelegatePreciseBn = false, TimeSpan PreciseBnTimeout = default)
+    : INoSerializationVerificationNeeded;
 
 /// <summary>The state of a run, for a live view. Rates are over the last ten seconds.</summary>
 /// <param name="Generation">The last published generation.</param>
@@ -129,7 +133,9 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         var registry = Context.ActorOf(ModelRegistryActor.Props(r.Folder.Models, r.InitialWeights), "model-registry");
         var publisher = Context.ActorOf(ModelPublisherActor.Props(registry, cluster.Mediator, r.Game.Name,
             JsonSerializer.Serialize(o.Network, RunOptions.Json)), "model-publisher");
-        var precise = Context.ActorOf(PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
+        var precise = Context.ActorOf(cluster.DelegatePreciseBn
+            ? PreciseBnDelegateActor.Props(r.Game, o, buffer, registry, r.Device, cluster.PreciseBnTimeout > TimeSpan.Zero ? cluster.PreciseBnTimeout : TimeSpan.FromMinutes(2))
+            : PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
         Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed), "trainer");
         if (cluster.Evaluate) Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");
         foreach (var child in Context.GetChildren()) Context.Watch(child);
@@ -158,6 +164,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
                 steps = i.Losses?.Steps,
                 trainSeconds = p.TrainSeconds,
                 preciseSeconds = i.Staleness?.PreciseSeconds,
+                preciseBnNode = p.PreciseBnNode,
                 stalenessMeanGap = i.Staleness?.MeanGap,
                 stalenessLogVarGap = i.Staleness?.LogVarianceGap,
                 lossWithEma = i.Staleness?.LossWithEma,

@@ -167,6 +167,21 @@ internal sealed class ClusterHarness : IDisposable
 
     public long LastGeneration() => Publications().DefaultIfEmpty(-1).Max();
 
+    /// <summary>The publications so far (<c>metrics.jsonl</c>), in order: generation and where Precise BN measured its
+    /// statistics (<c>preciseBnNode</c>: a precisebn node's address, <c>local</c>, or <c>null</c>).</summary>
+    public List<(long Generation, string? Node)> PublicationNodes() =>
+        Lines(Path.Combine(Run, "metrics.jsonl")).Where(l => l.GetProperty("kind").GetString() == "publication")
+            .Select(l => (l.GetProperty("generation").GetInt64(),
+                l.TryGetProperty("preciseBnNode", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null)).ToList();
+
+    /// <summary>Writes a node file (JSON) into the harness folder and returns its path.</summary>
+    public string NodeFile(string name, string json)
+    {
+        string path = Path.Combine(Root, name);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
     /// <summary>The evaluation lines of <c>metrics.jsonl</c>: (version, opponent).</summary>
     public List<(long Version, string Opponent)> Evaluations() =>
         Lines(Path.Combine(Run, "metrics.jsonl")).Where(l => l.GetProperty("kind").GetString() == "evaluation")

@@ -15,8 +15,9 @@ namespace SelfPlayBN.Actors;
 /// Runs one process of a training cluster (Akka.Cluster over DotNetty TCP): the replay-buffer and trainer
 /// singletons where the node has the <c>trainer</c> role (at most one incarnation of each in the cluster, on the
 /// oldest trainer node; each resumes from the run folder when it starts), a proxy to each on every node, a
-/// self-play node where it has the <c>selfplay</c> role, and the evaluator where it has the <c>evaluator</c> role
-/// (beside the trainer, or as an <see cref="EvaluatorNodeActor"/> on its own). Runs until cancelled (the node then
+/// self-play node where it has the <c>selfplay</c> role, the evaluator where it has the <c>evaluator</c> role
+/// (beside the trainer, or as an <see cref="EvaluatorNodeActor"/> on its own), and a <see cref="PreciseBnWorkerActor"/>
+/// where it has the <c>precisebn</c> role without the trainer role (the trainer then delegates Precise BN to it). Runs until cancelled (the node then
 /// leaves the cluster: its singletons hand over), the trainer reaches a limit, the cluster downs the node, or a part
 /// of it fails.
 /// </summary>
@@ -46,7 +47,7 @@ public static class ClusterNode
             progress?.Invoke(warning);
         }
         bool trainer = node.Has(ClusterNodeOptions.TrainerRole), selfPlay = node.Has(ClusterNodeOptions.SelfPlayRole);
-        bool evaluator = node.Has(ClusterNodeOptions.EvaluatorRole);
+        bool evaluator = node.Has(ClusterNodeOptions.EvaluatorRole), preciseBn = node.Has(ClusterNodeOptions.PreciseBnRole);
         if (evaluator && !trainer && options.Evaluation.Gating)
             throw new ArgumentException("evaluation.gating needs the evaluator beside the trainer: give the trainer node the evaluator role, not this one");
         Directory.CreateDirectory(folder.Root);
@@ -86,7 +87,8 @@ public static class ClusterNode
                     {
                         var (learner, generation, initial) = TrainingRun.PrepareTrainer(game, options, folder, device, progress);
                         return new RunResources(game, options, folder, null, learner, generation, null, initial, device, finished, progress,
-                            Cluster: new ClusterParts(buffer, mediator, Evaluate: evaluator));
+                            Cluster: new ClusterParts(buffer, mediator, Evaluate: evaluator, DelegatePreciseBn: !preciseBn,
+                                PreciseBnTimeout: TimeSpan.FromSeconds(node.PreciseBnTimeoutSeconds)));
                     })),
                     PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(TrainerSingleton)),
@@ -99,6 +101,12 @@ public static class ClusterNode
                 var evaluatorNode = system.ActorOf(EvaluatorNodeActor.Props(game, options, device, trainerProxy, mediator,
                     TimeSpan.FromSeconds(node.ModelPollSeconds)), "evaluator-node");
                 system.ActorOf(Akka.Actor.Props.Create(() => new Watcher(evaluatorNode, finished)), "evaluator-watcher");
+            }
+            if (preciseBn && !trainer)
+            {
+                var worker = system.ActorOf(PreciseBnWorkerActor.Props(game, options, device, buffer), PreciseBnWorkerActor.Name);
+                system.ActorOf(Akka.Actor.Props.Create(() => new Watcher(worker, finished)), "precise-bn-watcher");
+                progress?.Invoke("Precise BN: this node measures the trainer's snapshots");
             }
             if (selfPlay)
             {

@@ -26,13 +26,19 @@ public sealed record ClusterNodeOptions
     /// and sends the results to the trainer (no gating). A cluster without the role does not evaluate.</summary>
     public const string EvaluatorRole = "evaluator";
 
+    /// <summary>The Precise BN role: on a node without the trainer role, Precise BN of every snapshot runs there (the node
+    /// pulls the snapshot and sampled replay data, and sends back the BatchNorm statistics and the staleness summary);
+    /// the trainer falls back to its own Precise BN for a generation when no such node answers in time. On the trainer
+    /// node (or with no such node in the cluster) Precise BN runs beside the trainer.</summary>
+    public const string PreciseBnRole = "precisebn";
+
     /// <summary>The roles a node can have.</summary>
-    public static readonly IReadOnlyList<string> KnownRoles = [TrainerRole, SelfPlayRole, EvaluatorRole];
+    public static readonly IReadOnlyList<string> KnownRoles = [TrainerRole, SelfPlayRole, EvaluatorRole, PreciseBnRole];
 
     /// <summary>The actor system's name: part of every node address (<c>akka.tcp://selfplaybn@host:port</c>).</summary>
     public const string SystemName = "selfplaybn";
 
-    /// <summary>This node's roles (<c>trainer</c>, <c>selfplay</c>, <c>evaluator</c>, any combination).</summary>
+    /// <summary>This node's roles (<c>trainer</c>, <c>selfplay</c>, <c>evaluator</c>, <c>precisebn</c>, any combination).</summary>
     public IReadOnlyList<string> Roles { get; init; } = [];
 
     /// <summary>The address remoting binds to: <c>127.0.0.1</c> (the default, this machine only), an interface's
@@ -62,6 +68,10 @@ public sealed record ClusterNodeOptions
     /// <summary>How often a self-play node asks the trainer for the current model (besides the announcements).</summary>
     public double ModelPollSeconds { get; init; } = 5;
 
+    /// <summary>Trainer node: how long a precisebn node may take to answer a snapshot's Precise BN job (fetching the
+    /// snapshot and the replay data included) before the trainer measures that generation itself.</summary>
+    public double PreciseBnTimeoutSeconds { get; init; } = 120;
+
     /// <summary>Whether <paramref name="role"/> is one of this node's roles.</summary>
     public bool Has(string role) => Roles.Contains(role);
 
@@ -89,6 +99,7 @@ public sealed record ClusterNodeOptions
         if (!(FailureDetectionSeconds >= 1)) p.Add($"failureDetectionSeconds must be at least 1, got {FailureDetectionSeconds}");
         if (!(DownAfterSeconds >= 1)) p.Add($"downAfterSeconds must be at least 1, got {DownAfterSeconds}");
         if (!(ModelPollSeconds > 0)) p.Add($"modelPollSeconds must be > 0, got {ModelPollSeconds}");
+        if (!(PreciseBnTimeoutSeconds >= 1)) p.Add($"preciseBnTimeoutSeconds must be at least 1, got {PreciseBnTimeoutSeconds}");
         return p;
     }
 

@@ -19,15 +19,16 @@ public sealed class ModelPublisherActor : ReceiveActor
 
     /// <summary>Props of the actor.</summary>
     /// <param name="registry">The model registry (subscribed to with <see cref="SubscribeToBest"/>).</param>
-    /// <param name="mediator">The distributed pub-sub mediator.</param>
+    /// <param name="mediator">The distributed pub-sub mediator (<c>null</c>: serve on request only, announce nothing; the
+    /// trainer serves Precise BN snapshots so).</param>
     /// <param name="game">The game's name, put into announcements.</param>
     /// <param name="network">The network options as JSON, put into announcements.</param>
     /// <param name="chunkSize">Bytes per chunk.</param>
-    public static Props Props(IActorRef registry, IActorRef mediator, string game, string network, int chunkSize = ModelChunking.DefaultChunkSize) =>
+    public static Props Props(IActorRef registry, IActorRef? mediator, string game, string network, int chunkSize = ModelChunking.DefaultChunkSize) =>
         Akka.Actor.Props.Create(() => new ModelPublisherActor(registry, mediator, game, network, chunkSize));
 
     /// <summary>Creates the actor (use <see cref="Props"/>).</summary>
-    public ModelPublisherActor(IActorRef registry, IActorRef mediator, string game, string network, int chunkSize)
+    public ModelPublisherActor(IActorRef registry, IActorRef? mediator, string game, string network, int chunkSize)
     {
         registry.Tell(new SubscribeToBest());
         Receive<BestModelChanged>(b =>
@@ -37,8 +38,8 @@ public sealed class ModelPublisherActor : ReceiveActor
             _served.RemoveAll(s => s.Announced.Version == m.Version);
             _served.Add((announced, m.Weights));
             if (_served.Count > 2) _served.RemoveAt(0);
-            mediator.Tell(new Publish(ModelTopic.Name, announced));
-            _log.Info("announced model {Version} ({Size} bytes in {Chunks} chunks, sha256 {Sha})", m.Version, m.Weights.Length, announced.Chunks, m.Sha256[..12]);
+            mediator?.Tell(new Publish(ModelTopic.Name, announced));
+            _log.Info(mediator is null ? "serving model {Version} ({Size} bytes in {Chunks} chunks, sha256 {Sha})" : "announced model {Version} ({Size} bytes in {Chunks} chunks, sha256 {Sha})", m.Version, m.Weights.Length, announced.Chunks, m.Sha256[..12]);
         });
         Receive<GetCurrentModel>(_ =>
         {

@@ -20,7 +20,7 @@ internal static class NodeCommand
     public static Command Create(TextWriter output)
     {
         var nodeConfig = new Option<FileInfo?>("--node-config") { Description = "Node file (JSON: roles, host, port, publicHost, seeds, tls, ...); the options below override it." };
-        var roles = new Option<string?>("--roles") { Description = $"Comma-separated roles: {string.Join(", ", ClusterNodeOptions.KnownRoles)} (e.g. trainer,evaluator)." };
+        var roles = new Option<string?>("--roles") { Description = $"Comma-separated roles: {string.Join(", ", ClusterNodeOptions.KnownRoles)} (e.g. trainer,evaluator). precisebn on a node without trainer: Precise BN of the trainer's snapshots runs there (the trainer falls back to its own when no such node answers)." };
         var seeds = new Option<string[]>("--seed") { Description = "A node to join, HOST:PORT (repeat for several; the same list on every node).", AllowMultipleArgumentsPerToken = false };
         var host = new Option<string?>("--host") { Description = "Address to listen on (default 127.0.0.1: this machine only)." };
         var port = new Option<int?>("--port") { Description = "TCP port (default 0: any free port)." };
@@ -32,7 +32,7 @@ internal static class NodeCommand
         var generations = new Option<int?>("--generations") { Description = "Trainer node: stop after this many generations in total." };
         var minutes = new Option<double?>("--minutes") { Description = "Stop this node after this many minutes." };
         var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
-        var cmd = new Command("node", "Run one node of a training cluster (roles trainer, selfplay, evaluator) on Akka.Cluster.");
+        var cmd = new Command("node", "Run one node of a training cluster (roles trainer, selfplay, evaluator, precisebn) on Akka.Cluster.");
         foreach (var o in new Option[] { nodeConfig, roles, seeds, host, port, publicHost, tlsCert, config, game, runDir, generations, minutes, device }) cmd.Options.Add(o);
         cmd.SetAction((parse, cancel) =>
         {

@@ -1,0 +1,185 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using SelfPlayBN.Games;
+using SelfPlayBN.Training;
+using TorchSharp;
+
+namespace SelfPlayBN.Actors;
+
+/// <summary>
+/// A precisebn node's worker (<c>/user/precise-bn-worker</c>, role <c>precisebn</c> on a node without the trainer
+/// role). For each <see cref="PreciseBnJob"/> from the trainer singleton it pulls the frozen snapshot from the job's
+/// sender with a <see cref="ModelFollowerActor"/> (chunked, checksummed: a half-received or corrupted snapshot is never
+/// used), asks the replay-buffer singleton for the sampled positions in frame-sized parts, runs
+/// <see cref="PreciseBnPass.Measure"/> off the actor's thread, and answers with the statistics and the staleness summary
+/// only (<see cref="PreciseBnComputedPart"/> messages), or <see cref="PreciseBnFailed"/>. A newer job replaces one
+/// still gathering its inputs; a measurement already running finishes and is sent (the trainer ignores an answer for a
+/// job it no longer waits for). A failed job is reported and logged; the node keeps serving.
+/// </summary>
+public sealed class PreciseBnWorkerActor : ReceiveActor
+{
+    /// <summary>The worker's name under <c>/user</c>.</summary>
+    public const string Name = "precise-bn-worker";
+
+    private sealed record Measured(PreciseBnJob Job, IActorRef Trainer, PreciseBnMeasurement Measurement) : INoSerializationVerificationNeeded;
+    private sealed record Failed(PreciseBnJob Job, IActorRef Trainer, string Reason) : INoSerializationVerificationNeeded;
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IGame _game;
+    private readonly RunOptions _options;
+    private readonly torch.Device _device;
+    private readonly IActorRef _buffer;
+    private readonly string _network;
+    private PreciseBnJob? _job;
+    private IActorRef _trainer = ActorRefs.Nobody;
+    private IActorRef? _follower;
+    private byte[]? _snapshot;
+    private Guid _request;
+    private PartCollector<PositionsSampledPart>? _parts;
+    private Task? _work;
+    private int _followers;
+
+    /// <summary>Props of the worker.</summary>
+    /// <param name="game">The game.</param>
+    /// <param name="options">The run's options (network, <c>bn</c>).</param>
+    /// <param name="device">Where the network runs.</param>
+    /// <param name="buffer">The replay-buffer singleton's proxy.</param>
+    public static Props Props(IGame game, RunOptions options, torch.Device device, IActorRef buffer) =>
+        Akka.Actor.Props.Create(() => new PreciseBnWorkerActor(game, options, device, buffer));
+
+    /// <summary>Creates the worker (use <see cref="Props"/>).</summary>
+    public PreciseBnWorkerActor(IGame game, RunOptions options, torch.Device device, IActorRef buffer)
+    {
+        _game = game;
+        _options = options;
+        _device = device;
+        _buffer = buffer;
+        _network = JsonSerializer.Serialize(options.Network, RunOptions.Json);
+        Receive<PreciseBnJob>(OnJob);
+        Receive<ModelFetched>(m =>
+        {
+            if (_job is null || m.Announced.Version != _job.Snapshot.Version || m.Announced.Sha256 != _job.Snapshot.Sha256) return;
+            _snapshot = m.Weights;
+            StopFollower();
+            TryStart();
+        });
+        Receive<PositionsSampledPart>(p =>
+        {
+            if (_job is null || p.RequestId != _request) return;
+            try
+            {
+                _parts ??= new PartCollector<PositionsSampledPart>();
+                _parts.Add(p.Part, p.Parts, p);
+            }
+            catch (InvalidDataException e)
+            {
+                Fail(_job, _trainer, $"sampled positions: {e.Message}");
+                return;
+            }
+            TryStart();
+        });
+        Receive<Measured>(m =>
+        {
+            _work = null;
+            try
+            {
+                foreach (var part in PreciseBnParts.SplitMeasurement(m.Job.JobId, m.Job.Snapshot.Version, m.Job.Snapshot.Sha256,
+                    m.Measurement.Layers, m.Measurement.Staleness))
+                    m.Trainer.Tell(part);
+                _log.Info("generation {Generation}: {Staleness}; statistics of {Layers} layers sent to {Trainer}",
+                    m.Job.Snapshot.Version, m.Measurement.Report, m.Measurement.Layers.Length, m.Trainer.Path.Address);
+            }
+            catch (InvalidDataException e)
+            {
+                Fail(m.Job, m.Trainer, e.Message);
+            }
+            if (_job?.JobId == m.Job.JobId) Clear();
+            TryStart();
+        });
+        Receive<Failed>(f =>
+        {
+            _work = null;
+            Fail(f.Job, f.Trainer, f.Reason);
+            TryStart();
+        });
+    }
+
+    private void OnJob(PreciseBnJob job)
+    {
+        if (_job?.JobId == job.JobId) return; // a repeat
+        if (job.Snapshot is null || job.Positions < 1 || job.Positions > ReplayBufferActor.MaxSampleInParts)
+        {
+            _log.Error("refusing a Precise BN job from {Sender}: {Positions} positions", Sender, job.Positions);
+            Sender.Tell(new PreciseBnFailed(job.JobId, "malformed job"));
+            return;
+        }
+        if (_job is not null) _log.Info("generation {Old}: superseded by a job for generation {New}", _job.Snapshot.Version, job.Snapshot.Version);
+        Clear();
+        _job = job;
+        _trainer = Sender;
+        _request = Guid.NewGuid();
+        _log.Info("generation {Generation}: Precise BN job from {Trainer}; fetching the snapshot ({Size} bytes) and {Positions} positions",
+            job.Snapshot.Version, Sender.Path.Address, job.Snapshot.Size, job.Positions);
+        // The snapshot server answers GetCurrentModel with the snapshot it serves, which the follower then pulls chunk by chunk.
+        _follower = Context.ActorOf(ModelFollowerActor.Props(Sender, null, Self, _game.Name, _network, TimeSpan.FromSeconds(2)),
+            $"snapshot-follower-{++_followers}");
+        _buffer.Tell(new SamplePositionsInParts(_request, job.Positions, PreciseBnParts.DefaultMaxBytes));
+    }
+
+    private void TryStart()
+    {
+        if (_work is not null || _job is null || _snapshot is null || _parts is not { IsComplete: true }) return;
+        var job = _job;
+        var trainer = _trainer;
+        var snapshot = _snapshot;
+        ReplayPosition[] positions;
+        try
+        {
+            positions = PreciseBnParts.Join(_parts.InOrder());
+            foreach (var p in positions) p.Game.Validate(_game.NumActions, _game.NumPlayers);
+        }
+        catch (InvalidDataException e)
+        {
+            Fail(job, trainer, $"sampled positions: {e.Message}");
+            return;
+        }
+        if (positions.Length < job.Positions)
+        {
+            Fail(job, trainer, $"the replay buffer sent {positions.Length} positions, {job.Positions} are needed");
+            return;
+        }
+        _work = Task.Run(() => PreciseBnPass.Measure(_game, _options, _device, snapshot, positions)).PipeTo(Self,
+            success: m => new Measured(job, trainer, m),
+            failure: e => new Failed(job, trainer, e.Message));
+    }
+
+    private void Fail(PreciseBnJob job, IActorRef trainer, string reason)
+    {
+        _log.Error("generation {Generation}: Precise BN failed here: {Reason}", job.Snapshot.Version, reason);
+        trainer.Tell(new PreciseBnFailed(job.JobId, reason));
+        if (_job?.JobId == job.JobId) Clear();
+    }
+
+    private void Clear()
+    {
+        StopFollower();
+        _job = null;
+        _snapshot = null;
+        _parts = null;
+        _request = Guid.Empty;
+    }
+
+    private void StopFollower()
+    {
+        if (_follower is not null) Context.Stop(_follower);
+        _follower = null;
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        BackgroundWork.AwaitOnStop(_work);
+        base.PostStop();
+    }
+}
