@@ -218,6 +218,9 @@ public sealed record ClusterNodeOptions
               cluster {
                 roles = [{{string.Join(", ", Roles.Select(Q))}}]
                 seed-nodes = [{{string.Join(", ", seeds)}}]
+                # A restarted first seed (the trainer) asks the other seeds to let it join for this long before it
+                # starts a cluster of its own; Akka's 5 s left a restarted trainer alone on a loaded machine.
+                seed-node-timeout = 15s
                 failure-detector.acceptable-heartbeat-pause = {{F(FailureDetectionSeconds)}}
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
                 split-brain-resolver {
