@@ -44,15 +44,7 @@ internal static class EvaluateCommand
 
     private static void Evaluate(TextWriter output, ParseResult parse, DirectoryInfo dir, long? version, int games, int simulations, int rolloutSimulations, int accuracyPositions)
     {
-        var folder = new RunFolder(dir.FullName);
-        if (!File.Exists(folder.Config)) throw new UserInputException($"{dir.FullName} is not a run folder (no config.json)");
-        RunOptions options;
-        try { options = RunOptions.Load(folder.Config); }
-        catch (InvalidDataException e) { throw new UserInputException(e.Message); }
-        var game = GameCatalog.Create(options);
-        long v = version ?? ModelRegistryActor.Latest(folder.Models)?.Version ?? throw new UserInputException($"{folder.Models} holds no published model");
-        string weightsPath = ModelRegistryActor.WeightsPath(folder.Models, v);
-        if (!File.Exists(weightsPath)) throw new UserInputException($"no model {v} in {folder.Models}");
+        var (folder, options, game, v, weightsPath) = RunModel.Find(dir, version);
 
         var info = TorchCli.Initialize(parse);
         NetworkOracle oracle;

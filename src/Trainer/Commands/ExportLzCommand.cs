@@ -33,17 +33,7 @@ internal static class ExportLzCommand
 
     private static void Export(TextWriter output, ParseResult parse, DirectoryInfo dir, FileInfo outFile, long? version)
     {
-        var folder = new RunFolder(dir.FullName);
-        if (!File.Exists(folder.Config)) throw new UserInputException($"{dir.FullName} is not a run folder (no config.json)");
-        RunOptions options;
-        try { options = RunOptions.Load(folder.Config); }
-        catch (InvalidDataException e) { throw new UserInputException(e.Message); }
-        var game = GameCatalog.Create(options);
-        long v;
-        try { v = version ?? ModelRegistryActor.Latest(folder.Models)?.Version ?? throw new UserInputException($"{folder.Models} holds no published model"); }
-        catch (InvalidDataException e) { throw new UserInputException(e.Message); }
-        string weightsPath = ModelRegistryActor.WeightsPath(folder.Models, v);
-        if (!File.Exists(weightsPath)) throw new UserInputException($"no model {v} in {folder.Models}");
+        var (folder, options, game, v, weightsPath) = RunModel.Find(dir, version);
 
         TorchCli.Initialize(parse);
         using var net = Models.Create(game, options.Network, options.Bn.Decay, TorchSharp.torch.CPU);
