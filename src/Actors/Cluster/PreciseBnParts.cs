@@ -74,24 +74,9 @@ public static class PreciseBnParts
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1024);
         long fixedBytes = Envelope + snapshotSha256.Length + MessagePackSerializer.Serialize(staleness, Wire).Length;
-        var groups = new List<List<BnLayerStatistics>>();
-        var current = new List<BnLayerStatistics>();
-        long bytes = fixedBytes;
-        foreach (var layer in layers)
-        {
-            int size = MessagePackSerializer.Serialize(layer, Wire).Length;
-            if (fixedBytes + size > maxBytes)
-                throw new InvalidDataException($"the statistics of layer '{layer.Name}' take {size} bytes, more than the {maxBytes}-byte limit of one part");
-            if (current.Count > 0 && bytes + size > maxBytes)
-            {
-                groups.Add(current);
-                current = [];
-                bytes = fixedBytes;
-            }
-            current.Add(layer);
-            bytes += size;
-        }
-        if (current.Count > 0 || groups.Count == 0) groups.Add(current);
+        var groups = ByteBudget.Group(layers, l => MessagePackSerializer.Serialize(l, Wire).Length, fixedBytes, maxBytes,
+            (layer, size) => $"the statistics of layer '{layer.Name}' take {size} bytes, more than the {maxBytes}-byte limit of one part");
+        if (groups.Count == 0) groups.Add([]);
         return groups.Select((g, i) => new PreciseBnComputedPart(jobId, generation, snapshotSha256, i, groups.Count, g.ToArray(), staleness)).ToArray();
     }
 

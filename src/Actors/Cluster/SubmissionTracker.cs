@@ -83,24 +83,8 @@ public sealed class SubmissionTracker
     public static List<GameRecord[]> Split(IReadOnlyList<GameRecord> games, int maxBytes)
     {
         const int arrayHeader = 5; // the largest MessagePack array header
-        var parts = new List<GameRecord[]>();
-        var current = new List<GameRecord>();
-        long bytes = arrayHeader;
-        foreach (var g in games)
-        {
-            int size = MessagePackSerializer.Serialize(g, Wire).Length;
-            if (size + arrayHeader > maxBytes)
-                throw new InvalidDataException($"game {g.Id} takes {size} bytes, more than the {maxBytes}-byte limit of one submission");
-            if (current.Count > 0 && bytes + size > maxBytes)
-            {
-                parts.Add(current.ToArray());
-                current.Clear();
-                bytes = arrayHeader;
-            }
-            current.Add(g);
-            bytes += size;
-        }
-        if (current.Count > 0) parts.Add(current.ToArray());
-        return parts;
+        return ByteBudget.Group(games, g => MessagePackSerializer.Serialize(g, Wire).Length, arrayHeader, maxBytes,
+                (g, size) => $"game {g.Id} takes {size} bytes, more than the {maxBytes}-byte limit of one submission")
+            .Select(g => g.ToArray()).ToList();
     }
 }
