@@ -117,7 +117,11 @@ internal sealed class GtpProcess : IDisposable
 {
     private readonly Process _process;
 
-    public GtpProcess(string file, params string[] arguments)
+    public GtpProcess(string file, params string[] arguments) : this(null, file, arguments) { }
+
+    /// <summary>Starts the engine; <paramref name="standardError"/> receives each line it writes to standard error
+    /// (on a reader thread), or the lines are dropped.</summary>
+    public GtpProcess(Action<string>? standardError, string file, params string[] arguments)
     {
         _process = Process.Start(new ProcessStartInfo(file, arguments)
         {
@@ -126,7 +130,7 @@ internal sealed class GtpProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         }) ?? throw new InvalidOperationException($"cannot start {file}");
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) standardError?.Invoke(e.Data); };
         _process.BeginErrorReadLine();
     }
 

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using SelfPlayBN.BatchNorm;
 using SelfPlayBN.Games.Go;
 using SelfPlayBN.Networks;
 using static TorchSharp.torch;
@@ -19,22 +17,8 @@ public sealed class LeelaZeroInteropTests(TorchFixture torchFixture)
     internal const string Leelaz = "/usr/games/leelaz";
 
     /// <summary>A small Leela Zero network with non-trivial BatchNorm layers and a spread-out policy.</summary>
-    internal static ResidualNetwork RandomNetwork(int seed, int blocks = 2, int filters = 16)
-    {
-        random.manual_seed(seed);
-        var net = new ResidualNetwork(LeelaZeroWeights.ShapeFor(blocks, filters), new BatchNormOptions { Epsilon = 1e-5 });
-        using var _ = no_grad();
-        foreach (var (name, t) in net.state_dict())
-        {
-            if (name.EndsWith(".running_var", StringComparison.Ordinal)) t.copy_(rand(t.shape) * 2 + 0.1);
-            else if (name.EndsWith(".running_mean", StringComparison.Ordinal)) t.copy_(randn(t.shape) * 0.3);
-            else if (name.Contains("bn") && name.EndsWith(".weight", StringComparison.Ordinal)) t.copy_(randn(t.shape) * 0.5 + 1);
-            else if (name.Contains("bn") && name.EndsWith(".bias", StringComparison.Ordinal)) t.copy_(randn(t.shape) * 0.2);
-            else if (name.StartsWith("policy_fc", StringComparison.Ordinal) || name.StartsWith("value_fc", StringComparison.Ordinal)) t.mul_(0.5);
-        }
-        net.eval();
-        return net;
-    }
+    internal static ResidualNetwork RandomNetwork(int seed, int blocks = 2, int filters = 16) =>
+        RandomLeelaZeroNetwork.Create(seed, blocks, filters, headScale: 0.5);
 
     private static void RequireLeelaz() =>
         Assert.True(File.Exists(Leelaz), $"{Leelaz} is missing: install Debian's leela-zero package (scripts/test.sh does)");
@@ -42,69 +26,45 @@ public sealed class LeelaZeroInteropTests(TorchFixture torchFixture)
     /// <summary>Runs <c>leelaz</c> on the weights, plays the moves, and returns its <c>heatmap 0</c> output.</summary>
     private static (double[] Policy, double Winrate) LeelazHeatmap(string weights, IReadOnlyList<string> moves)
     {
-        var psi = new ProcessStartInfo(Leelaz)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "--gtp", "--cpu-only", "--noponder", "-t", "1", "-w", weights }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
         var stderr = new List<string>();
-        var heatmapDone = new ManualResetEventSlim();
-        p.ErrorDataReceived += (_, e) =>
+        using var heatmapDone = new ManualResetEventSlim();
+        void Stderr(string line)
         {
-            if (e.Data is null) { heatmapDone.Set(); return; }
-            lock (stderr) stderr.Add(e.Data);
-            if (e.Data.StartsWith("winrate:", StringComparison.Ordinal)) heatmapDone.Set();
-        };
-        p.BeginErrorReadLine();
-        string Command(string command)
-        {
-            p.StandardInput.WriteLine(command);
-            p.StandardInput.Flush();
-            string? first = p.StandardOutput.ReadLine();
-            Assert.NotNull(first);
-            string? blank;
-            while ((blank = p.StandardOutput.ReadLine()) is not null && blank.Length > 0) { }
-            Assert.True(first.StartsWith('='), $"leelaz answered '{first}' to '{command}'; stderr: {string.Join(" | ", stderr.TakeLast(5))}");
-            return first;
+            lock (stderr) stderr.Add(line);
+            if (line.StartsWith("winrate:", StringComparison.Ordinal)) heatmapDone.Set();
         }
-        try
+        using var lz = new GtpProcess(Stderr, Leelaz, "--gtp", "--cpu-only", "--noponder", "-t", "1", "-w", weights);
+        void Command(string command)
         {
-            string colour = "b";
-            foreach (var m in moves)
-            {
-                Command($"play {colour} {m}");
-                colour = colour == "b" ? "w" : "b";
-            }
-            int before;
-            lock (stderr) before = stderr.Count;
-            Command("heatmap 0");
-            Assert.True(heatmapDone.Wait(TimeSpan.FromSeconds(60)), "leelaz printed no heatmap");
-            List<string> lines;
-            lock (stderr) lines = stderr.Skip(before).ToList();
-            int start = lines.FindIndex(l => l.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 19);
-            Assert.True(start >= 0, "no heatmap rows in leelaz's output: " + string.Join(" | ", lines));
-            var policy = new double[362];
-            for (int r = 0; r < 19; r++)
-            {
-                var cells = lines[start + r].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                Assert.Equal(19, cells.Length);
-                int y = 18 - r; // the top row (19) first
-                for (int x = 0; x < 19; x++) policy[y * 19 + x] = int.Parse(cells[x], CultureInfo.InvariantCulture);
-            }
-            string pass = lines.Single(l => l.StartsWith("pass:", StringComparison.Ordinal));
-            policy[361] = int.Parse(pass["pass:".Length..].Trim(), CultureInfo.InvariantCulture);
-            string winrate = lines.Last(l => l.StartsWith("winrate:", StringComparison.Ordinal));
-            return (policy, double.Parse(winrate["winrate:".Length..].Trim(), CultureInfo.InvariantCulture));
+            string answer = lz.Send(command);
+            Assert.True(answer.StartsWith('='), $"leelaz answered '{answer}' to '{command}'");
         }
-        finally
+        string colour = "b";
+        foreach (var m in moves)
         {
-            try { p.StandardInput.WriteLine("quit"); p.StandardInput.Flush(); } catch (IOException) { }
-            if (!p.WaitForExit(10_000)) p.Kill();
+            Command($"play {colour} {m}");
+            colour = colour == "b" ? "w" : "b";
         }
+        int before;
+        lock (stderr) before = stderr.Count;
+        Command("heatmap 0");
+        Assert.True(heatmapDone.Wait(TimeSpan.FromSeconds(60)), "leelaz printed no heatmap");
+        List<string> lines;
+        lock (stderr) lines = stderr.Skip(before).ToList();
+        int start = lines.FindIndex(l => l.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 19);
+        Assert.True(start >= 0, "no heatmap rows in leelaz's output: " + string.Join(" | ", lines));
+        var policy = new double[362];
+        for (int r = 0; r < 19; r++)
+        {
+            var cells = lines[start + r].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(19, cells.Length);
+            int y = 18 - r; // the top row (19) first
+            for (int x = 0; x < 19; x++) policy[y * 19 + x] = int.Parse(cells[x], CultureInfo.InvariantCulture);
+        }
+        string pass = lines.Single(l => l.StartsWith("pass:", StringComparison.Ordinal));
+        policy[361] = int.Parse(pass["pass:".Length..].Trim(), CultureInfo.InvariantCulture);
+        string winrate = lines.Last(l => l.StartsWith("winrate:", StringComparison.Ordinal));
+        return (policy, double.Parse(winrate["winrate:".Length..].Trim(), CultureInfo.InvariantCulture));
     }
 
     /// <summary>Our network's softmax policy and winrate (1 + value)/2 on the position after <paramref name="moves"/>.</summary>

@@ -7,22 +7,8 @@ namespace SelfPlayBN.Networks.Tests;
 [Collection(TorchCollection.Name)]
 public sealed class LeelaZeroWeightsTests(TorchFixture torchFixture)
 {
-    /// <summary>A small Leela Zero network whose BatchNorm layers have non-trivial γ, β, means and variances.</summary>
-    private static ResidualNetwork RandomNetwork(int seed, double epsilon = 1e-5, int blocks = 2, int filters = 8)
-    {
-        random.manual_seed(seed);
-        var net = new ResidualNetwork(LeelaZeroWeights.ShapeFor(blocks, filters), new BatchNormOptions { Epsilon = epsilon });
-        using var _ = no_grad();
-        foreach (var (name, t) in net.state_dict())
-        {
-            if (name.EndsWith(".running_var", StringComparison.Ordinal)) t.copy_(rand(t.shape) * 2 + 0.1);
-            else if (name.EndsWith(".running_mean", StringComparison.Ordinal)) t.copy_(randn(t.shape) * 0.3);
-            else if (name.Contains("bn") && name.EndsWith(".weight", StringComparison.Ordinal)) t.copy_(randn(t.shape) * 0.5 + 1); // some γ may be negative
-            else if (name.Contains("bn") && name.EndsWith(".bias", StringComparison.Ordinal)) t.copy_(randn(t.shape) * 0.2);
-        }
-        net.eval();
-        return net;
-    }
+    private static ResidualNetwork RandomNetwork(int seed, double epsilon = 1e-5, int blocks = 2, int filters = 8) =>
+        RandomLeelaZeroNetwork.Create(seed, blocks, filters, epsilon);
 
     /// <summary>Random boards as Leela Zero sees them: 0/1 stone planes and one side-to-move plane set.</summary>
     private static Tensor RandomInputs(int batch, int seed)
