@@ -69,7 +69,7 @@ public sealed class ClusterNodeOptionsTests
     public void EveryProblemIsNamedByItsKey()
     {
         var node = new ClusterNodeOptions { Roles = ["selfplay", "buffer"], Host = "0.0.0.0", Port = 70_000, Seeds = ["127.0.0.1", "h:0"],
-            Tls = new TlsOptions { CertificatePath = "/no/such/cert.pfx" }, FailureDetectionSeconds = 0, PreciseBnTimeoutSeconds = 0.5 };
+            Tls = new TlsOptions { CertificatePath = "/no/such/cert.pfx" }, FailureDetectionSeconds = 0, PreciseBnTimeoutSeconds = 0.5, RejoinAfterDownSeconds = -1 };
         var problems = string.Join("\n", node.Problems());
         Assert.Contains("unknown role 'buffer'", problems);
         Assert.Contains("publicHost", problems);
@@ -79,6 +79,7 @@ public sealed class ClusterNodeOptionsTests
         Assert.Contains("/no/such/cert.pfx", problems);
         Assert.Contains("failureDetectionSeconds", problems);
         Assert.Contains("preciseBnTimeoutSeconds must be at least 1, got 0.5", problems);
+        Assert.Contains("rejoinAfterDownSeconds must be >= 0 (0: stop when downed), got -1", problems);
         Assert.Empty(new ClusterNodeOptions { Roles = ["precisebn"] }.Problems()); // a known role
         Assert.Contains("roles must name", string.Join("\n", new ClusterNodeOptions().Problems()));
     }

@@ -40,6 +40,14 @@ internal sealed class NodeProcess : IDisposable
     /// <summary>Everything the process printed so far.</summary>
     public string Output { get { lock (_output) return _output.ToString(); } }
 
+    /// <summary>Sends a signal (<c>STOP</c> freezes the process as a long pause would, <c>CONT</c> resumes it).</summary>
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     /// <summary>SIGKILL, and wait until the process is gone.</summary>
     public void Kill()
     {
@@ -127,7 +135,38 @@ internal sealed class ClusterHarness : IDisposable
     }
 
     public string Diagnostics() =>
-        string.Join("\n", _nodes.Select(n => $"--- {n.Name}{(n.HasExited ? " (exited)" : "")}:\n{Tail(n.Output, 3000)}"));
+        string.Join("\n", _nodes.Select(n => $"--- {n.Name}{(n.HasExited ? " (exited)" : "")}:\n{Tail(n.Output, 3000)}")) +
+        "\n--- membership events in the nodes' logs:\n" + string.Join("\n", MembershipEvents().TakeLast(60));
+
+    /// <summary>Membership and split-brain lines of every node's log, oldest first ("time file: message").</summary>
+    public List<string> MembershipEvents()
+    {
+        string dir = Path.Combine(Run, "logs");
+        if (!Directory.Exists(dir)) return [];
+        string[] keys = ["JOINING", "Welcome", "Leader is", "Marking", "SBR", "incarnation", "downed", "Shutting down", "quarantined"];
+        return Directory.GetFiles(dir, "*.clef")
+            .SelectMany(f => Lines(f).Select(l => (File: Path.GetFileNameWithoutExtension(f), Line: l)))
+            .Select(x => (x.File, Time: x.Line.TryGetProperty("@t", out var t) ? t.GetString() ?? "" : "", Text: Render(x.Line)))
+            .Where(x => keys.Any(k => x.Text.Contains(k, StringComparison.OrdinalIgnoreCase)))
+            .OrderBy(x => x.Time, StringComparer.Ordinal)
+            .Select(x => $"{x.Time} {x.File}: {x.Text}").ToList();
+    }
+
+    /// <summary>Whether the cluster's leader has moved every node on <paramref name="ports"/> to Up (a node that is still
+    /// Joining or WeaklyUp does not count in the split-brain resolver's decisions, so failure tests start from Up).</summary>
+    public bool AllUp(params int[] ports)
+    {
+        var events = MembershipEvents();
+        return ports.All(p => events.Any(e => e.Contains($"Leader is moving node [akka.tcp://selfplaybn@127.0.0.1:{p}] to [Up]", StringComparison.Ordinal)));
+    }
+
+    /// <summary>A compact-JSON log event's message template with its numbered or named properties filled in.</summary>
+    private static string Render(JsonElement line)
+    {
+        string text = line.TryGetProperty("@mt", out var mt) ? mt.GetString() ?? "" : "";
+        return System.Text.RegularExpressions.Regex.Replace(text, @"\{([A-Za-z0-9_]+)(:[^}]*)?\}",
+            m => line.TryGetProperty(m.Groups[1].Value, out var v) ? v.ToString() : m.Value);
+    }
 
     private static string Tail(string s, int n) => s.Length <= n ? s : "..." + s[^n..];
 
@@ -222,6 +261,7 @@ internal sealed class ClusterHarness : IDisposable
     public void Dispose()
     {
         foreach (var n in _nodes) n.Dispose();
+        if (Environment.GetEnvironmentVariable("SELFPLAYBN_KEEP_CLUSTER_RUNS") == "1") return; // for reading the nodes' logs after a failure
         try { Directory.Delete(Root, recursive: true); }
         catch (IOException) { } // a killed process's file may linger a moment; the folder is in the temp directory
     }

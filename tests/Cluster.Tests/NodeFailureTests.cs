@@ -24,8 +24,8 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         h.Start("selfplay", s1);
         var second = h.Start("selfplay", s2);
 
-        h.WaitUntil("generation 2 published with games from both self-play nodes", Step,
-            () => h.LastGeneration() >= 2 && h.Acknowledged(s1).Count > 0 && h.Acknowledged(s2).Count > 0);
+        h.WaitUntil("all three nodes Up and generation 2 published with games from both self-play nodes", Step,
+            () => h.LastGeneration() >= 2 && h.Acknowledged(s1).Count > 0 && h.Acknowledged(s2).Count > 0 && h.AllUp(t, s1, s2));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: 3 nodes trained to generation {h.LastGeneration()}; acknowledged {h.Acknowledged(s1).Count} + {h.Acknowledged(s2).Count} games");
 
         // Garbage on the remoting ports (an oversized frame header, then random bytes): logged and dropped, no node stops.
@@ -71,8 +71,8 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         var trainer = h.Start("trainer", t);
         h.Start("selfplay", s1);
         h.Start("selfplay", s2);
-        h.WaitUntil("generation 2 published with games from both self-play nodes", Step,
-            () => h.LastGeneration() >= 2 && h.Acknowledged(s1).Count > 0 && h.Acknowledged(s2).Count > 0);
+        h.WaitUntil("all three nodes Up and generation 2 published with games from both self-play nodes", Step,
+            () => h.LastGeneration() >= 2 && h.Acknowledged(s1).Count > 0 && h.Acknowledged(s2).Count > 0 && h.AllUp(t, s1, s2));
 
         h.Kill(trainer);
         int firstBeforeKill = h.Acknowledged(s1).Count, secondBeforeKill = h.Acknowledged(s2).Count;
@@ -100,5 +100,49 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         Assert.Empty(acknowledgedBeforeKill.Except(onDisk));
         Assert.Empty(acknowledged.Except(onDisk));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: resumed after generation {resumedAt}, now {h.LastGeneration()}; {acknowledged.Count} acknowledged games, all among the {onDisk.Count} distinct games on disk");
+    }
+
+    [Fact]
+    public void ASelfPlayNodeFrozenUntilTheClusterDownsItJoinsAgainAsANewIncarnationAndPlaysOn()
+    {
+        var clock = Stopwatch.StartNew();
+        using var h = new ClusterHarness(3);
+        var (t, s1, s2) = (h.Ports[0], h.Ports[1], h.Ports[2]);
+        // Quicker failure handling than the defaults (10 s + 10 s), so that the test waits seconds for the downing.
+        string fast = h.NodeFile("fast.json", """{ "failureDetectionSeconds": 4, "downAfterSeconds": 4, "rejoinAfterDownSeconds": 1 }""");
+        h.Start("trainer", t, "--node-config", fast);
+        h.Start("selfplay", s1, "--node-config", fast);
+        var frozen = h.Start("selfplay", s2, "--node-config", fast);
+        h.WaitUntil("all three nodes Up and generation 2 published with games from both self-play nodes", Step,
+            () => h.LastGeneration() >= 2 && h.Acknowledged(s1).Count > 0 && h.Acknowledged(s2).Count > 0 && h.AllUp(t, s1, s2));
+
+        // SIGSTOP: the node stops answering heartbeats, as in a long pause or a partition, until the others down and remove it.
+        string address = $"akka.tcp://selfplaybn@127.0.0.1:{s2}";
+        int Removals() => h.MembershipEvents().Count(e => e.Contains("Leader is removing", StringComparison.Ordinal) && e.Contains(address + "]", StringComparison.Ordinal));
+        int removalsBefore = Removals();
+        frozen.Signal("STOP");
+        long generationAtFreeze = h.LastGeneration();
+        int firstAtFreeze = h.Acknowledged(s1).Count;
+        h.WaitUntil("the others remove the frozen node and keep training", Step,
+            () => Removals() > removalsBefore && h.LastGeneration() > generationAtFreeze && h.Acknowledged(s1).Count > firstAtFreeze);
+        int frozenAcknowledged = h.Acknowledged(s2).Count, frozenServed = h.ServedModels(s2).Count;
+        long generationAtThaw = h.LastGeneration();
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: the frozen node was removed; training went on from generation {generationAtFreeze} to {generationAtThaw}");
+
+        // SIGCONT: the node finds itself downed, and instead of exiting joins again as a new incarnation on its port.
+        frozen.Signal("CONT");
+        h.WaitUntil("the thawed node joins again, serves a current model and gets 10 more games acknowledged", Step,
+            () => frozen.Output.Contains("joining again", StringComparison.Ordinal) && h.ServedModels(s2).Count > frozenServed &&
+                  h.Acknowledged(s2).Count >= frozenAcknowledged + 10);
+        Assert.False(frozen.HasExited);
+        long rejoinedModel = h.ServedModels(s2)[frozenServed];
+        Assert.True(rejoinedModel >= generationAtThaw, $"the new incarnation first served model {rejoinedModel}, generation {generationAtThaw} was current when it thawed");
+
+        var acknowledged = h.Acknowledged(s1).Concat(h.Acknowledged(s2)).ToList();
+        var onDisk = h.SegmentGameIds();
+        Assert.Equal(onDisk.Count, onDisk.Distinct().Count());
+        Assert.Equal(acknowledged.Count, acknowledged.Distinct().Count());
+        Assert.Empty(acknowledged.Except(onDisk));
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: the node joined again, served model {rejoinedModel} and has {h.Acknowledged(s2).Count - frozenAcknowledged} more games acknowledged; {acknowledged.Count} acknowledged games, all on disk once");
     }
 }

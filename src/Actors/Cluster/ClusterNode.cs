@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka.Event;
 using SelfPlayBN.Games;
 using SelfPlayBN.Training;
 using Serilog;
@@ -18,8 +19,8 @@ namespace SelfPlayBN.Actors;
 /// self-play node where it has the <c>selfplay</c> role, the evaluator where it has the <c>evaluator</c> role
 /// (beside the trainer, or as an <see cref="EvaluatorNodeActor"/> on its own), and a <see cref="PreciseBnWorkerActor"/>
 /// where it has the <c>precisebn</c> role without the trainer role (the trainer then delegates Precise BN to it). Runs until cancelled (the node then
-/// leaves the cluster: its singletons hand over), the trainer reaches a limit, the cluster downs the node, or a part
-/// of it fails.
+/// leaves the cluster: its singletons hand over), the trainer reaches a limit, or a part of it fails; a node the
+/// cluster downs joins again as a new incarnation (<see cref="ClusterNodeOptions.RejoinAfterDownSeconds"/>).
 /// </summary>
 public static class ClusterNode
 {
@@ -46,12 +47,29 @@ public static class ClusterNode
             logger.Warning("{Warning}", warning);
             progress?.Invoke(warning);
         }
-        bool trainer = node.Has(ClusterNodeOptions.TrainerRole), selfPlay = node.Has(ClusterNodeOptions.SelfPlayRole);
-        bool evaluator = node.Has(ClusterNodeOptions.EvaluatorRole), preciseBn = node.Has(ClusterNodeOptions.PreciseBnRole);
-        if (evaluator && !trainer && options.Evaluation.Gating)
+        bool trainer = node.Has(ClusterNodeOptions.TrainerRole);
+        if (node.Has(ClusterNodeOptions.EvaluatorRole) && !trainer && options.Evaluation.Gating)
             throw new ArgumentException("evaluation.gating needs the evaluator beside the trainer: give the trainer node the evaluator role, not this one");
         Directory.CreateDirectory(folder.Root);
         if (trainer) TrainingRun.PrepareFolder(options, folder);
+        for (int incarnation = 1; ; incarnation++)
+        {
+            var (outcome, downed) = await RunIncarnationAsync(game, options, node, folder, device, logger, progress, cancel, extraHocon).ConfigureAwait(false);
+            if (!downed || node.RejoinAfterDownSeconds <= 0 || cancel.IsCancellationRequested) return outcome;
+            logger.Warning("The cluster downed this node (incarnation {Incarnation}); joining again in {Seconds} s", incarnation, node.RejoinAfterDownSeconds);
+            progress?.Invoke($"the cluster downed this node: joining again in {node.RejoinAfterDownSeconds:0.#} s as a new incarnation (its unacknowledged games are dropped)");
+            try { await Task.Delay(TimeSpan.FromSeconds(node.RejoinAfterDownSeconds), cancel).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return outcome with { Error = null }; }
+        }
+    }
+
+    /// <summary>One incarnation of the node: an actor system that joins the cluster and runs until cancelled, the
+    /// trainer's limit, a failure, or the cluster downing it (<c>Downed</c>).</summary>
+    private static async Task<(RunOutcome Outcome, bool Downed)> RunIncarnationAsync(IGame game, RunOptions options, ClusterNodeOptions node,
+        RunFolder folder, torch.Device device, ILogger logger, Action<string>? progress, CancellationToken cancel, string extraHocon)
+    {
+        bool trainer = node.Has(ClusterNodeOptions.TrainerRole), selfPlay = node.Has(ClusterNodeOptions.SelfPlayRole);
+        bool evaluator = node.Has(ClusterNodeOptions.EvaluatorRole), preciseBn = node.Has(ClusterNodeOptions.PreciseBnRole);
 
         // A top-level actor that fails is stopped, not restarted: its watcher ends the node with the error.
         var config = TrainingRun.BaseConfig(extraHocon)
@@ -67,6 +85,7 @@ public static class ClusterNode
             var self = cluster.SelfAddress;
             progress?.Invoke($"node {self} with roles {string.Join(", ", node.Roles)}; seeds: {(node.Seeds.Count == 0 ? "none (starts a cluster)" : string.Join(", ", node.Seeds))}");
             if (node.Seeds.Count == 0) cluster.Join(self);
+            system.ActorOf(Akka.Actor.Props.Create(() => new QuarantineWatcher()), "quarantine-watcher");
             cluster.RegisterOnMemberUp(() => progress?.Invoke($"node {self} is up"));
             var mediator = DistributedPubSub.Get(system).Mediator;
 
@@ -121,11 +140,14 @@ public static class ClusterNode
             using (cancel.Register(() => finished.TrySetResult(null)))
             {
                 var ended = await Task.WhenAny(finished.Task, system.WhenTerminated).ConfigureAwait(false);
-                string? error = ended == finished.Task
-                    ? await finished.Task.ConfigureAwait(false)
-                    : "the actor system stopped (the cluster downed this node, see the log)";
+                // Downed, or removed while unreachable (a long pause): the cluster, not this process, ran the shutdown. A
+                // part that stopped because of that shutdown counts as downed too.
+                bool downed = CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterLeavingReason;
+                string? error = downed || ended != finished.Task
+                    ? $"the actor system stopped ({(downed ? "the cluster downed this node" : "reason: " + CoordinatedShutdown.Get(system).ShutdownReason)}, see the log)"
+                    : await finished.Task.ConfigureAwait(false);
                 long trained = trainer ? TrainedGenerations(folder) ?? startGeneration : 0;
-                return new RunOutcome(error, trained);
+                return (new RunOutcome(error, trained), downed);
             }
         }
         finally
@@ -165,6 +187,26 @@ public static class ClusterNode
         var buffer = ReplayBuffer.Open(game, folder.Replay, options.Replay.WindowPositions);
         progress?.Invoke($"replay buffer: {buffer.Games} games, {buffer.Positions} positions on disk");
         return buffer;
+    }
+
+    /// <summary>Ends this incarnation, as downed, when a member of this node's cluster reports that it quarantined this
+    /// actor system: the others removed the node (it paused or was cut off past the failure detector) and will never
+    /// talk to this incarnation again, while the node itself may still see itself as a member. Without this a node
+    /// thawed after a long pause would stay on as a cluster of its own. A report from a node that is no longer a member
+    /// here (one this node removed) is not a verdict on this node and is ignored.</summary>
+    private sealed class QuarantineWatcher : ReceiveActor
+    {
+        public QuarantineWatcher()
+        {
+            Context.System.EventStream.Subscribe(Self, typeof(Akka.Remote.ThisActorSystemQuarantinedEvent));
+            Receive<Akka.Remote.ThisActorSystemQuarantinedEvent>(e =>
+            {
+                var cluster = Akka.Cluster.Cluster.Get(Context.System);
+                if (!cluster.State.Members.Any(m => m.Address.Equals(e.RemoteAddress))) return;
+                Context.GetLogger().Warning("Member {0} has quarantined this node (it was removed from the cluster): downing this incarnation to join again", e.RemoteAddress);
+                cluster.Down(cluster.SelfAddress); // shuts the node down at once (no leaving handshake the others would not answer)
+            });
+        }
     }
 
     /// <summary>Ends the node when the actor it watches stops (its failure is in the log).</summary>

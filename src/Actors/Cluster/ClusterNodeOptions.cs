@@ -65,6 +65,12 @@ public sealed record ClusterNodeOptions
     /// <summary>The split-brain resolver downs unreachable nodes after the membership has been stable this long.</summary>
     public double DownAfterSeconds { get; init; } = 10;
 
+    /// <summary>A node the cluster downs (the split-brain resolver's decision after a partition or a long pause, or a
+    /// member that saw it unreachable) starts a new incarnation after this many seconds and joins again through its
+    /// seeds; 0: it stops with exit code 1 instead. Unacknowledged games of the old incarnation are lost (they were
+    /// never counted); acknowledged ones are on the buffer's disk.</summary>
+    public double RejoinAfterDownSeconds { get; init; } = 5;
+
     /// <summary>How often a self-play node asks the trainer for the current model (besides the announcements).</summary>
     public double ModelPollSeconds { get; init; } = 5;
 
@@ -98,6 +104,7 @@ public sealed record ClusterNodeOptions
         }
         if (!(FailureDetectionSeconds >= 1)) p.Add($"failureDetectionSeconds must be at least 1, got {FailureDetectionSeconds}");
         if (!(DownAfterSeconds >= 1)) p.Add($"downAfterSeconds must be at least 1, got {DownAfterSeconds}");
+        if (!(RejoinAfterDownSeconds >= 0)) p.Add($"rejoinAfterDownSeconds must be >= 0 (0: stop when downed), got {RejoinAfterDownSeconds}");
         if (!(ModelPollSeconds > 0)) p.Add($"modelPollSeconds must be > 0, got {ModelPollSeconds}");
         if (!(PreciseBnTimeoutSeconds >= 1)) p.Add($"preciseBnTimeoutSeconds must be at least 1, got {PreciseBnTimeoutSeconds}");
         return p;
