@@ -57,6 +57,7 @@ public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(PositionsSampledPart)] = "positions-sampled-part",
         [typeof(PreciseBnComputedPart)] = "precise-bn-computed-part",
         [typeof(PreciseBnFailed)] = "precise-bn-failed",
+        [typeof(RunFinished)] = "run-finished",
     };
 
     private static readonly Dictionary<string, Type> Types = Names.ToDictionary(p => $"{p.Value}/{FormatVersion}", p => p.Key);

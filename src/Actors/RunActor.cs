@@ -274,6 +274,10 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         if (_ending) return;
         _ending = true;
         if (reason is not null) Report($"stopping: {reason}");
+        // In a cluster, a run that ends at its limit tells the other nodes, which stop too (announced before this node
+        // leaves the cluster).
+        if (error is null && reason is not null && _r.Cluster is { } cluster)
+            cluster.Mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(ModelTopic.Name, new RunFinished(_generation, reason)));
         _r.Finished.TrySetResult(error);
     }
 

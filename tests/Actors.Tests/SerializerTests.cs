@@ -53,6 +53,7 @@ public sealed class SerializerTests : IDisposable
         yield return [new PositionsSampledPart(Guid.NewGuid(), 1, 3, PositionsSampled.From(Guid.NewGuid(), [new ReplayPosition(Game(), 2)]))];
         yield return [new PreciseBnComputedPart(Guid.NewGuid(), 4, "ab12", 0, 2, [layer], staleness)];
         yield return [new PreciseBnFailed(Guid.NewGuid(), "no positions")];
+        yield return [new RunFinished(20, "reached 20 generations")];
     }
 
     [Theory]

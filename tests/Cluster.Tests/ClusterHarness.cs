@@ -40,6 +40,12 @@ internal sealed class NodeProcess : IDisposable
     /// <summary>Everything the process printed so far.</summary>
     public string Output { get { lock (_output) return _output.ToString(); } }
 
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to end on its own; whether it did.</summary>
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
+    /// <summary>The exit code (once ended).</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Sends a signal (<c>STOP</c> freezes the process as a long pause would, <c>CONT</c> resumes it).</summary>
     public void Signal(string signal)
     {

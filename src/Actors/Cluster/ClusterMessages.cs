@@ -53,7 +53,15 @@ public sealed record ModelChunk([property: Key(0)] long Version, [property: Key(
 [MessagePackObject]
 public sealed record ModelNotServed([property: Key(0)] long Version, [property: Key(1)] string Reason) : IPipelineMessage;
 
-/// <summary>The distributed pub-sub topic of model announcements.</summary>
+/// <summary>Event (pub-sub topic <see cref="ModelTopic.Name"/>): the trainer ended the run at a limit of its options
+/// (<c>--generations</c>, <c>--minutes</c>); the other nodes stop. Not sent when the trainer node is stopped by hand or
+/// fails: then the run goes on when it is started again.</summary>
+/// <param name="Generation">The last generation published.</param>
+/// <param name="Reason">Which limit, in words (e.g. <c>reached 20 generations</c>).</param>
+[MessagePackObject]
+public sealed record RunFinished([property: Key(0)] long Generation, [property: Key(1)] string Reason) : IPipelineMessage;
+
+/// <summary>The distributed pub-sub topic of model announcements (and of <see cref="RunFinished"/>).</summary>
 public static class ModelTopic
 {
     /// <summary>The topic's name.</summary>

@@ -115,6 +115,7 @@ public static class ClusterNode
             }
             var trainerProxy = system.ActorOf(ClusterSingletonProxy.Props($"/user/{TrainerSingleton}",
                 ClusterSingletonProxySettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(TrainerSingleton)), TrainerSingleton + "-proxy");
+            if (!trainer) system.ActorOf(Akka.Actor.Props.Create(() => new RunEndListener(mediator, finished, progress)), "run-end-listener");
             if (evaluator && !trainer)
             {
                 var evaluatorNode = system.ActorOf(EvaluatorNodeActor.Props(game, options, device, trainerProxy, mediator,
@@ -206,6 +207,21 @@ public static class ClusterNode
                 Context.GetLogger().Warning("Member {0} has quarantined this node (it was removed from the cluster): downing this incarnation to join again", e.RemoteAddress);
                 cluster.Down(cluster.SelfAddress); // shuts the node down at once (no leaving handshake the others would not answer)
             });
+        }
+    }
+
+    /// <summary>Ends a node without the trainer role when the trainer announces that the run reached its limit.</summary>
+    private sealed class RunEndListener : ReceiveActor
+    {
+        public RunEndListener(IActorRef mediator, TaskCompletionSource<string?> finished, Action<string>? progress)
+        {
+            mediator.Tell(new Subscribe(ModelTopic.Name, Self));
+            Receive<RunFinished>(f =>
+            {
+                progress?.Invoke($"the trainer ended the run after generation {f.Generation} ({f.Reason}): stopping");
+                finished.TrySetResult(null);
+            });
+            ReceiveAny(_ => { }); // model announcements and the subscription's acknowledgement
         }
     }
 

@@ -77,6 +77,7 @@ public sealed class ModelFollowerActor : ReceiveActor, IWithTimers
         Receive<SubscribeAck>(_ => _log.Info("subscribed to model announcements"));
         Receive<Poll>(_ => _trainer.Tell(new GetCurrentModel()));
         Receive<ModelAnnounced>(OnAnnounced);
+        Receive<RunFinished>(_ => { }); // the node itself stops on it (ClusterNode)
         Receive<ModelChunk>(OnChunk);
         Receive<ModelNotServed>(n =>
         {
