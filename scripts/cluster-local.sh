@@ -10,7 +10,9 @@
 #
 # Environment: RUN_DIR (default runs/cluster-local), GAME (tictactoe), CONFIG (a run config file instead of the
 # embedded configs/$GAME.json), BASE_PORT (25520: node i listens on BASE_PORT+i-1), CONFIGURATION (Release),
-# STOP_SECONDS (30), SKIP_BUILD (1: use the existing build). Extra options go to every node, e.g. --minutes 5, --threads 2, --device cuda.
+# STOP_SECONDS (30), SKIP_BUILD (1: use the existing build), ROLES (each node's roles, space-separated, one entry per
+# node, e.g. ROLES="trainer selfplay selfplay precisebn" for Precise BN on a node of its own; default: node 1
+# trainer,evaluator, the others selfplay). Extra options go to every node, e.g. --minutes 5, --threads 2, --device cuda.
 # Each node's output is in RUN_DIR/logs/node-i.out; self-play events in RUN_DIR/nodes/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +50,13 @@ fi
 shift
 DETACH=0
 if [ "${1:-}" = "--detach" ]; then DETACH=1; shift; fi
+if [ -n "${ROLES:-}" ]; then
+  read -r -a node_roles <<< "$ROLES"
+  if [ "${#node_roles[@]}" -ne "$N" ]; then
+    echo "cluster-local: ROLES names ${#node_roles[@]} nodes' roles ('$ROLES'), but $N nodes were asked for" >&2
+    exit 2
+  fi
+fi
 if [ -f "$PIDS" ]; then
   echo "cluster-local: $PIDS exists: a cluster may still run there (scripts/cluster-local.sh stop)" >&2
   exit 2
@@ -67,6 +76,7 @@ for i in $(seq 1 "$N"); do
   port=$((BASE_PORT + i - 1))
   role=selfplay
   [ "$i" -eq 1 ] && role=trainer,evaluator
+  [ -n "${ROLES:-}" ] && role="${node_roles[$((i - 1))]}"
   dotnet "$EXE" node --roles "$role" --port "$port" "${seeds[@]}" "${run_options[@]}" "$@" > "$RUN_DIR/logs/node-$i.out" 2>&1 &
   echo -n "$! " >> "$PIDS"
   echo "cluster-local: node $i ($role) on 127.0.0.1:$port, pid $!, output $RUN_DIR/logs/node-$i.out"

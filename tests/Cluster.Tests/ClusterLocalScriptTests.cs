@@ -20,18 +20,26 @@ public sealed class ClusterLocalScriptTests(ITestOutputHelper output)
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
-    [Fact]
-    public void ThreeLocalNodesTrainAndStopCleanly()
+    /// <summary>The repository root, and the script's environment for a cluster in the harness's run folder on
+    /// <paramref name="nodes"/> consecutive free ports from the returned base port.</summary>
+    private static (string Root, Dictionary<string, string> Environment, int BasePort) Setup(ClusterHarness h, int nodes)
     {
-        using var h = new ClusterHarness(1);
         string root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ClusterHarness.Executable)!, "..", "..", "..", "..", ".."));
         string configuration = new DirectoryInfo(Path.GetDirectoryName(ClusterHarness.Executable)!).Parent!.Name;
-        int basePort = ClusterHarness.FreeConsecutivePorts(3); // the script numbers its nodes' ports from BASE_PORT
+        int basePort = ClusterHarness.FreeConsecutivePorts(nodes); // the script numbers its nodes' ports from BASE_PORT
         var environment = new Dictionary<string, string>
         {
             ["RUN_DIR"] = h.Run, ["CONFIG"] = Path.Combine(h.Root, "tiny.json"), ["BASE_PORT"] = basePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CONFIGURATION"] = configuration, ["SKIP_BUILD"] = "1",
         };
+        return (root, environment, basePort);
+    }
+
+    [Fact]
+    public void ThreeLocalNodesTrainAndStopCleanly()
+    {
+        using var h = new ClusterHarness(1);
+        var (root, environment, basePort) = Setup(h, 3);
         var (started, startOutput) = Script(root, environment, "3", "--detach", "--threads", "1");
         Assert.True(started == 0, startOutput);
         var pids = File.ReadAllText(Path.Combine(h.Run, "cluster.pids")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
@@ -52,6 +60,41 @@ public sealed class ClusterLocalScriptTests(ITestOutputHelper output)
             }
             Assert.False(File.Exists(Path.Combine(h.Run, "cluster.pids")));
             output.WriteLine($"3 nodes trained to generation {h.LastGeneration()} and stopped cleanly");
+        }
+        finally
+        {
+            foreach (int p in pids.Where(p => !Exited(p))) Process.GetProcessById(p).Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public void RolesPutPreciseBnOnANodeOfItsOwn()
+    {
+        using var h = new ClusterHarness(1);
+        var (root, environment, basePort) = Setup(h, 3);
+        environment["ROLES"] = "trainer selfplay";
+        var (refused, refusal) = Script(root, environment, "3", "--detach");
+        Assert.Equal(2, refused);
+        Assert.Contains("ROLES names 2 nodes' roles ('trainer selfplay'), but 3 nodes were asked for", refusal);
+        Assert.False(File.Exists(Path.Combine(h.Run, "cluster.pids")));
+
+        environment["ROLES"] = "trainer selfplay precisebn";
+        var (started, startOutput) = Script(root, environment, "3", "--detach", "--threads", "1");
+        Assert.True(started == 0, startOutput);
+        Assert.Contains("node 3 (precisebn)", startOutput);
+        var pids = File.ReadAllText(Path.Combine(h.Run, "cluster.pids")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        try
+        {
+            string preciseBnNode = $"@127.0.0.1:{basePort + 2}";
+            h.WaitUntil("a generation published with statistics measured on the precisebn node", TimeSpan.FromSeconds(120),
+                () => h.PublicationNodes().Any(x => x.Node?.EndsWith(preciseBnNode, StringComparison.Ordinal) == true));
+            var (stopped, stopOutput) = Script(root, environment, "stop");
+            Assert.True(stopped == 0, stopOutput);
+            Assert.All(pids, p => Assert.True(Exited(p), $"node process {p} is still running"));
+            string log = File.ReadAllText(Path.Combine(h.Run, "logs", "node-3.out"));
+            Assert.Contains("Precise BN: this node measures the trainer's snapshots", log);
+            Assert.Contains("node stopped", log);
+            output.WriteLine($"publications: {string.Join(", ", h.PublicationNodes().Select(x => $"{x.Generation}:{x.Node ?? "-"}"))}");
         }
         finally
         {
