@@ -19,7 +19,13 @@ namespace SelfPlayBN.Go.Engine;
 public static class DeadStones
 {
     /// <summary>The chains of <paramref name="colour"/> (<see cref="GoState.Black"/> or <see cref="GoState.White"/>) that the rule calls dead, each as its points in ascending order.</summary>
-    public static IReadOnlyList<int[]> DeadChains(GoState state, int colour)
+    public static IReadOnlyList<int[]> DeadChains(GoState state, int colour) => Chains(state, colour).Where(c => !c.Alive).Select(c => c.Points).ToList();
+
+    /// <summary>The chains of <paramref name="colour"/> that the rule calls alive, each as its points in ascending order.</summary>
+    public static IReadOnlyList<int[]> AliveChains(GoState state, int colour) => Chains(state, colour).Where(c => c.Alive).Select(c => c.Points).ToList();
+
+    /// <summary>Every chain of <paramref name="colour"/> (points ascending, in the order of their lowest point) with the rule's verdict.</summary>
+    private static List<(int[] Points, bool Alive)> Chains(GoState state, int colour)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (colour is not (GoState.Black or GoState.White)) throw new ArgumentOutOfRangeException(nameof(colour), colour, "colour must be GoState.Black or GoState.White");
@@ -48,7 +54,7 @@ public static class DeadStones
             }
             borders.Add(mask);
         }
-        var dead = new List<int[]>();
+        var chains = new List<(int[] Points, bool Alive)>();
         var seen = new bool[points];
         for (int p = 0; p < points; p++)
         {
@@ -68,13 +74,10 @@ public static class DeadStones
                     else if (c == colour && !seen[r]) { seen[r] = true; stack.Push(r); }
                 }
             }
-            if (!alive)
-            {
-                chain.Sort();
-                dead.Add(chain.ToArray());
-            }
+            chain.Sort();
+            chains.Add((chain.ToArray(), alive));
         }
-        return dead;
+        return chains;
     }
 
     /// <summary>The empty points next to <paramref name="chain"/>, ascending.</summary>

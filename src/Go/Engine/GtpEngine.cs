@@ -97,6 +97,7 @@ public sealed partial class GtpEngine
         "protocol_version", "name", "version", "known_command", "list_commands", "quit",
         "boardsize", "clear_board", "komi", "play", "genmove", "undo",
         "final_score", "showboard", "time_settings", "time_left", "kgs-genmove_cleanup", "loadsgf",
+        "fixed_handicap", "place_free_handicap", "set_free_handicap", "final_status_list",
         "lz-analyze", "lz-genmove_analyze",
     ];
 
@@ -173,6 +174,10 @@ public sealed partial class GtpEngine
                 "time_settings" => TimeSettings(a),
                 "time_left" => TimeLeft(a),
                 "loadsgf" => LoadSgf(a),
+                "fixed_handicap" => FixedHandicap(a),
+                "place_free_handicap" => PlaceFreeHandicap(a),
+                "set_free_handicap" => SetFreeHandicap(a),
+                "final_status_list" => FinalStatusList(a),
                 "lz-analyze" => Analyze(a),
                 "lz-genmove_analyze" => GenMoveAnalyze(a),
                 _ => Fail("unknown command"),
