@@ -35,7 +35,13 @@ internal static class Cli
     {
         var root = Build(output, error);
         args = WithDefaultCommand(root, args);
-        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        // Ctrl+C or SIGTERM cancels the command's token; the command then stops cleanly (a cluster node leaves the cluster
+        // and hands its singletons over, training writes its checkpoint). System.CommandLine's default grace of 2 s
+        // cut that short (exit code 143); a minute bounds a stop that hangs.
+        var config = new InvocationConfiguration
+        {
+            Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromMinutes(1),
+        };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

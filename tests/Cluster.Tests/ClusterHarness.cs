@@ -140,6 +140,14 @@ internal sealed class ClusterHarness : IDisposable
         node.Kill();
     }
 
+    /// <summary>SIGTERM, the clean stop (the node leaves the cluster), and waits up to a minute for the process to end.</summary>
+    public void Stop(NodeProcess node)
+    {
+        _killed.Add(node);
+        node.Signal("TERM");
+        Assert.True(node.WaitForExit(TimeSpan.FromMinutes(1)), $"{node.Name} did not stop within a minute of SIGTERM\n{Diagnostics()}");
+    }
+
     public string Diagnostics() =>
         string.Join("\n", _nodes.Select(n => $"--- {n.Name}{(n.HasExited ? " (exited)" : "")}:\n{Tail(n.Output, 3000)}")) +
         "\n--- membership events in the nodes' logs:\n" + string.Join("\n", MembershipEvents().TakeLast(60));
