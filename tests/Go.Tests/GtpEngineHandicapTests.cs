@@ -105,7 +105,7 @@ public sealed class GtpEngineHandicapTests
         {
             Assert.StartsWith("=", gnugo.Send($"boardsize {size}"));
             Assert.Equal("= ", ours.Send($"boardsize {size}"));
-            for (int stones = 2; stones <= GtpEngine.MaxFixedHandicap(size); stones++)
+            for (int stones = 2; stones <= GoHandicap.MaxFixed(size); stones++)
             {
                 Assert.StartsWith("=", gnugo.Send("clear_board"));
                 Assert.Equal("= ", ours.Send("clear_board"));
@@ -117,8 +117,8 @@ public sealed class GtpEngineHandicapTests
             // One more than the layout holds: both refuse.
             Assert.Equal("= ", ours.Send("clear_board"));
             Assert.StartsWith("=", gnugo.Send("clear_board"));
-            Assert.StartsWith("?", gnugo.Send($"fixed_handicap {GtpEngine.MaxFixedHandicap(size) + 1}"));
-            Assert.StartsWith("?", ours.Send($"fixed_handicap {GtpEngine.MaxFixedHandicap(size) + 1}"));
+            Assert.StartsWith("?", gnugo.Send($"fixed_handicap {GoHandicap.MaxFixed(size) + 1}"));
+            Assert.StartsWith("?", ours.Send($"fixed_handicap {GoHandicap.MaxFixed(size) + 1}"));
         }
         Assert.Equal(3 + 3 + 8 + 3 + 8 + 8, compared);
     }

@@ -174,4 +174,67 @@ public sealed class MatchRunnerTests : IDisposable
         Assert.Throws<ArgumentException>(() => new MatchRunner(new MatchOptions { EngineA = GnuGo0, EngineB = " ", Games = 1 }));
         Assert.Throws<ArgumentException>(() => new MatchRunner(new MatchOptions { EngineA = GnuGo0, EngineB = GnuGo0, Parallel = 0 }));
     }
+
+    [Fact]
+    public async Task A_handicap_match_starts_every_game_from_the_standard_stones_with_white_to_move()
+    {
+        string sgfDir = Path.Combine(_dir, "handicap");
+        var options = new MatchOptions { EngineA = GnuGo0, EngineB = GnuGo1, Games = 2, Size = 9, Komi = 0.5, Handicap = 2, Parallel = 2, SgfDirectory = sgfDir };
+        var match = await new MatchRunner(options).RunAsync();
+        var game = new GoGame(9, 0.5);
+        Assert.True(game.TryParseAction("C3", out int c3));
+        Assert.True(game.TryParseAction("G7", out int g7));
+        Assert.Equal(2, match.Games.Count);
+        foreach (var g in match.Games)
+        {
+            Assert.True(g.End is GameEnd.TwoPasses or GameEnd.Resignation, $"game {g.Index}: {g.End} {g.Detail}");
+            var record = Sgf.ReadFile(g.SgfPath!);
+            Assert.Contains("HA[2]", File.ReadAllText(g.SgfPath!));
+            Assert.Equal(2, record.Handicap);
+            Assert.Equal([c3, g7], record.AddBlack.Order());
+            Assert.Empty(record.AddWhite);
+            Assert.Equal(SgfColour.White, record.Moves[0].Colour); // White moves first after the handicap
+            var final = record.FinalState(game); // the moves replay legally from the handicap position
+            Assert.Equal(g.TrompTaylorScore, final.Score());
+            if (g.End == GameEnd.TwoPasses) Assert.Equal(MatchRunner.ScoreText(final.Score()), g.Result);
+        }
+    }
+
+    [Fact]
+    public async Task A_handicap_match_refuses_engines_without_fixed_handicap_or_with_other_stones()
+    {
+        var plain = new MatchRunner(new MatchOptions { EngineA = GnuGo0, EngineB = ScriptEngine("plain", "echo pass"), Handicap = 2 });
+        var e = await Assert.ThrowsAsync<GtpEngineException>(() => plain.RunAsync());
+        Assert.Contains("does not know fixed_handicap", e.Message);
+
+        // Knows the command but puts the stones elsewhere: it loses the game before a move is played.
+        string path = Path.Combine(_dir, "elsewhere.sh");
+        File.WriteAllText(path, """
+            while read id cmd rest; do
+              case "$cmd" in
+                name) printf '=%s elsewhere\n\n' "$id" ;;
+                known_command) printf '=%s true\n\n' "$id" ;;
+                fixed_handicap) printf '=%s A1 B2\n\n' "$id" ;;
+                quit) printf '=%s\n\n' "$id"; exit 0 ;;
+                *) printf '=%s\n\n' "$id" ;;
+              esac
+            done
+            """);
+        var g = Assert.Single((await new MatchRunner(new MatchOptions { EngineA = $"/bin/sh {path}", EngineB = GnuGo0, Games = 1, Handicap = 2 }).RunAsync()).Games);
+        Assert.Equal(GameEnd.EngineFailure, g.End);
+        Assert.Equal("W+F", g.Result);
+        Assert.Contains("placed the handicap stones 'A1 B2', not the standard C3 G7", g.Detail);
+        Assert.Equal(0, g.Moves);
+    }
+
+    [Theory]
+    [InlineData(9, 1, "handicap must be 0 or 2..9 on 9×9, not 1")]
+    [InlineData(9, 10, "handicap must be 0 or 2..9 on 9×9, not 10")]
+    [InlineData(8, 5, "handicap must be 0 or 2..4 on 8×8, not 5")]
+    [InlineData(6, 2, "no fixed handicap on 6×6 (the GTP layout needs 7×7 or larger)")]
+    public void Impossible_handicaps_are_refused(int size, int handicap, string message)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new MatchRunner(new MatchOptions { EngineA = GnuGo0, EngineB = GnuGo0, Size = size, Handicap = handicap }));
+        Assert.Equal(message, e.Message);
+    }
 }

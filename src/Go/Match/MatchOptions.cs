@@ -18,6 +18,9 @@ public sealed record MatchOptions
     public int Size { get; init; } = 9;
     /// <summary>Komi given to both engines and used by the Tromp-Taylor adjudication.</summary>
     public double Komi { get; init; } = 7.5;
+    /// <summary>Handicap stones for Black in every game (0: none; else 2 up to <see cref="GoHandicap.MaxFixed"/> of the
+    /// size), on the fixed points of GTP v2: both engines get <c>fixed_handicap</c>, and White moves first.</summary>
+    public int Handicap { get; init; }
     /// <summary>Moves (passes included) after which a game is stopped and scored; null for 3·size², the rules engine's own limit.</summary>
     public int? MaxMoves { get; init; }
     /// <summary>Games played at the same time, each with its own two engine processes; at least 1.</summary>
@@ -40,6 +43,10 @@ public sealed record MatchOptions
         if (Games < 1) throw new ArgumentException($"the number of games must be at least 1, not {Games}");
         if (Size < GoGame.MinSize || Size > GoGame.MaxSize) throw new ArgumentException($"board size must be {GoGame.MinSize}..{GoGame.MaxSize}, not {Size}");
         if (!double.IsFinite(Komi)) throw new ArgumentException($"komi must be a finite number, not {Komi}");
+        if (Handicap != 0 && GoHandicap.FixedPoints(Handicap, Size) is null)
+            throw new ArgumentException(GoHandicap.MaxFixed(Size) == 0
+                ? $"no fixed handicap on {Size}×{Size} (the GTP layout needs 7×7 or larger)"
+                : $"handicap must be 0 or 2..{GoHandicap.MaxFixed(Size)} on {Size}×{Size}, not {Handicap}");
         if (MaxMoves is { } m && (m < 1 || m > 3 * Size * Size))
             throw new ArgumentException($"the move limit must be 1..{3 * Size * Size} (3·size²) on {Size}×{Size}, not {m}");
         if (Parallel < 1) throw new ArgumentException($"parallel games must be at least 1, not {Parallel}");

@@ -6,8 +6,9 @@ namespace SelfPlayBN.Go.Match;
 /// <summary>
 /// Plays a match between two GTP engines (<see cref="MatchOptions"/>): engine A is Black in even-numbered
 /// games, engine B in odd ones. Every game starts its own two engine processes and sends each
-/// <c>boardsize</c>, <c>clear_board</c> and <c>komi</c>; then the side to move gets <c>genmove</c> and its
-/// opponent the move with <c>play</c>.
+/// <c>boardsize</c>, <c>clear_board</c> and <c>komi</c> (and <c>fixed_handicap</c> in a handicap match, whose
+/// stones must be the standard ones); then the side to move gets <c>genmove</c> and its opponent the move with
+/// <c>play</c>.
 /// </summary>
 /// <remarks>
 /// The referee is this project's rules engine (<see cref="GoState"/>: Tromp-Taylor, positional superko, no
@@ -36,6 +37,9 @@ public sealed class MatchRunner
 
     /// <summary>The options in effect.</summary>
     public MatchOptions Options => _options;
+
+    /// <summary>The position every game starts from: the empty board, or Black's handicap stones with White to move.</summary>
+    public GoState Start => _options.Handicap == 0 ? _game.NewGame() : GoHandicap.Start(_game, GoHandicap.FixedActions(_game, _options.Handicap)!);
 
     /// <summary>
     /// Starts each engine once, asks its <c>name</c> and <c>version</c> and checks that it takes the board
@@ -101,7 +105,8 @@ public sealed class MatchRunner
         bool aIsBlack = index % 2 == 0;
         string blackName = aIsBlack ? nameA : nameB, whiteName = aIsBlack ? nameB : nameA;
         var players = new GtpClient?[2];
-        var state = _game.NewGame();
+        var start = Start;
+        var state = start;
         var actions = new List<int>();
         GameEnd end;
         SgfColour? winner;
@@ -205,8 +210,9 @@ public sealed class MatchRunner
         if (detail is not null) comment.Add(detail + ".");
         if (blackFinal is not null || whiteFinal is not null)
             comment.Add($"final_score: Black's engine {blackFinal ?? "no answer"}, White's engine {whiteFinal ?? "no answer"}.");
-        var record = SgfRecord.FromMoves(_game.NewGame(), actions) with
+        var record = SgfRecord.FromMoves(Start, actions) with
         {
+            Handicap = _options.Handicap,
             BlackName = blackName,
             WhiteName = whiteName,
             Result = result,
@@ -230,6 +236,8 @@ public sealed class MatchRunner
         string name = await engine.CommandAsync("name", _options.MoveTimeout, cancellationToken).ConfigureAwait(false);
         var version = await engine.SendAsync("version", _options.MoveTimeout, cancellationToken).ConfigureAwait(false);
         await engine.CommandAsync($"boardsize {_options.Size}", _options.MoveTimeout, cancellationToken).ConfigureAwait(false);
+        if (_options.Handicap != 0 && (await engine.CommandAsync("known_command fixed_handicap", _options.MoveTimeout, cancellationToken).ConfigureAwait(false)).Trim() != "true")
+            throw new GtpEngineException($"engine {engine.Label} does not know fixed_handicap, which a handicap match needs");
         name = name.Trim();
         if (name.Length == 0) name = engine.Label;
         return version.Success && version.Text.Trim().Length > 0 ? $"{name} {version.Text.Trim()}" : name;
@@ -254,6 +262,14 @@ public sealed class MatchRunner
         await engine.CommandAsync($"boardsize {_options.Size}", _options.MoveTimeout, cancellationToken).ConfigureAwait(false);
         await engine.CommandAsync("clear_board", _options.MoveTimeout, cancellationToken).ConfigureAwait(false);
         await engine.CommandAsync($"komi {_options.Komi.ToString("0.###", CultureInfo.InvariantCulture)}", _options.MoveTimeout, cancellationToken).ConfigureAwait(false);
+        if (_options.Handicap == 0) return;
+        // The engine places the stones itself; they must be the referee's.
+        string placed = await engine.CommandAsync($"fixed_handicap {_options.Handicap.ToString(CultureInfo.InvariantCulture)}", _options.MoveTimeout, cancellationToken).ConfigureAwait(false);
+        var expected = GoHandicap.FixedActions(_game, _options.Handicap)!.ToHashSet();
+        var got = placed.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => _game.TryParseAction(v, out int a) ? a : -1).ToHashSet();
+        if (!got.SetEquals(expected))
+            throw new GtpEngineException($"{engine.Label} placed the handicap stones '{placed.Trim()}', not the standard {string.Join(' ', expected.Order().Select(_game.ActionToString))}");
     }
 
     /// <summary>The engine's <c>final_score</c> answer, or null when it refuses, fails or is broken (it is information only).</summary>

@@ -23,6 +23,7 @@ internal static class MatchCommand
         var games = new Option<int>("--games") { Description = "Number of games; colours alternate.", DefaultValueFactory = _ => 2 };
         var size = new Option<int>("--size") { Description = "Board size, 5 to 19.", DefaultValueFactory = _ => 9 };
         var komi = new Option<double>("--komi") { Description = "Komi.", DefaultValueFactory = _ => 7.5 };
+        var handicap = new Option<int>("--handicap") { Description = "Handicap stones for Black in every game (0, or 2..9 on odd boards from 9x9, 2..4 on 7x7 and even boards), on GTP's fixed points; White moves first. Usually with --komi 0.5.", DefaultValueFactory = _ => 0 };
         var sgfDir = new Option<string?>("--sgf-dir") { Description = "Folder for one SGF file per game (game-0001.sgf, …), created if missing." };
         var maxMoves = new Option<int?>("--max-moves") { Description = "Moves after which a game is stopped and scored as it stands (default 3·size²)." };
         var parallel = new Option<int>("--parallel") { Description = "Games played at the same time (each with its own two engine processes).", DefaultValueFactory = _ => 1 };
@@ -33,7 +34,7 @@ internal static class MatchCommand
         var cmd = new Command("match",
             "Play Go games between two GTP engines, colours alternating, refereed and scored by Tromp-Taylor rules; " +
             "prints each game and a Markdown summary: engine A's (--black's) wins, win rate with a 95% Wilson interval and Elo difference with its interval.");
-        foreach (var o in new Option[] { black, white, games, size, komi, sgfDir, maxMoves, parallel, timeout, sprt, alpha, beta }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { black, white, games, size, komi, handicap, sgfDir, maxMoves, parallel, timeout, sprt, alpha, beta }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             double seconds = parse.GetValue(timeout);
@@ -45,6 +46,7 @@ internal static class MatchCommand
                 Games = parse.GetValue(games),
                 Size = parse.GetValue(size),
                 Komi = parse.GetValue(komi),
+                Handicap = parse.GetValue(handicap),
                 SgfDirectory = parse.GetValue(sgfDir),
                 MaxMoves = parse.GetValue(maxMoves),
                 Parallel = parse.GetValue(parallel),
@@ -118,7 +120,7 @@ internal static class MatchCommand
     {
         var s = match.Statistics;
         var w = new StringWriter { NewLine = "\n" };
-        w.WriteLine($"### Match: {o.Size}×{o.Size}, komi {Num(o.Komi, "0.###")}, {s.Games} of {o.Games} games");
+        w.WriteLine($"### Match: {o.Size}×{o.Size}, komi {Num(o.Komi, "0.###")}{(o.Handicap > 0 ? $", handicap {o.Handicap}" : "")}, {s.Games} of {o.Games} games");
         w.WriteLine();
         w.WriteLine("| Engine | Name | Command line |");
         w.WriteLine("|---|---|---|");
