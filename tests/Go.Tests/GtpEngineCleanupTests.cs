@@ -24,6 +24,62 @@ public sealed class GtpEngineCleanupTests
         Assert.Single(DeadStones.DeadChains(s, GoState.Black));
     }
 
+    /// <summary>Two eyeless chains that share their only two liberties (A3, D3): whoever fills one is captured, so
+    /// neither can; Black's outer chain has three eyes of its own.</summary>
+    private const string Seki = """
+        . X . X . X
+        X X X X X X
+        O O O O O X
+        . X X . O X
+        O O O O O X
+        X X X X X X
+        """;
+
+    [Fact]
+    public void Chains_living_on_shared_liberties_are_in_seki_not_dead()
+    {
+        var game = new GoGame(6);
+        var s = GoState.FromDiagram(game, Seki);
+        var chains = DeadStones.Classify(s);
+        Assert.Equal(3, chains.Count);
+        var inner = Assert.Single(chains, c => c.Colour == GoState.Black && c.Points.Length == 2);
+        Assert.Equal([game.PointAction(1, 2), game.PointAction(2, 2)], inner.Points); // B3 C3
+        Assert.Equal(ChainStatus.Seki, inner.Status);
+        Assert.Equal(ChainStatus.Seki, Assert.Single(chains, c => c.Colour == GoState.White).Status);
+        Assert.Equal(ChainStatus.Alive, Assert.Single(chains, c => c.Colour == GoState.Black && c.Points.Length > 2).Status);
+        Assert.Empty(DeadStones.DeadChains(s, GoState.Black)); // the clean-up phase leaves them alone
+        Assert.Empty(DeadStones.DeadChains(s, GoState.White));
+
+        // Give White a third liberty (F3 empty): it wins the race, so the inner Black chain is dead, not in seki.
+        var race = GoState.FromDiagram(game, """
+            . X . X . X
+            X X X X X X
+            O O O O O X
+            . X X . O .
+            O O O O O X
+            X X X X X X
+            """);
+        Assert.Equal(GoState.Empty, race.At(game.PointAction(5, 2)));
+        Assert.Contains(DeadStones.DeadChains(race, GoState.Black), c => c.SequenceEqual(inner.Points));
+        Assert.DoesNotContain(DeadStones.Classify(race), c => c.Status == ChainStatus.Seki);
+    }
+
+    [Fact]
+    public void Final_status_list_reports_the_seki()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"seki-{Guid.NewGuid():N}.sgf");
+        try
+        {
+            var game = new GoGame(6);
+            Sgf.WriteFile(path, SgfRecord.FromMoves(GoState.FromDiagram(game, Seki), []));
+            using var s = new GtpSession(Engines.Uniform(size: 6));
+            Assert.Equal("= ", s.Send($"loadsgf {path}"));
+            Assert.Equal("= A2 B2 C2 D2 E2 E3 A4 B4 C4 D4 E4\nB3 C3", s.Send("final_status_list seki")); // one chain per line, in board order
+            Assert.Equal("= ", s.Send("final_status_list dead"));
+        }
+        finally { File.Delete(path); }
+    }
+
     [Fact]
     public void Cleanup_captures_dead_stones_where_genmove_would_pass()
     {

@@ -139,7 +139,7 @@ public sealed class GtpEngineHandicapTests
             Assert.Equal("= ", s.Send($"play b {black[i]}"));
             Assert.Equal("= ", s.Send($"play w {white[i]}"));
         }
-        Assert.Equal("= H5\nB5", s.Send("final_status_list dead"));
+        Assert.Equal("= B5\nH5", s.Send("final_status_list dead")); // one chain per line, in board order
         Assert.Equal("= ", s.Send("final_status_list seki"));
         var alive = Vertices(s.Send("final_status_list alive"));
         Assert.Equal(new SortedSet<string>(black.Concat(white).Except(["H5", "B5"])), alive);

@@ -59,16 +59,18 @@ public sealed partial class GtpEngine
     }
 
     /// <summary><c>final_status_list alive|dead|seki</c>: the stones of that status by <see cref="DeadStones"/>' rule,
-    /// one chain per line. The rule does not recognise seki, so <c>seki</c> lists nothing and such chains count as dead.</summary>
+    /// one chain per line.</summary>
     private GtpOutcome FinalStatusList(IReadOnlyList<string> a)
     {
-        if (a.Count != 1 || a[0].ToLowerInvariant() is not ("alive" or "dead" or "seki"))
-            return Syntax("final_status_list takes alive, dead or seki");
-        string status = a[0].ToLowerInvariant();
-        if (status == "seki") return Ok("");
-        var chains = status == "dead"
-            ? DeadStones.DeadChains(Position, GoState.Black).Concat(DeadStones.DeadChains(Position, GoState.White))
-            : DeadStones.AliveChains(Position, GoState.Black).Concat(DeadStones.AliveChains(Position, GoState.White));
+        var status = a.Count == 1 ? a[0].ToLowerInvariant() switch
+        {
+            "alive" => ChainStatus.Alive,
+            "dead" => ChainStatus.Dead,
+            "seki" => ChainStatus.Seki,
+            _ => (ChainStatus?)null,
+        } : null;
+        if (status is null) return Syntax("final_status_list takes alive, dead or seki");
+        var chains = DeadStones.Classify(Position).Where(c => c.Status == status).Select(c => c.Points);
         return Ok(string.Join('\n', chains.Select(c => string.Join(' ', c.Select(_game.ActionToString)))));
     }
 }
