@@ -32,7 +32,6 @@ public static class GoHandicap
     /// <summary>The most stones <c>fixed_handicap</c> places on a board of <paramref name="size"/> (0: none).</summary>
     public static int MaxFixed(int size) => size < 7 ? 0 : size % 2 == 0 || size == 7 ? 4 : 9;
 
-
     /// <summary>The start of a handicap game: Black's stones on <paramref name="points"/> (actions of
     /// <paramref name="game"/>), White to move; the position is the first of its superko history.</summary>
     public static GoState Start(GoGame game, IEnumerable<int> points)

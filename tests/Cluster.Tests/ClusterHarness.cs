@@ -194,6 +194,17 @@ internal sealed class ClusterHarness : IDisposable
             .Select(g => g.Id).ToList();
     }
 
+    /// <summary>Asserts that the replay segments hold each game once, that <paramref name="acknowledged"/> names each game
+    /// once, and that every acknowledged game is on disk; returns the games on disk.</summary>
+    public List<Guid> AssertAcknowledgedOnDiskOnce(IReadOnlyCollection<Guid> acknowledged)
+    {
+        var onDisk = SegmentGameIds();
+        Assert.Equal(onDisk.Count, onDisk.Distinct().Count());
+        Assert.Equal(acknowledged.Count, acknowledged.Distinct().Count());
+        Assert.Empty(acknowledged.Except(onDisk));
+        return onDisk;
+    }
+
     /// <summary>Complete JSON lines of a file being appended to (a last line without its newline, and a line torn by a
     /// killed writer, are left out).</summary>
     private static List<JsonElement> Lines(string path)

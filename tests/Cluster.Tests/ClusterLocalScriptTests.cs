@@ -42,7 +42,7 @@ public sealed class ClusterLocalScriptTests(ITestOutputHelper output)
         var (root, environment, basePort) = Setup(h, 3);
         var (started, startOutput) = Script(root, environment, "3", "--detach", "--threads", "1");
         Assert.True(started == 0, startOutput);
-        var pids = File.ReadAllText(Path.Combine(h.Run, "cluster.pids")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        var pids = Pids(h);
         Assert.Equal(3, pids.Count);
         try
         {
@@ -63,7 +63,7 @@ public sealed class ClusterLocalScriptTests(ITestOutputHelper output)
         }
         finally
         {
-            foreach (int p in pids.Where(p => !Exited(p))) Process.GetProcessById(p).Kill(entireProcessTree: true);
+            KillRemaining(pids);
         }
     }
 
@@ -82,7 +82,7 @@ public sealed class ClusterLocalScriptTests(ITestOutputHelper output)
         var (started, startOutput) = Script(root, environment, "3", "--detach", "--threads", "1");
         Assert.True(started == 0, startOutput);
         Assert.Contains("node 3 (precisebn)", startOutput);
-        var pids = File.ReadAllText(Path.Combine(h.Run, "cluster.pids")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        var pids = Pids(h);
         try
         {
             string preciseBnNode = $"@127.0.0.1:{basePort + 2}";
@@ -98,8 +98,18 @@ public sealed class ClusterLocalScriptTests(ITestOutputHelper output)
         }
         finally
         {
-            foreach (int p in pids.Where(p => !Exited(p))) Process.GetProcessById(p).Kill(entireProcessTree: true);
+            KillRemaining(pids);
         }
+    }
+
+    /// <summary>The node processes the script started (its <c>cluster.pids</c> file).</summary>
+    private static List<int> Pids(ClusterHarness h) =>
+        File.ReadAllText(Path.Combine(h.Run, "cluster.pids")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+
+    /// <summary>Kills the node processes still running after a failed test.</summary>
+    private static void KillRemaining(IEnumerable<int> pids)
+    {
+        foreach (int p in pids.Where(p => !Exited(p))) Process.GetProcessById(p).Kill(entireProcessTree: true);
     }
 
     private static bool Exited(int pid)

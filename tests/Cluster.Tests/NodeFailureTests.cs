@@ -49,10 +49,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
 
         // Counts: every acknowledged game is on disk exactly once (the killed node's too).
         var acknowledged = h.Acknowledged(s1).Concat(killedNodeGames).Concat(h.Acknowledged(s3)).ToList();
-        var onDisk = h.SegmentGameIds();
-        Assert.Equal(onDisk.Count, onDisk.Distinct().Count());
-        Assert.Equal(acknowledged.Count, acknowledged.Distinct().Count());
-        Assert.Empty(acknowledged.Except(onDisk));
+        var onDisk = h.AssertAcknowledgedOnDiskOnce(acknowledged);
         Assert.Equal(killedNodeGames.Count, h.Acknowledged(s2).Count); // nothing acknowledged to a dead node
         // The surviving self-play node followed the publications: it served several models, each newer than the last.
         var served = h.ServedModels(s1);
@@ -139,10 +136,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
         Assert.True(rejoinedModel >= generationAtThaw, $"the new incarnation first served model {rejoinedModel}, generation {generationAtThaw} was current when it thawed");
 
         var acknowledged = h.Acknowledged(s1).Concat(h.Acknowledged(s2)).ToList();
-        var onDisk = h.SegmentGameIds();
-        Assert.Equal(onDisk.Count, onDisk.Distinct().Count());
-        Assert.Equal(acknowledged.Count, acknowledged.Distinct().Count());
-        Assert.Empty(acknowledged.Except(onDisk));
+        h.AssertAcknowledgedOnDiskOnce(acknowledged);
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: the node joined again, served model {rejoinedModel} and has {h.Acknowledged(s2).Count - frozenAcknowledged} more games acknowledged; {acknowledged.Count} acknowledged games, all on disk once");
     }
 }

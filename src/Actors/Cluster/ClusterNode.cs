@@ -143,9 +143,10 @@ public static class ClusterNode
                 var ended = await Task.WhenAny(finished.Task, system.WhenTerminated).ConfigureAwait(false);
                 // Downed, or removed while unreachable (a long pause): the cluster, not this process, ran the shutdown. A
                 // part that stopped because of that shutdown counts as downed too.
-                bool downed = CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterLeavingReason;
+                var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+                bool downed = reason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterLeavingReason;
                 string? error = downed || ended != finished.Task
-                    ? $"the actor system stopped ({(downed ? "the cluster downed this node" : "reason: " + CoordinatedShutdown.Get(system).ShutdownReason)}, see the log)"
+                    ? $"the actor system stopped ({(downed ? "the cluster downed this node" : "reason: " + reason)}, see the log)"
                     : await finished.Task.ConfigureAwait(false);
                 long trained = trainer ? TrainedGenerations(folder) ?? startGeneration : 0;
                 return (new RunOutcome(error, trained), downed);

@@ -35,13 +35,11 @@ public enum ChainStatus
 public static class DeadStones
 {
     /// <summary>The chains of <paramref name="colour"/> (<see cref="GoState.Black"/> or <see cref="GoState.White"/>) that the rule calls dead, each as its points in ascending order.</summary>
-    public static IReadOnlyList<int[]> DeadChains(GoState state, int colour) => Of(state, colour, ChainStatus.Dead);
-
-    private static List<int[]> Of(GoState state, int colour, ChainStatus status)
+    public static IReadOnlyList<int[]> DeadChains(GoState state, int colour)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (colour is not (GoState.Black or GoState.White)) throw new ArgumentOutOfRangeException(nameof(colour), colour, "colour must be GoState.Black or GoState.White");
-        return Classify(state).Where(c => c.Colour == colour && c.Status == status).Select(c => c.Points).ToList();
+        return Classify(state).Where(c => c.Colour == colour && c.Status == ChainStatus.Dead).Select(c => c.Points).ToList();
     }
 
     /// <summary>Every chain on the board (points ascending, in the order of their lowest point) with its colour and the rule's verdict.</summary>

@@ -25,6 +25,7 @@ public sealed class MatchRunner
 {
     private readonly MatchOptions _options;
     private readonly GoGame _game;
+    private readonly IReadOnlyList<int> _handicap;
 
     /// <summary>Creates a runner; throws <see cref="ArgumentException"/> for invalid options.</summary>
     public MatchRunner(MatchOptions options)
@@ -33,13 +34,15 @@ public sealed class MatchRunner
         options.Validate();
         _options = options;
         _game = new GoGame(options.Size, options.Komi);
+        _handicap = options.Handicap == 0 ? [] : GoHandicap.FixedActions(_game, options.Handicap)!;
+        Start = options.Handicap == 0 ? _game.NewGame() : GoHandicap.Start(_game, _handicap);
     }
 
     /// <summary>The options in effect.</summary>
     public MatchOptions Options => _options;
 
     /// <summary>The position every game starts from: the empty board, or Black's handicap stones with White to move.</summary>
-    public GoState Start => _options.Handicap == 0 ? _game.NewGame() : GoHandicap.Start(_game, GoHandicap.FixedActions(_game, _options.Handicap)!);
+    public GoState Start { get; }
 
     /// <summary>
     /// Starts each engine once, asks its <c>name</c> and <c>version</c> and checks that it takes the board
@@ -105,8 +108,7 @@ public sealed class MatchRunner
         bool aIsBlack = index % 2 == 0;
         string blackName = aIsBlack ? nameA : nameB, whiteName = aIsBlack ? nameB : nameA;
         var players = new GtpClient?[2];
-        var start = Start;
-        var state = start;
+        var state = Start;
         var actions = new List<int>();
         GameEnd end;
         SgfColour? winner;
@@ -265,11 +267,10 @@ public sealed class MatchRunner
         if (_options.Handicap == 0) return;
         // The engine places the stones itself; they must be the referee's.
         string placed = await engine.CommandAsync($"fixed_handicap {_options.Handicap.ToString(CultureInfo.InvariantCulture)}", _options.MoveTimeout, cancellationToken).ConfigureAwait(false);
-        var expected = GoHandicap.FixedActions(_game, _options.Handicap)!.ToHashSet();
         var got = placed.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
             .Select(v => _game.TryParseAction(v, out int a) ? a : -1).ToHashSet();
-        if (!got.SetEquals(expected))
-            throw new GtpEngineException($"{engine.Label} placed the handicap stones '{placed.Trim()}', not the standard {string.Join(' ', expected.Order().Select(_game.ActionToString))}");
+        if (!got.SetEquals(_handicap))
+            throw new GtpEngineException($"{engine.Label} placed the handicap stones '{placed.Trim()}', not the standard {string.Join(' ', _handicap.Order().Select(_game.ActionToString))}");
     }
 
     /// <summary>The engine's <c>final_score</c> answer, or null when it refuses, fails or is broken (it is information only).</summary>
