@@ -39,8 +39,14 @@ namespace SelfPlayBN.Search;
 /// reused across searches and games; the states are in a parallel array, one per visited node (one
 /// <see cref="IGameState.Apply"/> per simulation, when a child is first reached). Tree reuse copies the
 /// kept subtree to the front of a second arena, so memory never holds dead branches.</para>
-/// <para><b>Thread-safety.</b> An instance is not thread-safe: use one per thread. Its oracle is called on the
-/// thread that calls <see cref="Search()"/>.</para>
+/// <para><b>Stepwise search.</b> <see cref="Search()"/> is a loop over three steps that a caller can also drive
+/// itself, to batch the leaves of many searches into one network call: <see cref="BeginSearch"/>, then, until
+/// <see cref="IsSearchComplete"/>, <see cref="GatherLeaves"/> (the states to evaluate) followed by
+/// <see cref="ApplyEvaluations"/> (their priors and values), then <see cref="EndSearch"/> for the result. Driven
+/// this way with the answers the oracle would give, the tree, the statistics and the chosen move are exactly those
+/// of <see cref="Search()"/>. A search created without an oracle can only be driven stepwise.</para>
+/// <para><b>Thread-safety.</b> An instance is not thread-safe: use one per thread, or drive it from one thread at a
+/// time. Its oracle is called on the thread that calls <see cref="Search()"/>.</para>
 /// </remarks>
 public sealed class Mcts
 {
@@ -67,8 +73,8 @@ public sealed class Mcts
 
     private enum Outcome { Leaf, Terminal, Collision }
 
-    private readonly IOracle _oracle;
-    private readonly Random _rng;
+    private readonly IOracle? _oracle;
+    private Random _rng;
     private readonly double _cPuct, _cPuctBase, _fpuValue, _virtualLoss;
     private readonly bool _fpuAbsolute, _growExploration;
     private readonly int _leavesPerBatch;
@@ -89,11 +95,29 @@ public sealed class Mcts
     private int[] _legal = [];
     private double[] _noise = [];
 
+    // The search in progress (stepwise or through Search()).
+    private bool _searching;
+    private int _target, _done;
+    private int _oracleCalls, _leavesEvaluated, _terminalVisits, _collisions;
+
     /// <summary>Creates a search; call <see cref="Reset"/> before searching.</summary>
     /// <exception cref="ArgumentException">The options break a rule that involves several of them.</exception>
-    public Mcts(IOracle oracle, MctsOptions options)
+    public Mcts(IOracle oracle, MctsOptions options) : this(options, oracle ?? throw new ArgumentNullException(nameof(oracle)))
     {
-        ArgumentNullException.ThrowIfNull(oracle);
+    }
+
+    /// <summary>
+    /// Creates a search without an oracle, to be driven stepwise (<see cref="BeginSearch"/>, <see cref="GatherLeaves"/>,
+    /// <see cref="ApplyEvaluations"/>, <see cref="EndSearch"/>) by a caller that evaluates the leaves itself;
+    /// <see cref="Search()"/> then throws. Call <see cref="Reset"/> before searching.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options break a rule that involves several of them.</exception>
+    public Mcts(MctsOptions options) : this(options, null)
+    {
+    }
+
+    private Mcts(MctsOptions options, IOracle? oracle)
+    {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _oracle = oracle;
@@ -114,8 +138,8 @@ public sealed class Mcts
     /// <summary>The options this search was created with.</summary>
     public MctsOptions Options { get; }
 
-    /// <summary>The oracle asked at the leaves.</summary>
-    public IOracle Oracle => _oracle;
+    /// <summary>The oracle asked at the leaves by <see cref="Search()"/>; null for a search driven stepwise only.</summary>
+    public IOracle? Oracle => _oracle;
 
     /// <summary>Whether <see cref="Reset"/> has been called (so that there is a root).</summary>
     public bool HasRoot => _count > 0;
@@ -153,6 +177,7 @@ public sealed class Mcts
         Array.Clear(_states, 0, _count);
         Array.Clear(_batchStates);
         _batchCount = 0;
+        _searching = false;
         int player = state.CurrentPlayer;
         _nodes[0] = new Node
         {
@@ -176,47 +201,138 @@ public sealed class Mcts
     /// on top of any statistics kept by tree reuse, and chooses a move with the temperature of the root's
     /// move number.
     /// </summary>
-    /// <exception cref="InvalidOperationException">No root (call <see cref="Reset"/>), the root is terminal, or the oracle returned a NaN value.</exception>
+    /// <exception cref="InvalidOperationException">No root (call <see cref="Reset"/>), the root is terminal, the search has
+    /// no oracle, or the oracle returned a NaN value.</exception>
     /// <remarks>
     /// If the oracle throws (or returns NaN), the leaves of that batch are taken back and the exception
     /// propagates; the tree stays consistent (simulations completed before it are kept) and may be searched again.
     /// </remarks>
     public SearchResult Search(int simulations)
     {
+        if (_oracle is null) throw new InvalidOperationException("this search has no oracle: drive it with BeginSearch, GatherLeaves, ApplyEvaluations and EndSearch");
+        BeginSearch(simulations);
+        while (!IsSearchComplete)
+        {
+            var leaves = GatherLeaves();
+            if (leaves.Length > 0) EvaluateBatch();
+        }
+        return EndSearch();
+    }
+
+    /// <summary>
+    /// Starts a search of <paramref name="simulations"/> simulations from the root, to be driven with
+    /// <see cref="GatherLeaves"/> and <see cref="ApplyEvaluations"/> until <see cref="IsSearchComplete"/>, then ended with
+    /// <see cref="EndSearch"/>. A search already in progress is dropped (its pending leaves taken back; the simulations it
+    /// completed stay in the tree).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No root (call <see cref="Reset"/>), or the root is terminal.</exception>
+    public void BeginSearch(int simulations)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(simulations, 1);
         if (_count == 0) throw NoRoot();
         if ((_nodes[0].Flags & TerminalFlag) != 0) throw new InvalidOperationException("the root is terminal: there is nothing to search");
+        if (_batchCount > 0) AbandonBatch();
         if (Options.RootNoise && !_rootNoised && _nodes[0].FirstChild != None) ApplyRootNoise();
+        _searching = true;
+        _target = simulations;
+        _done = 0;
+        _oracleCalls = _leavesEvaluated = _terminalVisits = _collisions = 0;
+    }
 
-        int done = 0;
-        int oracleCalls = 0, leaves = 0, terminals = 0, collisions = 0;
-        while (done < simulations)
+    /// <summary>Whether a search is in progress (between <see cref="BeginSearch"/> and <see cref="EndSearch"/>).</summary>
+    public bool IsSearching => _searching;
+
+    /// <summary>Whether the search in progress has run all its simulations (none pending): <see cref="EndSearch"/> may be called.</summary>
+    public bool IsSearchComplete => _searching && _done >= _target && _batchCount == 0;
+
+    /// <summary>Leaves gathered by <see cref="GatherLeaves"/> and not yet answered.</summary>
+    public int PendingLeaves => _batchCount;
+
+    /// <summary>
+    /// Descends from the root until up to <see cref="MctsOptions.LeavesPerBatch"/> distinct leaves (never more than the
+    /// simulations left) are pending under virtual loss, and returns their states, in the order
+    /// <see cref="ApplyEvaluations"/> expects their answers. Terminal positions met on the way are scored at once and
+    /// count as simulations; a descent into a leaf already pending ends the gathering (see the class remarks). The
+    /// result is empty only when the search is complete. The span is valid until the next call on this search.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No search in progress, or leaves are pending (answer or abandon them first).</exception>
+    public ReadOnlySpan<IGameState> GatherLeaves()
+    {
+        if (!_searching) throw new InvalidOperationException("no search in progress: call BeginSearch first");
+        if (_batchCount > 0) throw new InvalidOperationException($"{_batchCount} leaves are pending: apply their evaluations (or abandon them) before gathering more");
+        int maxLeaves = Math.Min(_leavesPerBatch, _target - _done);
+        while (_batchCount < maxLeaves && _done + _batchCount < _target)
         {
-            int maxLeaves = Math.Min(_leavesPerBatch, simulations - done);
-            while (_batchCount < maxLeaves && done + _batchCount < simulations)
+            var outcome = Descend();
+            if (outcome == Outcome.Terminal)
             {
-                var outcome = Descend();
-                if (outcome == Outcome.Terminal)
-                {
-                    done++;
-                    terminals++;
-                }
-                else if (outcome == Outcome.Collision)
-                {
-                    collisions++;
-                    break;
-                }
+                _done++;
+                _terminalVisits++;
             }
-            if (_batchCount > 0)
+            else if (outcome == Outcome.Collision)
             {
-                done += _batchCount;
-                oracleCalls++;
-                leaves += _batchCount;
-                EvaluateBatch();
+                _collisions++;
+                break;
             }
         }
-        return BuildResult(simulations, new SearchStatistics(oracleCalls, leaves, terminals, collisions));
+        return _batchStates.AsSpan(0, _batchCount);
     }
+
+    /// <summary>
+    /// Answers the pending leaves: for leaf <c>i</c> (in the order <see cref="GatherLeaves"/> returned them),
+    /// <c>priors[i·A .. i·A + A)</c> and <c>values[i]</c>, under the <see cref="IOracle"/> contract (<c>A</c> the game's
+    /// action count; values for the player to move at the leaf). Each leaf is expanded and its value backed up.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans are shorter than the pending leaves need.</exception>
+    /// <exception cref="InvalidOperationException">No leaves are pending, or a value is NaN (the leaves are then taken back).</exception>
+    public void ApplyEvaluations(ReadOnlySpan<float> priors, ReadOnlySpan<float> values)
+    {
+        int count = _batchCount, numActions = _numActions;
+        if (count == 0) throw new InvalidOperationException("no leaves are pending: call GatherLeaves first");
+        if (priors.Length < count * numActions) throw new ArgumentException($"{count} leaves need {count * numActions} priors, got {priors.Length}", nameof(priors));
+        if (values.Length < count) throw new ArgumentException($"{count} leaves need {count} values, got {values.Length}", nameof(values));
+        for (int b = 0; b < count; b++)
+        {
+            if (float.IsNaN(values[b]))
+            {
+                var state = _batchStates[b];
+                AbandonBatch();
+                throw new InvalidOperationException($"the oracle returned a NaN value for {state.Game.Name} position at move {state.MoveNumber}");
+            }
+        }
+        for (int b = 0; b < count; b++)
+        {
+            int node = _batchNodes[b];
+            Expand(node, priors.Slice(b * numActions, numActions));
+            Backup(node, Math.Clamp(values[b], -1f, 1f), _nodes[node].Player, pending: true);
+        }
+        _done += count;
+        _oracleCalls++;
+        _leavesEvaluated += count;
+        _batchCount = 0;
+        Array.Clear(_batchStates, 0, count);
+    }
+
+    /// <summary>Takes the pending leaves back unanswered (their paths lose the virtual loss): the tree is as before the
+    /// last <see cref="GatherLeaves"/>, apart from the terminal visits it scored.</summary>
+    public void AbandonLeaves() => AbandonBatch();
+
+    /// <summary>
+    /// Ends the completed search and chooses a move with the temperature of the root's move number (as
+    /// <see cref="Search(int)"/> does).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No search in progress, or it is not complete.</exception>
+    public SearchResult EndSearch()
+    {
+        if (!_searching) throw new InvalidOperationException("no search in progress: call BeginSearch first");
+        if (!IsSearchComplete) throw new InvalidOperationException($"the search is not complete: {_done} of {_target} simulations, {_batchCount} leaves pending");
+        _searching = false;
+        return BuildResult(_target, new SearchStatistics(_oracleCalls, _leavesEvaluated, _terminalVisits, _collisions));
+    }
+
+    /// <summary>Restarts the search's random generator (root noise, move sampling) from <paramref name="seed"/>: a search
+    /// reseeded and then <see cref="Reset"/> behaves as a new one created with <c>Seed = seed</c>.</summary>
+    public void Reseed(int seed) => _rng = new Random(seed);
 
     /// <summary>
     /// Plays <paramref name="action"/> at the root. With <see cref="MctsOptions.ReuseTree"/> the child's
@@ -227,6 +343,8 @@ public sealed class Mcts
     public void AdvanceTo(int action)
     {
         var state = RootState;
+        if (_batchCount > 0) AbandonBatch();
+        _searching = false;
         if (!state.IsLegal(action))
             throw new ArgumentException($"action {action} ({state.Game.ActionToString(action)}) is illegal at the root", nameof(action));
         ref Node root = ref _nodes[0];
@@ -360,29 +478,14 @@ public sealed class Mcts
         int count = _batchCount, numActions = _numActions;
         try
         {
-            _oracle.Evaluate(_batchStates.AsSpan(0, count), _batchPriors.AsSpan(0, count * numActions), _batchValues.AsSpan(0, count));
+            _oracle!.Evaluate(_batchStates.AsSpan(0, count), _batchPriors.AsSpan(0, count * numActions), _batchValues.AsSpan(0, count));
         }
         catch
         {
             AbandonBatch();
             throw;
         }
-        for (int b = 0; b < count; b++)
-        {
-            if (float.IsNaN(_batchValues[b]))
-            {
-                AbandonBatch();
-                throw new InvalidOperationException($"the oracle returned a NaN value for {_batchStates[b].Game.Name} position at move {_batchStates[b].MoveNumber}");
-            }
-        }
-        for (int b = 0; b < count; b++)
-        {
-            float v = _batchValues[b];
-            int node = _batchNodes[b];
-            Expand(node, _batchPriors.AsSpan(b * numActions, numActions));
-            Backup(node, Math.Clamp(v, -1f, 1f), _nodes[node].Player, pending: true);
-        }
-        _batchCount = 0;
+        ApplyEvaluations(_batchPriors.AsSpan(0, count * numActions), _batchValues.AsSpan(0, count));
     }
 
     /// <summary>Takes the pending leaves of the current batch back (their paths lose the virtual loss), leaving the tree as before the batch.</summary>
@@ -395,6 +498,7 @@ public sealed class Mcts
             if (node != 0) _states[node] = null; // back to never reached (the root always keeps its state)
             for (int i = node; i != None; i = _nodes[i].Parent) _nodes[i].InFlight--;
         }
+        Array.Clear(_batchStates, 0, _batchCount);
         _batchCount = 0;
     }
 
