@@ -15,8 +15,9 @@ namespace SelfPlayBN.Actors;
 /// its own singleton.</param>
 /// <param name="Learner">The learner (already restored when resuming).</param>
 /// <param name="Generation">Generations already trained.</param>
-/// <param name="Oracle">The shared batching inference service; <c>null</c> on a cluster's trainer node (self-play runs on
+/// <param name="Inference">The shared inference service; <c>null</c> on a cluster's trainer node (self-play runs on
 /// other nodes).</param>
+/// <param name="Setup">Self-play and inference settings resolved for the device (null where <paramref name="Inference"/> is).</param>
 /// <param name="InitialWeights">Weights of the untrained network, published as version 0 in a new run.</param>
 /// <param name="Device">Where networks run.</param>
 /// <param name="Finished">Completed with <c>null</c> when the run ends normally, or an error message.</param>
@@ -25,8 +26,8 @@ namespace SelfPlayBN.Actors;
 /// <param name="Cluster">Set on a cluster's trainer node: the run then has no local self-play, inference or buffer.</param>
 public sealed record RunResources(
     IGame Game, RunOptions Options, RunFolder Folder, ReplayBuffer? Buffer, Learner Learner, long Generation,
-    BatchingOracle? Oracle, byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished, Action<string>? Progress,
-    Action<RunStatus>? Status = null, ClusterParts? Cluster = null)
+    InferenceService? Inference, SelfPlaySetup? Setup, byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished,
+    Action<string>? Progress, Action<RunStatus>? Status = null, ClusterParts? Cluster = null)
     : INoSerializationVerificationNeeded;
 
 /// <summary>What the run actor uses on a cluster's trainer node, where it runs as a cluster singleton.</summary>
@@ -114,11 +115,12 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     private static (IActorRef Buffer, IActorRef? SelfPlay, IActorRef? Publisher) CreateChildren(RunResources r)
     {
         var o = r.Options;
-        var oracle = r.Oracle ?? throw new ArgumentException("a single-process run needs its inference service");
+        var inference = r.Inference ?? throw new ArgumentException("a single-process run needs its inference service");
+        var setup = r.Setup ?? throw new ArgumentException("a single-process run needs its self-play setup");
         var buffer = Context.ActorOf(ReplayBufferActor.Props(r.Buffer ?? throw new ArgumentException("a single-process run needs its buffer"), o.Seed), "replay-buffer");
         var registry = Context.ActorOf(ModelRegistryActor.Props(r.Folder.Models, r.InitialWeights), "model-registry");
-        Context.ActorOf(InferenceActor.Props(r.Game, o.Network, oracle, registry, r.Device), "inference");
-        var selfPlay = Context.ActorOf(SelfPlayActor.Props(r.Game, oracle, o.SelfPlay, buffer, HashCode.Combine(o.Seed, r.Generation)), "self-play");
+        Context.ActorOf(InferenceActor.Props(r.Game, o.Network, setup, inference, registry, r.Device), "inference");
+        var selfPlay = Context.ActorOf(SelfPlayActor.Props(r.Game, inference, o.SelfPlay, setup, buffer, HashCode.Combine(o.Seed, r.Generation)), "self-play");
         var precise = Context.ActorOf(PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
         Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed), "trainer");
         Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");

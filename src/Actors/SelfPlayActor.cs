@@ -7,12 +7,13 @@ using SelfPlayBN.Training;
 namespace SelfPlayBN.Actors;
 
 /// <summary>
-/// Runs many self-play games at once, each on its own background thread, all sharing one batching inference
-/// service; finished games come back to the actor as messages and are submitted to the replay buffer in small batches
-/// through a <see cref="SubmissionTracker"/>: each submission stays under the remoting frame size, is kept until the
-/// buffer acknowledges it and is sent again after <see cref="RetryAfter"/> without an answer (the buffer
-/// de-duplicates). Back-pressure: a game thread starts a game only with a credit, and credits come back only when the
-/// buffer acknowledges games, so at most <c>maxUnacknowledged</c> games wait in memory however long the buffer is away.
+/// Runs the self-play engine (<see cref="SelfPlayEngine"/>: a few worker threads advancing many games each, their leaves
+/// batched through the shared <see cref="InferenceService"/>); finished games come back to the actor as messages and are
+/// submitted to the replay buffer in small batches through a <see cref="SubmissionTracker"/>: each submission stays under
+/// the remoting frame size, is kept until the buffer acknowledges it and is sent again after <see cref="RetryAfter"/>
+/// without an answer (the buffer de-duplicates). Back-pressure: a game starts only with a credit, and credits come back
+/// only when the buffer acknowledges games, so at most <c>maxUnacknowledged</c> games wait in memory however long the
+/// buffer is away.
 /// </summary>
 public sealed class SelfPlayActor : ReceiveActor, IWithTimers
 {
@@ -21,17 +22,17 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IGame _game;
-    private readonly BatchingOracle _oracle;
+    private readonly InferenceService _inference;
     private readonly SelfPlayOptions _options;
+    private readonly SelfPlaySetup _setup;
     private readonly IActorRef _buffer;
     private readonly int _seed;
     private readonly int _submitEvery;
+    private readonly int _credits;
     private readonly List<GameRecord> _pending = [];
     private readonly SubmissionTracker _tracker;
-    private readonly SemaphoreSlim _credits;
     private readonly IActorRef? _acknowledgements;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Thread> _threads = [];
+    private SelfPlayEngine? _engine;
     private long _games, _positions;
 
     /// <inheritdoc />
@@ -39,31 +40,32 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
 
     /// <summary>Props of the actor.</summary>
     /// <param name="game">The game.</param>
-    /// <param name="oracle">The shared inference service.</param>
-    /// <param name="options">Self-play options (parallel games, search).</param>
+    /// <param name="inference">The shared inference service.</param>
+    /// <param name="options">Self-play options (the search).</param>
+    /// <param name="setup">Games, workers and groups, resolved for the device.</param>
     /// <param name="buffer">The replay buffer actor.</param>
-    /// <param name="seed">Seed of the games' searches (game k of thread t uses a seed derived from both).</param>
+    /// <param name="seed">Seed of the games' searches (each game's seed derives from it, its worker, slot and number).</param>
     /// <param name="submitEvery">Games per submission (a timer also flushes every second).</param>
-    /// <param name="maxUnacknowledged">Games finished or in progress and not yet acknowledged, at most (at least
-    /// <c>parallelGames</c>); 0 picks <c>max(256, 2 × parallelGames)</c>.</param>
+    /// <param name="maxUnacknowledged">Games finished or in progress and not yet acknowledged, at most (at least the games
+    /// at once); 0 picks <see cref="SelfPlaySetup.MaxUnacknowledged"/>.</param>
     /// <param name="acknowledgements">Told <see cref="GamesAcknowledged"/> for each acknowledged submission (may be <c>null</c>).</param>
-    public static Props Props(IGame game, BatchingOracle oracle, SelfPlayOptions options, IActorRef buffer, int seed, int submitEvery = 8,
-        int maxUnacknowledged = 0, IActorRef? acknowledgements = null) =>
-        Akka.Actor.Props.Create(() => new SelfPlayActor(game, oracle, options, buffer, seed, submitEvery, maxUnacknowledged, acknowledgements));
+    public static Props Props(IGame game, InferenceService inference, SelfPlayOptions options, SelfPlaySetup setup, IActorRef buffer, int seed,
+        int submitEvery = 8, int maxUnacknowledged = 0, IActorRef? acknowledgements = null) =>
+        Akka.Actor.Props.Create(() => new SelfPlayActor(game, inference, options, setup, buffer, seed, submitEvery, maxUnacknowledged, acknowledgements));
 
     /// <summary>Creates the actor (use <see cref="Props"/>).</summary>
-    public SelfPlayActor(IGame game, BatchingOracle oracle, SelfPlayOptions options, IActorRef buffer, int seed, int submitEvery,
-        int maxUnacknowledged, IActorRef? acknowledgements)
+    public SelfPlayActor(IGame game, InferenceService inference, SelfPlayOptions options, SelfPlaySetup setup, IActorRef buffer, int seed,
+        int submitEvery, int maxUnacknowledged, IActorRef? acknowledgements)
     {
         _game = game;
-        _oracle = oracle;
+        _inference = inference;
         _options = options;
+        _setup = setup;
         _buffer = buffer;
         _seed = seed;
         _submitEvery = Math.Max(1, submitEvery);
         _tracker = new SubmissionTracker(RetryAfter);
-        int credits = maxUnacknowledged > 0 ? Math.Max(maxUnacknowledged, options.ParallelGames) : Math.Max(256, 2 * options.ParallelGames);
-        _credits = new SemaphoreSlim(credits);
+        _credits = maxUnacknowledged > 0 ? Math.Max(maxUnacknowledged, setup.Games) : setup.MaxUnacknowledged;
         _acknowledgements = acknowledgements;
 
         Receive<Local.GameDone>(m =>
@@ -86,11 +88,11 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
         Receive<GamesAccepted>(m =>
         {
             if (_tracker.Acknowledge(m.SubmissionId) is not { } games) return; // a retry's second acknowledgement
-            _credits.Release(games.Length);
+            _engine?.AddCredits(games.Length);
             _acknowledgements?.Tell(new GamesAcknowledged(games.Select(g => g.Id).ToArray(), m.NewGames));
         });
         Receive<Local.WorkFailed>(m => throw new InvalidOperationException($"self-play failed: {m.What}", m.Error));
-        Receive<GetSelfPlayStats>(_ => Sender.Tell(new SelfPlayStats(_games, _positions, _tracker.UnacknowledgedGames, _oracle.Statistics)));
+        Receive<GetSelfPlayStats>(_ => Sender.Tell(new SelfPlayStats(_games, _positions, _tracker.UnacknowledgedGames, _inference.Statistics)));
     }
 
     private void Submit()
@@ -110,7 +112,7 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
                 catch (InvalidDataException e)
                 {
                     _log.Error("dropping a finished game: {Problem}", e.Message);
-                    _credits.Release();
+                    _engine?.AddCredits(1);
                 }
             }
         }
@@ -123,48 +125,18 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
     {
         Timers.StartPeriodicTimer("flush", Local.Flush.Instance, TimeSpan.FromSeconds(1));
         var self = Self;
-        var token = _stop.Token;
-        for (int t = 0; t < _options.ParallelGames; t++)
-        {
-            int thread = t;
-            var worker = new Thread(() =>
-            {
-                var search = new MctsOptions
-                {
-                    Simulations = _options.Simulations,
-                    CPuct = _options.CPuct,
-                    DirichletAlpha = _options.DirichletAlpha,
-                    DirichletEpsilon = _options.DirichletEpsilon,
-                    TemperatureMoves = _options.TemperatureMoves,
-                    RootNoise = true,
-                    ReuseTree = true,
-                };
-                try
-                {
-                    for (long k = 0; !token.IsCancellationRequested; k++)
-                    {
-                        _credits.Wait(token); // back-pressure: returned when the buffer acknowledges the game
-                        var record = SelfPlayer.Play(_game, _oracle, search with { Seed = HashCode.Combine(_seed, thread, k) }, token);
-                        self.Tell(new Local.GameDone(record));
-                    }
-                }
-                catch (OperationCanceledException) { }
-                catch (ObjectDisposedException) when (token.IsCancellationRequested) { }
-                catch (Exception e) when (!token.IsCancellationRequested) { self.Tell(new Local.WorkFailed($"game thread {thread}", e)); }
-            })
-            { IsBackground = true, Name = $"selfplay-{t}" };
-            _threads.Add(worker);
-            worker.Start();
-        }
-        _log.Info("self-play: {Games} games at once, {Simulations} simulations per move", _options.ParallelGames, _options.Simulations);
+        _engine = new SelfPlayEngine(_game, _inference, _setup.Engine(_options, _seed), _credits,
+            record => self.Tell(new Local.GameDone(record)),
+            error => self.Tell(new Local.WorkFailed("a self-play worker", error)));
+        _engine.Start();
+        _log.Info("self-play: {Setup}; {Simulations} simulations per move", _setup, _options.Simulations);
     }
 
     /// <inheritdoc />
     protected override void PostStop()
     {
-        _stop.Cancel();
-        // Games in progress end at their next move; their threads are background threads and are not awaited here
-        // (a thread may be waiting on an inference batch, which its owner completes or disposes).
+        // Stops the workers and waits for their threads: none is left inside the search or the inference service.
+        _engine?.Dispose();
         if (_pending.Count > 0) Submit(); // best effort: unacknowledged games are lost on stop, acknowledged ones never
         base.PostStop();
     }

@@ -4,6 +4,7 @@ using SelfPlayBN.Games;
 using SelfPlayBN.Training;
 using Serilog;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SelfPlayBN.Actors;
 
@@ -71,9 +72,11 @@ public static class TrainingRun
             servedWeights = File.ReadAllBytes(ModelRegistryActor.WeightsPath(folder.Models, latest.Version));
             servedVersion = latest.Version;
         }
-        var served = Models.InferenceOracle(game, options.Network, servedWeights, device, out _);
-        using var oracle = new BatchingOracle(game, new ServedModel(served, servedVersion),
-            options.Inference.MaxBatch, TimeSpan.FromMilliseconds(options.Inference.MaxWaitMs));
+        var setup = SelfPlaySetup.Resolve(options, device.type == DeviceType.CUDA, Environment.ProcessorCount);
+        progress?.Invoke($"self-play: {setup}");
+        // Disposed after the actor system has terminated, so after the self-play workers have stopped (its runner threads
+        // are joined: no thread is left inside libtorch when the process exits).
+        using var inference = Models.InferenceService(game, options.Network, servedWeights, servedVersion, device, setup);
 
         var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var config = BaseConfig(extraHocon);
@@ -81,7 +84,7 @@ public static class TrainingRun
         var system = ActorSystem.Create("selfplaybn", config);
         try
         {
-            var resources = new RunResources(game, options, folder, buffer, learner, generation, oracle, initial, device, finished, progress, status);
+            var resources = new RunResources(game, options, folder, buffer, learner, generation, inference, setup, initial, device, finished, progress, status);
             system.ActorOf(RunActor.Props(resources), "run");
             using (cancel.Register(() => finished.TrySetResult(null)))
             {

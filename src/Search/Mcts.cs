@@ -248,6 +248,10 @@ public sealed class Mcts
     /// <summary>Leaves gathered by <see cref="GatherLeaves"/> and not yet answered.</summary>
     public int PendingLeaves => _batchCount;
 
+    /// <summary>The states of the pending leaves, in the order <see cref="ApplyEvaluations"/> expects their answers (what the
+    /// last <see cref="GatherLeaves"/> returned). Valid until the next call on this search.</summary>
+    public ReadOnlySpan<IGameState> PendingLeafStates => _batchStates.AsSpan(0, _batchCount);
+
     /// <summary>
     /// Descends from the root until up to <see cref="MctsOptions.LeavesPerBatch"/> distinct leaves (never more than the
     /// simulations left) are pending under virtual loss, and returns their states, in the order

@@ -36,6 +36,50 @@ public static class Models
         return new NetworkOracle(game, net, device);
     }
 
+    /// <summary>
+    /// The published model as the inference service serves it: one replica per runner of <paramref name="setup"/>, each the
+    /// network of <paramref name="options"/> with <paramref name="weights"/> in eval mode with every BatchNorm folded into its
+    /// convolution (<paramref name="fusedLayers"/> per replica), in the setup's precision and layout. Each replica is tried on
+    /// one position first, so a precision the device cannot run is refused here with its reason.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The weights do not fit this network, or the precision does not run on the device.</exception>
+    public static IBatchModel[] BatchModels(IGame game, NetworkOptions options, byte[] weights, Device device, SelfPlaySetup setup, out int fusedLayers)
+    {
+        var replicas = new List<IBatchModel>();
+        fusedLayers = 0;
+        try
+        {
+            using var probe = new ManagedHostBatch(1, game.ObservationShape.Size, game.NumActions);
+            for (int r = 0; r < setup.Runners; r++)
+            {
+                var net = Create(game, options, decay: 0.9, device); // the decay is never used: nothing trains this copy
+                Load(net, weights);
+                net.eval();
+                fusedLayers = BatchNormFusion.FuseAll(net);
+                var model = new TorchBatchModel(game, net, device, setup.Precision, setup.ChannelsLast);
+                replicas.Add(model);
+                try { model.Run(probe, 1); }
+                catch (Exception e) when (e is not InvalidDataException)
+                {
+                    throw new InvalidDataException($"inference.precision {setup.Precision.ToString().ToLowerInvariant()}" +
+                                                   $"{(setup.ChannelsLast ? " with channelsLast" : "")} does not run on {device.type}: {e.Message}", e);
+                }
+            }
+            return [.. replicas];
+        }
+        catch
+        {
+            foreach (var m in replicas) m.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The inference service of a self-play run: <see cref="BatchModels"/> of <paramref name="weights"/> (published as
+    /// <paramref name="version"/>), host buffers for <paramref name="device"/> (pinned on CUDA), the setup's batch, runners and buffers.</summary>
+    public static InferenceService InferenceService(IGame game, NetworkOptions options, byte[] weights, long version, Device device, SelfPlaySetup setup) =>
+        new(game.ObservationShape.Size, game.NumActions, version, BatchModels(game, options, weights, device, setup, out _), setup.Service,
+            TensorHostBatch.For(game, device));
+
     /// <summary>The state dict of <paramref name="module"/> (parameters and buffers) as bytes.</summary>
     public static byte[] Save(nn.Module module)
     {

@@ -138,11 +138,24 @@ public sealed record NetworkOptions
     }
 }
 
-/// <summary>Self-play.</summary>
+/// <summary>Self-play: how many games at once, on how many worker threads, and their search. Values left null are chosen
+/// for the device the run uses (<see cref="SelfPlaySetup.Resolve"/>).</summary>
 public sealed record SelfPlayOptions
 {
-    /// <summary>Games played at once (each on its own thread, all sharing the inference service).</summary>
-    public int ParallelGames { get; init; } = 32;
+    /// <summary>Games in progress at once, over all workers; null: chosen for the device (256 on a CPU, 256 per worker on CUDA).</summary>
+    public int? ParallelGames { get; init; }
+
+    /// <summary>Worker threads, each advancing its share of the games; null: chosen from the core count (one per 8 cores
+    /// on a CPU, where the network needs the cores; all cores but two on CUDA).</summary>
+    public int? Workers { get; init; }
+
+    /// <summary>Groups a worker splits its games into: each group's leaves are one contribution to an inference batch, and
+    /// while one group's batch is evaluated the worker searches the others. 2 overlaps search with inference.</summary>
+    public int GroupsPerWorker { get; init; } = 2;
+
+    /// <summary>Leaves each game's search gathers (under virtual loss) per step: more makes larger batches from fewer games,
+    /// at some cost in search quality.</summary>
+    public int LeavesPerGame { get; init; } = 1;
 
     /// <summary>Search simulations per move.</summary>
     public int Simulations { get; init; } = 100;
@@ -161,7 +174,12 @@ public sealed record SelfPlayOptions
 
     internal void Check(List<string> p)
     {
-        if (ParallelGames < 1 || ParallelGames > 4096) p.Add($"selfPlay.parallelGames must be in [1, 4096], got {ParallelGames}");
+        if (ParallelGames is < 1 or > 65_536) p.Add($"selfPlay.parallelGames must be in [1, 65536] or null (chosen for the device), got {ParallelGames}");
+        if (Workers is < 1 or > 1024) p.Add($"selfPlay.workers must be in [1, 1024] or null (chosen from the cores), got {Workers}");
+        if (GroupsPerWorker is < 1 or > 64) p.Add($"selfPlay.groupsPerWorker must be in [1, 64], got {GroupsPerWorker}");
+        if (LeavesPerGame is < 1 or > 256) p.Add($"selfPlay.leavesPerGame must be in [1, 256], got {LeavesPerGame}");
+        if (ParallelGames is int games && Workers is int workers && games < workers)
+            p.Add($"selfPlay.parallelGames ({games}) must be at least selfPlay.workers ({workers})");
         if (Simulations < 1) p.Add($"selfPlay.simulations must be at least 1, got {Simulations}");
         if (TemperatureMoves < 0) p.Add($"selfPlay.temperatureMoves must be ≥ 0, got {TemperatureMoves}");
         if (!(CPuct > 0) || !double.IsFinite(CPuct)) p.Add($"selfPlay.cPuct must be a finite number > 0, got {CPuct}");
@@ -170,19 +188,54 @@ public sealed record SelfPlayOptions
     }
 }
 
-/// <summary>The batched inference service.</summary>
+/// <summary>The number format the inference network computes in. Training stays in float32.</summary>
+public enum InferencePrecision
+{
+    /// <summary>32-bit floats: exact with respect to the trained network.</summary>
+    Fp32,
+
+    /// <summary>bfloat16: float32's range with an 8-bit mantissa; fast on recent GPUs.</summary>
+    Bf16,
+
+    /// <summary>IEEE half precision: a 10-bit mantissa, a narrow range; fast on GPUs.</summary>
+    Fp16,
+}
+
+/// <summary>The batched inference service. Values left null are chosen for the device (<see cref="SelfPlaySetup.Resolve"/>).</summary>
 public sealed record InferenceOptions
 {
-    /// <summary>Most positions per network call.</summary>
-    public int MaxBatch { get; init; } = 64;
+    /// <summary>Most positions per network call (each host buffer's capacity); null: the positions of all workers' groups
+    /// in flight at once (parallel games × leaves per game ÷ groups per worker).</summary>
+    public int? MaxBatch { get; init; }
 
-    /// <summary>Longest wait, in milliseconds, for more requests once the first of a batch has arrived.</summary>
-    public double MaxWaitMs { get; init; } = 2;
+    /// <summary>Longest wait, in milliseconds, of a free runner for a batch short of <see cref="MaxBatch"/> to fill; 0 runs
+    /// what is there as soon as a runner is free (batches then grow by themselves to what the workers produce while the
+    /// previous batch runs).</summary>
+    public double MaxWaitMs { get; init; }
+
+    /// <summary>Threads that run batches, each with its own copy of the network; null: 1 on a CPU, 2 on CUDA (one launches
+    /// the next batch while the other waits for its results).</summary>
+    public int? Runners { get; init; }
+
+    /// <summary>Host batch buffers (pinned on CUDA): one filling, the others running or holding answers not yet read; null:
+    /// runners + 2.</summary>
+    public int? Buffers { get; init; }
+
+    /// <summary>The inference network's precision (fp32, bf16, fp16); null: fp32 on a CPU, bf16 on CUDA.</summary>
+    public InferencePrecision? Precision { get; init; }
+
+    /// <summary>Convolution weights and inputs in the channels-last (NHWC) layout, which GPU convolution kernels in half
+    /// precision prefer. Default off.</summary>
+    public bool ChannelsLast { get; init; }
 
     internal void Check(List<string> p)
     {
-        if (MaxBatch < 1) p.Add($"inference.maxBatch must be at least 1, got {MaxBatch}");
+        if (MaxBatch is < 1 or > 65_536) p.Add($"inference.maxBatch must be in [1, 65536] or null (chosen from the games), got {MaxBatch}");
         if (!(MaxWaitMs >= 0) || MaxWaitMs > 10_000) p.Add($"inference.maxWaitMs must be in [0, 10000], got {MaxWaitMs}");
+        if (Runners is < 1 or > 16) p.Add($"inference.runners must be in [1, 16] or null, got {Runners}");
+        if (Buffers is < 2 or > 64) p.Add($"inference.buffers must be in [2, 64] or null, got {Buffers}");
+        if (Runners is int r && Buffers is int b && b < r + 1) p.Add($"inference.buffers ({b}) must be at least inference.runners + 1 ({r + 1})");
+        if (Precision is { } precision && !Enum.IsDefined(precision)) p.Add($"inference.precision must be fp32, bf16 or fp16, got {precision}");
     }
 }
 

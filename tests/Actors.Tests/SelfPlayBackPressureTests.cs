@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
 using SelfPlayBN.Games.TicTacToe;
-using SelfPlayBN.Search;
 using SelfPlayBN.Training;
 
 namespace SelfPlayBN.Actors.Tests;
@@ -15,7 +14,14 @@ public sealed class SelfPlayBackPressureTests : IDisposable
         ConfigurationFactory.ParseString("akka.actor.serialize-messages = on\nakka.loglevel = ERROR\nakka.stdout-loglevel = OFF")
             .WithFallback(ConfigurationFactory.ParseString(PipelineSerializer.Hocon)));
 
-    public void Dispose() => _system.Terminate().Wait();
+    private readonly InferenceService _inference = new(TicTacToeGame.Instance.ObservationShape.Size, TicTacToeGame.Instance.NumActions, 0,
+        [new UniformBatchModel()], new InferenceServiceOptions(4));
+
+    public void Dispose()
+    {
+        _system.Terminate().Wait(); // stops the self-play actor, which joins its workers, before the service stops
+        _inference.Dispose();
+    }
 
     /// <summary>A replay buffer that shows every submission to an observer and acknowledges only when told.</summary>
     private sealed class SilentBuffer : ReceiveActor
@@ -41,11 +47,12 @@ public sealed class SelfPlayBackPressureTests : IDisposable
     [Fact]
     public void WithoutAcknowledgementsSelfPlayStopsAtItsCreditsAndResumesWhenAcknowledged()
     {
-        using var oracle = new BatchingOracle(TicTacToeGame.Instance, new ServedModel(new RolloutOracle(1), 0), 4, TimeSpan.FromMilliseconds(1));
+        var game = TicTacToeGame.Instance;
         var observer = Inbox.Create(_system);
         var buffer = _system.ActorOf(Akka.Actor.Props.Create(() => new SilentBuffer(observer.Receiver)), "buffer");
         var options = new SelfPlayOptions { ParallelGames = 2, Simulations = 4, TemperatureMoves = 4 };
-        var selfPlay = _system.ActorOf(SelfPlayActor.Props(TicTacToeGame.Instance, oracle, options, buffer, seed: 1, submitEvery: 1, maxUnacknowledged: 6), "self-play");
+        var setup = SelfPlaySetup.Resolve(new RunOptions { Game = game.Name, SelfPlay = options, Inference = new InferenceOptions { MaxBatch = 4 } }, cuda: false, cores: 2);
+        var selfPlay = _system.ActorOf(SelfPlayActor.Props(game, _inference, options, setup, buffer, seed: 1, submitEvery: 1, maxUnacknowledged: 6), "self-play");
 
         // Read submissions until one comes again (the retry after SelfPlayActor.RetryAfter without an answer).
         var ids = new HashSet<Guid>();

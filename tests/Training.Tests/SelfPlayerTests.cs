@@ -74,24 +74,12 @@ public sealed class SelfPlayerTests
     }
 
     [Fact]
-    public void BatchingOracleVersionsAreRecorded()
+    public void TheModelVersionGivenIsRecorded()
     {
-        // Version 3 is served until its oracle has run 5 batches; from then on version 4 serves.
-        BatchingOracle? batching = null;
-        var v4 = new SwitchingOracle(null);
-        var v3 = new SwitchingOracle(calls => { if (calls == 5) batching!.Serve(new ServedModel(v4, 4)); });
-        using (batching = new BatchingOracle(Game, new ServedModel(v3, 3), 8, TimeSpan.Zero))
-        {
-            var record = SelfPlayer.Play(Game, batching, Options(7));
-            AssertConsistent(record, 3);
-            Assert.Equal(3, record.FirstModelVersion);
-            Assert.Equal(4, record.ModelVersion);
-            Assert.True(v4.Calls > 0);
-
-            var next = SelfPlayer.Play(Game, batching, Options(8));
-            Assert.Equal(4, next.FirstModelVersion);
-            Assert.Equal(4, next.ModelVersion);
-        }
+        var record = SelfPlayer.Play(Game, UniformOracle.Instance, Options(7), version: 12);
+        AssertConsistent(record, 3);
+        Assert.Equal(12, record.FirstModelVersion);
+        Assert.Equal(12, record.ModelVersion);
     }
 
     [Fact]
@@ -100,18 +88,5 @@ public sealed class SelfPlayerTests
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => SelfPlayer.Play(Game, UniformOracle.Instance, Options(1), cancel.Token));
-    }
-
-    /// <summary>The uniform oracle, counting its calls and running a hook after each.</summary>
-    private sealed class SwitchingOracle(Action<int>? afterCall) : IOracle
-    {
-        public int Calls { get; private set; }
-
-        public void Evaluate(ReadOnlySpan<IGameState> states, Span<float> priors, Span<float> values)
-        {
-            UniformOracle.Instance.Evaluate(states, priors, values);
-            Calls++;
-            afterCall?.Invoke(Calls);
-        }
     }
 }

@@ -105,7 +105,7 @@ public static class ClusterNode
                     RunActor.Props(() => Starting("trainer", finished, () =>
                     {
                         var (learner, generation, initial) = TrainingRun.PrepareTrainer(game, options, folder, device, progress);
-                        return new RunResources(game, options, folder, null, learner, generation, null, initial, device, finished, progress,
+                        return new RunResources(game, options, folder, null, learner, generation, null, null, initial, device, finished, progress,
                             Cluster: new ClusterParts(buffer, mediator, Evaluate: evaluator, DelegatePreciseBn: !preciseBn,
                                 PreciseBnTimeout: TimeSpan.FromSeconds(node.PreciseBnTimeoutSeconds)));
                     })),

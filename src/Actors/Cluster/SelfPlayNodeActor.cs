@@ -4,12 +4,13 @@ using Akka.Event;
 using SelfPlayBN.Games;
 using SelfPlayBN.Training;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SelfPlayBN.Actors;
 
 /// <summary>
 /// A self-play node of a cluster: follows the trainer's models (<see cref="ModelFollowerActor"/>), and once the first
-/// one is in, starts the batching inference service on it and a <see cref="SelfPlayActor"/> that submits games to the
+/// one is in, starts the inference service on it and a <see cref="SelfPlayActor"/> that submits games to the
 /// replay-buffer singleton; each later model is served from the next batch on. Writes one JSON line per event to its
 /// events file: <c>{"kind":"model",...}</c> when it starts serving a version, <c>{"kind":"acknowledged",...}</c> with
 /// the ids of each batch of games the buffer acknowledged.
@@ -19,7 +20,7 @@ public sealed class SelfPlayNodeActor : ReceiveActor
     private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _events;
-    private BatchingOracle? _oracle;
+    private InferenceService? _inference;
     private long _acknowledged;
 
     /// <summary>Props of the actor.</summary>
@@ -45,19 +46,21 @@ public sealed class SelfPlayNodeActor : ReceiveActor
         string network = JsonSerializer.Serialize(options.Network, RunOptions.Json);
         var follower = Context.ActorOf(ModelFollowerActor.Props(trainer, mediator, Self, game.Name, network, pollEvery), "model-follower");
         Context.Watch(follower);
+        var setup = SelfPlaySetup.Resolve(options, device.type == DeviceType.CUDA, Environment.ProcessorCount);
         Receive<ModelFetched>(m =>
         {
-            var served = Models.InferenceOracle(game, options.Network, m.Weights, device, out int fused);
-            if (_oracle is null)
+            var replicas = Models.BatchModels(game, options.Network, m.Weights, device, setup, out int fused);
+            if (_inference is null)
             {
-                _oracle = new BatchingOracle(game, new ServedModel(served, m.Announced.Version), options.Inference.MaxBatch,
-                    TimeSpan.FromMilliseconds(options.Inference.MaxWaitMs));
-                var selfPlay = Context.ActorOf(SelfPlayActor.Props(game, _oracle, options.SelfPlay, buffer, seed, acknowledgements: Self), "self-play");
+                _inference = new InferenceService(game.ObservationShape.Size, game.NumActions, m.Announced.Version, replicas, setup.Service,
+                    TensorHostBatch.For(game, device));
+                var selfPlay = Context.ActorOf(SelfPlayActor.Props(game, _inference, options.SelfPlay, setup, buffer, seed, acknowledgements: Self), "self-play");
                 Context.Watch(selfPlay);
+                _log.Info("self-play: {Setup}", setup);
             }
             else
             {
-                _oracle.Serve(new ServedModel(served, m.Announced.Version));
+                _inference.Serve(m.Announced.Version, replicas);
             }
             Write(new { kind = "model", time = DateTime.UtcNow, version = m.Announced.Version, sha256 = m.Announced.Sha256, size = m.Announced.Size });
             _log.Info("serving model {Version} ({Statistics} statistics, {Fused} BatchNorm layers fused)", m.Announced.Version, m.Announced.Statistics, fused);
@@ -75,7 +78,7 @@ public sealed class SelfPlayNodeActor : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop()
     {
-        _oracle?.Dispose(); // children (self-play) are stopped before this runs
+        _inference?.Dispose(); // children (self-play, whose workers are joined when it stops) are stopped before this runs
         base.PostStop();
     }
 }

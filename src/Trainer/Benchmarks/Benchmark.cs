@@ -20,7 +20,18 @@ internal interface IBenchmark
 /// <param name="Seconds">Target measuring time per case (after warm-up).</param>
 /// <param name="Log">Where progress lines go.</param>
 /// <param name="InitializeTorch">Loads libtorch as the command line says (call before using torch).</param>
-internal sealed record BenchSettings(double Seconds, TextWriter Log, Func<SelfPlayBN.TorchRuntime.TorchRuntimeInfo> InitializeTorch);
+/// <param name="Cuda">Whether <c>--device cuda</c> was given: benchmarks that run a network run it there.</param>
+internal sealed record BenchSettings(double Seconds, TextWriter Log, Func<SelfPlayBN.TorchRuntime.TorchRuntimeInfo> InitializeTorch, bool Cuda = false)
+{
+    /// <summary>Loads libtorch and returns the device the command line asked for (refusing CUDA where there is none).</summary>
+    public TorchSharp.torch.Device Device()
+    {
+        var info = InitializeTorch();
+        if (!Cuda) return TorchSharp.torch.CPU;
+        if (!info.CudaAvailable) throw new UserInputException("--device cuda: this build and machine have no CUDA device (see `info`)");
+        return TorchSharp.torch.CUDA;
+    }
+}
 
 /// <summary>One measured figure.</summary>
 /// <param name="Benchmark">The benchmark's name.</param>

@@ -14,10 +14,12 @@ internal static class BenchCommand
         var only = new Option<string[]>("--only") { Description = "Run only these benchmarks (names from --list).", AllowMultipleArgumentsPerToken = true };
         var seconds = new Option<double>("--seconds") { Description = "Measuring time per case, in seconds.", DefaultValueFactory = _ => 3.0 };
         var list = new Option<bool>("--list") { Description = "List the benchmarks and exit." };
+        var device = new Option<string>("--device") { Description = "cpu or cuda: where benchmarks that run a network run it.", DefaultValueFactory = _ => "cpu" };
         var cmd = new Command("bench", "Run the benchmarks and print a Markdown table (machine, date, command included).");
         cmd.Options.Add(only);
         cmd.Options.Add(seconds);
         cmd.Options.Add(list);
+        cmd.Options.Add(device);
         cmd.SetAction(parse =>
         {
             var all = Discover();
@@ -33,7 +35,9 @@ internal static class BenchCommand
                 if (all.All(b => b.Name != n))
                     throw new UserInputException($"unknown benchmark '{n}' (known: {string.Join(", ", all.Select(b => b.Name))})");
             var chosen = names.Length == 0 ? all : all.Where(b => names.Contains(b.Name)).ToList();
-            var settings = new BenchSettings(s, output, () => TorchCli.Initialize(parse));
+            string deviceName = parse.GetValue(device) ?? "cpu";
+            if (deviceName is not ("cpu" or "cuda")) throw new UserInputException($"--device must be cpu or cuda, got '{deviceName}'");
+            var settings = new BenchSettings(s, output, () => TorchCli.Initialize(parse), deviceName == "cuda");
             var results = new List<BenchResult>();
             foreach (var b in chosen)
             {

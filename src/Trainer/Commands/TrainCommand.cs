@@ -60,6 +60,8 @@ internal static class TrainCommand
         if (deviceName == "cuda" && !info.CudaAvailable)
             throw new UserInputException("--device cuda: this build and machine have no CUDA device (see `info`; on Linux use the external backend with a CUDA libtorch)");
         var device = deviceName == "cuda" ? CUDA : CPU;
+        try { SelfPlaySetup.Resolve(options, deviceName == "cuda", Environment.ProcessorCount); } // refuse contradictions before the run starts
+        catch (InvalidDataException e) { throw new UserInputException(e.Message); }
 
         Directory.CreateDirectory(folder.Logs);
         using var logger = new LoggerConfiguration()
@@ -68,22 +70,31 @@ internal static class TrainCommand
             .WriteTo.File(new CompactJsonFormatter(), Path.Combine(folder.Logs, "run-.clef"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 30)
             .CreateLogger();
         output.WriteLine($"training {game.Name} in {folder.Root} on {deviceName} ({info.Backend} backend, libtorch {info.LibTorchVersion})");
-        output.WriteLine($"  network {options.Network.Blocks} blocks x {options.Network.Filters} filters; {options.SelfPlay.ParallelGames} games at once, " +
-                         $"{options.SelfPlay.Simulations} simulations per move; publishing {options.Bn.Inference.ToString().ToLowerInvariant()} BN statistics");
+        output.WriteLine($"  network {options.Network.Blocks} blocks x {options.Network.Filters} filters; {options.SelfPlay.Simulations} simulations per move; " +
+                         $"publishing {options.Bn.Inference.ToString().ToLowerInvariant()} BN statistics");
         output.WriteLine($"  stop: {(options.Limits.Generations is { } g ? $"after {g} generations" : options.Limits.Minutes is { } mm ? $"after {mm} minutes" : "Ctrl+C")}; " +
                          "rerun the same command to resume");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         RunOutcome outcome;
-        if (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive)
+        try
         {
-            var view = new LiveView($"selfplaybn train: {game.Name} in {folder.Root}");
-            outcome = await view.ShowUntil(TrainingRun.RunAsync(game, options, folder, device, logger,
-                line => view.OnEvent($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"), cancel, status: view.OnStatus)).ConfigureAwait(false);
+            if (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive)
+            {
+                var view = new LiveView($"selfplaybn train: {game.Name} in {folder.Root}");
+                outcome = await view.ShowUntil(TrainingRun.RunAsync(game, options, folder, device, logger,
+                    line => view.OnEvent($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"), cancel, status: view.OnStatus)).ConfigureAwait(false);
+            }
+            else
+            {
+                outcome = await TrainingRun.RunAsync(game, options, folder, device, logger,
+                    line => { lock (output) output.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"); }, cancel).ConfigureAwait(false);
+            }
         }
-        else
+        catch (InvalidDataException e)
         {
-            outcome = await TrainingRun.RunAsync(game, options, folder, device, logger,
-                line => { lock (output) output.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"); }, cancel).ConfigureAwait(false);
+            // What the run folder or the model holds cannot be used (a corrupt checkpoint, a precision the device cannot run).
+            Console.Error.WriteLine($"error: {e.Message} (log: {folder.Logs})");
+            return 1;
         }
         if (outcome.Error is { } error)
         {
@@ -125,6 +136,9 @@ internal static class TrainCommand
         if (!JsonNode.DeepEquals(JsonNode.Parse(previous.ToJson()), JsonNode.Parse(chosen.ToJson())))
             throw new UserInputException($"{runDir.FullName} holds a run with a different configuration ({existing}); choose another --run-dir");
     }
+
+    /// <summary>The options of the embedded <c>configs/<paramref name="game"/>.json</c>.</summary>
+    internal static RunOptions EmbeddedOptions(string game) => RunOptions.Parse(Embedded(game), $"embedded configs/{game}.json");
 
     private static string Embedded(string game)
     {
