@@ -73,6 +73,7 @@ public static class TorchBootstrap
                 }
                 return _info;
             }
+            string? oneDnnLimit = LimitOneDnnWhereItMiscomputes();
             var loaded = new List<string>();
             bool cudaLibraries = false;
             if (dir != null)
@@ -103,10 +104,54 @@ public static class TorchBootstrap
                 CudaAvailable: torch.cuda.is_available(),
                 CudaDeviceCount: torch.cuda.is_available() ? torch.cuda.device_count() : 0,
                 Threads: torch.get_num_threads(),
-                InteropThreads: torch.get_num_interop_threads());
+                InteropThreads: torch.get_num_interop_threads())
+            {
+                OneDnnMaxIsa = oneDnnLimit ?? Environment.GetEnvironmentVariable(OneDnnIsaVariable),
+            };
             return _info;
         }
     }
+
+    /// <summary>The oneDNN setting that caps the instruction set its CPU kernels may use.</summary>
+    public const string OneDnnIsaVariable = "ONEDNN_MAX_CPU_ISA";
+
+    /// <summary>
+    /// Caps oneDNN (libtorch's CPU convolutions) at AVX2 on AMD processors with AVX-512, unless the user set
+    /// <see cref="OneDnnIsaVariable"/>; returns the cap applied, or null. The oneDNN 3.7.1 of libtorch 2.10 computes wrong
+    /// convolution input gradients with its AVX-512 kernels on such a processor (an AMD EPYC with AVX-512: errors of order 1
+    /// and NaNs for a 3×3 convolution of 16×2×3×3 inputs, with different values from run to run; forward outputs and weight
+    /// gradients were right), so training diverged; capped at AVX2 every gradient matched float64 to 1e-6. It was not seen
+    /// on an Intel Xeon with AVX-512. oneDNN reads the variable from the native environment when it first runs, so it is set
+    /// there (not only in .NET's copy) before libtorch is loaded.
+    /// </summary>
+    private static string? LimitOneDnnWhereItMiscomputes()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return null;
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(OneDnnIsaVariable))) return null; // the user's choice
+        string? vendor = null;
+        bool avx512 = false;
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("vendor_id", StringComparison.Ordinal)) vendor = line[(line.IndexOf(':') + 1)..].Trim();
+                else if (line.StartsWith("flags", StringComparison.Ordinal))
+                {
+                    avx512 = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("avx512f");
+                    break;
+                }
+            }
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+        if (vendor != "AuthenticAMD" || !avx512) return null;
+        if (SetNativeEnvironment(OneDnnIsaVariable, "AVX2", 0) != 0) return null;
+        Environment.SetEnvironmentVariable(OneDnnIsaVariable, "AVX2");
+        return "AVX2";
+    }
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetNativeEnvironment([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
 
     private static (List<string> Loaded, bool Cuda) LoadFromDirectory(string dir)
     {
@@ -223,7 +268,11 @@ public sealed record TorchRuntimeInfo(
     bool CudaAvailable,
     int CudaDeviceCount,
     int Threads,
-    int InteropThreads);
+    int InteropThreads)
+{
+    /// <summary>The instruction-set cap of oneDNN's CPU kernels in effect (<c>ONEDNN_MAX_CPU_ISA</c>), or null for none.</summary>
+    public string? OneDnnMaxIsa { get; init; }
+}
 
 /// <summary>TorchSharp's native libraries could not be loaded; the message names the cause.</summary>
 public sealed class TorchLoadException : Exception

@@ -1,3 +1,4 @@
+using SelfPlayBN.TorchRuntime;
 using System.CommandLine;
 
 namespace SelfPlayBN.Trainer.Commands;
@@ -16,6 +17,7 @@ internal static class InfoCommand
             output.WriteLine($"libtorch      {info.LibTorchVersion}");
             output.WriteLine($"loaded from   {info.LibTorchDirectory ?? "the NuGet backend package in the program folder"}");
             output.WriteLine($"device        {(info.CudaAvailable ? $"cuda ({info.CudaDeviceCount} device{(info.CudaDeviceCount == 1 ? "" : "s")})" : "cpu (CUDA not available)")}");
+            if (info.OneDnnMaxIsa is { } isa) output.WriteLine($"oneDNN ISA    at most {isa} ({TorchBootstrap.OneDnnIsaVariable}; see TorchBootstrap for why on AMD processors with AVX-512)");
             output.WriteLine($"threads       {info.Threads} intra-op, {info.InteropThreads} inter-op, {Environment.ProcessorCount} logical processors");
             return 0;
         });
