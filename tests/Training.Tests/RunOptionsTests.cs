@@ -43,6 +43,14 @@ public sealed class RunOptionsTests
     [InlineData("""{ "replay": { "windowPositions": 100, "minPositions": 101 } }""", "replay.minPositions")]
     [InlineData("""{ "selfPlay": { "dirichletEpsilon": 1.5 } }""", "selfPlay.dirichletEpsilon")]
     [InlineData("""{ "inference": { "maxBatch": 0 } }""", "inference.maxBatch")]
+    [InlineData("""{ "inference": { "runners": 0 } }""", "inference.runners")]
+    [InlineData("""{ "inference": { "runners": 3, "buffers": 3 } }""", "inference.buffers")]
+    [InlineData("""{ "inference": { "precision": "fp8" } }""", "inference.precision")]
+    [InlineData("""{ "selfPlay": { "parallelGames": 0 } }""", "selfPlay.parallelGames")]
+    [InlineData("""{ "selfPlay": { "workers": 0 } }""", "selfPlay.workers")]
+    [InlineData("""{ "selfPlay": { "workers": 8, "parallelGames": 4 } }""", "selfPlay.parallelGames")]
+    [InlineData("""{ "selfPlay": { "groupsPerWorker": 0 } }""", "selfPlay.groupsPerWorker")]
+    [InlineData("""{ "selfPlay": { "leavesPerGame": 0 } }""", "selfPlay.leavesPerGame")]
     [InlineData("""{ "limits": { "generations": 0 } }""", "limits.generations")]
     [InlineData("""{ "network": { "filters": 0 } }""", "network.filters")]
     public void BadValueNamesItsKeyAndSource(string json, string key)
@@ -113,8 +121,12 @@ public sealed class RunOptionsTests
             Game = "tictactoe",
             Seed = 42,
             Network = new NetworkOptions { Blocks = 2, Filters = 16, ValueHidden = 8 },
-            SelfPlay = new SelfPlayOptions { ParallelGames = 3, Simulations = 17, TemperatureMoves = 2, CPuct = 2.5, DirichletAlpha = 0.7, DirichletEpsilon = 0.1 },
-            Inference = new InferenceOptions { MaxBatch = 7, MaxWaitMs = 0.5 },
+            SelfPlay = new SelfPlayOptions
+            {
+                ParallelGames = 3, Workers = 1, GroupsPerWorker = 3, LeavesPerGame = 2, Simulations = 17, TemperatureMoves = 2, CPuct = 2.5,
+                DirichletAlpha = 0.7, DirichletEpsilon = 0.1,
+            },
+            Inference = new InferenceOptions { MaxBatch = 7, MaxWaitMs = 0.5, Runners = 2, Buffers = 5, Precision = InferencePrecision.Bf16, ChannelsLast = true },
             Replay = new ReplayOptions { WindowPositions = 500, MinPositions = 50 },
             Trainer = new TrainerOptions
             {
