@@ -107,7 +107,7 @@ public sealed class EvaluatorActor : ReceiveActor
     private EvaluationDone Evaluate(ModelPublished model, ModelPublished? previous, double? previousRating, ModelPublished? best)
     {
         var e = _options.Evaluation;
-        var candidate = Oracle(model);
+        using var candidate = Oracle(model);
         var search = new MctsOptions { Simulations = e.Simulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true };
         IPlayer Candidate(int g) => new MctsPlayer(new Mcts(candidate, search with { Seed = 2 * g }));
         IPlayer Opponent(IOracle oracle, int g) => new MctsPlayer(new Mcts(oracle, search with { Seed = 2 * g + 1 }));
@@ -130,7 +130,7 @@ public sealed class EvaluatorActor : ReceiveActor
         MatchResult? againstPrevious = null;
         if (previous is not null)
         {
-            var old = Oracle(previous);
+            using var old = Oracle(previous);
             againstPrevious = Arena.Play(_game, Candidate, g => Opponent(old, g), e.Games);
             rating = previousRating + againstPrevious.Elo;
             results.Add(Finished(model.Version, $"model-{previous.Version}", againstPrevious, rating));
@@ -142,7 +142,7 @@ public sealed class EvaluatorActor : ReceiveActor
             var match = againstPrevious is not null && previous!.Version == best.Version ? againstPrevious : null;
             if (match is null)
             {
-                var bestOracle = Oracle(best);
+                using var bestOracle = Oracle(best);
                 match = Arena.Play(_game, Candidate, g => Opponent(bestOracle, g), e.Games);
                 results.Add(Finished(model.Version, $"best-{best.Version}", match));
             }

@@ -112,6 +112,33 @@ public static class TorchBootstrap
         }
     }
 
+    /// <summary>The environment variable that makes <see cref="Exit"/> go through libtorch's native teardown even after
+    /// CUDA was used (for diagnosing a crash at exit; see <see cref="Exit"/>).</summary>
+    public const string FullNativeExitVariable = "SELFPLAYBN_FULL_NATIVE_EXIT";
+
+    /// <summary>
+    /// Ends the process with <paramref name="code"/>. When this process initialised CUDA, the process ends without running
+    /// the native libraries' exit handlers and static destructors (<c>_exit</c>), after flushing the standard streams: every
+    /// CUDA run of the old pipeline ended in a segmentation fault (exit code 139) right after a normal stop, inside native
+    /// teardown, when the CUDA runtime's and libtorch's handles are destroyed in an order the libraries loaded here one by one
+    /// do not control. The caller must have stopped every thread that uses libtorch and closed its files: nothing managed runs
+    /// after this. Without CUDA, or with <see cref="FullNativeExitVariable"/> set to 1, this returns <paramref name="code"/> for
+    /// an ordinary exit.
+    /// </summary>
+    public static int Exit(int code)
+    {
+        bool cuda;
+        lock (Gate) cuda = _info is { CudaAvailable: true };
+        if (!cuda || Environment.GetEnvironmentVariable(FullNativeExitVariable) == "1" || !OperatingSystem.IsLinux()) return code;
+        Console.Out.Flush();
+        Console.Error.Flush();
+        ExitWithoutTeardown(code);
+        return code; // not reached
+    }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void ExitWithoutTeardown(int status);
+
     /// <summary>The oneDNN setting that caps the instruction set its CPU kernels may use.</summary>
     public const string OneDnnIsaVariable = "ONEDNN_MAX_CPU_ISA";
 

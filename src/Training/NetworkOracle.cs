@@ -11,8 +11,9 @@ namespace SelfPlayBN.Training;
 /// and values for the player to move. The network is put in eval mode by the caller (the inference service
 /// publishes it frozen and fused).
 /// </summary>
-/// <remarks>Thread-safe: calls are serialised by a lock (one forward at a time per network).</remarks>
-public sealed class NetworkOracle : IOracle
+/// <remarks>Thread-safe: calls are serialised by a lock (one forward at a time per network). The oracle owns its network:
+/// <see cref="Dispose"/> frees it at once (on CUDA, rather than whenever the garbage collector gets to it).</remarks>
+public sealed class NetworkOracle : IOracle, IDisposable
 {
     private readonly nn.Module<Tensor, (Tensor Policy, Tensor Value)> _network;
     private readonly Device _device;
@@ -32,6 +33,12 @@ public sealed class NetworkOracle : IOracle
 
     /// <summary>Positions evaluated so far.</summary>
     public long Positions { get; private set; }
+
+    /// <summary>Frees the network.</summary>
+    public void Dispose()
+    {
+        lock (_gate) _network.Dispose();
+    }
 
     /// <inheritdoc />
     public void Evaluate(ReadOnlySpan<IGameState> states, Span<float> priors, Span<float> values)

@@ -83,14 +83,21 @@ public sealed class TorchBatchModel : IBatchModel
     /// owns it from now on), cast to <paramref name="precision"/> and, with <paramref name="channelsLast"/>, with its
     /// convolution weights in the channels-last layout.</summary>
     public TorchBatchModel(IGame game, nn.Module<Tensor, (Tensor Policy, Tensor Value)> network, Device device, InferencePrecision precision,
-        bool channelsLast)
+        bool channelsLast) : this(game.ObservationShape, game.NumActions, network, device, precision, channelsLast)
+    {
+    }
+
+    /// <summary>Serves <paramref name="network"/> for inputs of <paramref name="shape"/> and <paramref name="actions"/>
+    /// actions (see the other constructor).</summary>
+    public TorchBatchModel(ObservationShape shape, int actions, nn.Module<Tensor, (Tensor Policy, Tensor Value)> network, Device device,
+        InferencePrecision precision, bool channelsLast)
     {
         _network = network;
         _device = device;
         _dtype = DType(precision);
         _channelsLast = channelsLast;
-        _shape = game.ObservationShape;
-        _actions = game.NumActions;
+        _shape = shape;
+        _actions = actions;
         using (no_grad())
         {
             if (_dtype != ScalarType.Float32) network.to(_dtype);
