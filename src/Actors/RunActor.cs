@@ -176,6 +176,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
                 positions = _stats?.Positions,
                 averageInferenceBatch = _stats?.Inference.AverageBatch,
                 inferencePositions = _stats?.Inference.Positions,
+                inferenceBatches = _stats?.Inference.Batches,
                 inferenceBusySeconds = _stats?.Inference.BusyTime.TotalSeconds,
                 bufferPositions = _bufferStatus?.Positions,
                 elapsedSeconds = (DateTime.UtcNow - _started).TotalSeconds,
