@@ -110,7 +110,7 @@ run_tests() {
   printf '%-32s %6s %6s %6s %7s %5s\n' "assembly ($gpu_tests)" ran passed failed skipped exit > "$summary"
   local sum_p=0 sum_f=0 sum_s=0 ran_any=0
   for dir in "$app"/tests/*/; do
-    name="$(basename "$dir")"
+    dir="${dir%/}"; name="$(basename "$dir")"
     [ -x "$dir/$name" ] || { echo "gpu-check: $dir has no executable $name" >&2; failed_steps+=("tests-$name"); continue; }
     step 300 "tests-$name" "$dir/$name" -noColor -noAutoReporters -result-xml "$out/tests-$name.xml" "${filter[@]}"
     [ -n "$step_exit" ] || continue
