@@ -55,7 +55,7 @@ public sealed class RunningStatisticsTests
     [CudaFact]
     public void OneStepFromFreshBuffersOnCuda()
     {
-        foreach (var row in Cases()) OneStep((string)row[0], (string)row[1], CUDA);
+        foreach (var (shape, path) in Cases().Select(row => row.Data)) OneStep(shape, path, CUDA);
     }
 
     [Theory]

@@ -21,18 +21,20 @@ public sealed class TorchBootstrapTests(TorchFixture torchFixture)
     [Fact]
     public void Initialising_again_returns_the_same_runtime_and_may_change_threads()
     {
-        var again = TorchBootstrap.Initialize();
+        // The same libtorch directory as the first initialisation: none on a NuGet backend, the named one on the external.
+        string? dir = torchFixture.Info.LibTorchDirectory;
+        var again = TorchBootstrap.Initialize(new TorchSettings(dir));
         Assert.Equal(torchFixture.Info.Backend, again.Backend);
         int before = torch.get_num_threads();
         try
         {
-            var one = TorchBootstrap.Initialize(new TorchSettings(Threads: 1));
+            var one = TorchBootstrap.Initialize(new TorchSettings(dir, Threads: 1));
             Assert.Equal(1, one.Threads);
             Assert.Equal(1, torch.get_num_threads());
         }
         finally
         {
-            TorchBootstrap.Initialize(new TorchSettings(Threads: before));
+            TorchBootstrap.Initialize(new TorchSettings(dir, Threads: before));
         }
     }
 
