@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # GPU checks on a Linux machine with PyTorch (CUDA) and no .NET SDK, with the bundle that scripts/publish-gpu.sh
-# makes: info, the test executables (CUDA tests included), the BatchNorm and inference benchmarks, a short
-# Tic-tac-toe run and a few minutes of Connect Four self-play training on CUDA (and the same on the CPU for
-# comparison). Run it from the repository root.
+# makes: info, the test executables (CUDA tests included), the self-play benchmark (pipeline against the network
+# alone, with the GPU's use sampled by nvidia-smi), the served-model path on a 10x128 19x19 tower against PyTorch
+# eager on the same tower, the BatchNorm and inference benchmarks, a short Tic-tac-toe run, C4_MINUTES of Connect
+# Four training on CUDA (summarised by scripts/run-summary.py; exit code checked) and on the CPU for comparison, and
+# a diagnosis of the exit on CUDA. Run it from the repository root. For issue 11's measurements in one device
+# session (about 11 minutes with C4_MINUTES=6):
+#   GPU_TESTS=cuda STEPS='info tests-* bench-selfplay bench-tower tower-pytorch train-tictactoe-cuda train-connect4-cuda exit-*' \
+#     scripts/gpu-check.sh artifacts/gpu/bundle.tar.xz gpu-out 6
 #
 #   scripts/gpu-check.sh [BUNDLE] [OUT_DIR] [C4_MINUTES]
 #     BUNDLE      artifacts/gpu/bundle.tar.xz (default; unpacked into UNPACK_DIR unless already there), or an
@@ -143,11 +148,38 @@ python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.versio
 echo "libtorch: $torch_lib"
 step 60 info "$bin" info --libtorch "$torch_lib"
 run_tests
+
+# The GPU's use beside a step: nvidia-smi dmon samples (SM %, memory %) every 2 s into OUT/dmon-NAME.txt.
+with_dmon() { # with_dmon NAME SECONDS COMMAND...
+  local name="$1"; shift
+  local dmon=""
+  if selected "$name" && command -v nvidia-smi >/dev/null; then
+    nvidia-smi dmon -s u -d 2 > "$out/dmon-$name.txt" 2>&1 &
+    dmon=$!
+  fi
+  step "$1" "$name" "${@:2}"
+  if [ -n "$dmon" ]; then
+    kill "$dmon" 2>/dev/null; wait "$dmon" 2>/dev/null
+    awk '!/^#/ && NF >= 2 { n++; sm += $2 } END { if (n) printf "=== %s: GPU SM use %.0f %% on average over %d samples\n", name, sm / n, n }' name="$name" "$out/dmon-$name.txt"
+  fi
+}
+with_dmon bench-selfplay 240 "$bin" bench --only selfplay --device cuda --seconds 20 --libtorch "$torch_lib"
+step 120 bench-tower "$bin" bench --only tower --device cuda --seconds 3 --libtorch "$torch_lib"
+step 120 tower-pytorch python3 scripts/tower-pytorch.py 3 1024
 step 130 bench "$bin" bench --only batchnorm inference --seconds 2 --libtorch "$torch_lib"
 step 90 train-tictactoe-cuda "$bin" train --libtorch "$torch_lib" --device cuda --game tictactoe --generations 3 --run-dir "$out/ttt-cuda"
-step "$limit" train-connect4-cuda "$bin" train --libtorch "$torch_lib" --device cuda --game connect4 --minutes "$minutes" --run-dir "$out/c4-cuda"
+with_dmon train-connect4-cuda "$limit" "$bin" train --libtorch "$torch_lib" --device cuda --game connect4 --minutes "$minutes" --run-dir "$out/c4-cuda"
+[ -f "$out/c4-cuda/metrics.jsonl" ] && python3 scripts/run-summary.py "$out/c4-cuda" --markdown | tee "$out/c4-cuda-summary.md"
 step "$limit" train-connect4-cpu "$bin" train --libtorch "$torch_lib" --device cpu --game connect4 --minutes "$minutes" --run-dir "$out/c4-cpu"
-for d in c4-cuda c4-cpu; do rm -rf "$out/$d/replay" "$out/$d/trainer"; done # keep logs, metrics, models small
+[ -f "$out/c4-cpu/metrics.jsonl" ] && python3 scripts/run-summary.py "$out/c4-cpu" --markdown | tee "$out/c4-cpu-summary.md"
+# The exit on CUDA: the runs above end through TorchBootstrap.Exit (no native teardown). The same short run with the
+# native teardown kept shows whether the old crash at exit (code 139) is still there; with gdb, its backtrace.
+step 120 exit-full-native-teardown env SELFPLAYBN_FULL_NATIVE_EXIT=1 "$bin" train --libtorch "$torch_lib" --device cuda --game connect4 --generations 1 --run-dir "$out/c4-exit"
+if selected exit-gdb && command -v gdb >/dev/null && [ "${step_exit:-0}" -ne 0 ]; then
+  step 150 exit-gdb gdb -q -batch -ex 'set environment SELFPLAYBN_FULL_NATIVE_EXIT 1' -ex run -ex 'thread apply all bt 12' \
+    --args "$bin" train --libtorch "$torch_lib" --device cuda --game connect4 --generations 2 --run-dir "$out/c4-exit"
+fi
+for d in c4-cuda c4-cpu ttt-cuda c4-exit; do rm -rf "${out:?}/$d/replay" "${out:?}/$d/trainer"; done # keep logs, metrics, models small
 du -sh "$out"
 if [ ${#failed_steps[@]} -gt 0 ]; then
   echo "gpu-check: steps that failed: ${failed_steps[*]}"
