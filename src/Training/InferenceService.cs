@@ -149,6 +149,7 @@ public sealed class InferenceService : IDisposable
     private Slot? _open;
     private Replicas _model;
     private bool _stopping;
+    private int _pauses;
     private long _batches, _positions, _requests, _busyTicks;
     private int _active, _idleRunners;
     private long _busySince;
@@ -231,6 +232,37 @@ public sealed class InferenceService : IDisposable
             if (old.Users > 0) old = null!; // the last runner using it disposes it
         }
         old?.DisposeAll();
+    }
+
+    /// <summary>
+    /// Holds the runners: no batch starts until the returned handle is disposed (batches already running finish). Writers
+    /// may still reserve and commit; their batches wait. For measuring the network alone between stretches of self-play
+    /// on the same machine, without the workers competing for it.
+    /// </summary>
+    public IDisposable Pause()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            _pauses++;
+            while (_active > 0) Monitor.Wait(_gate); // let running batches finish
+        }
+        return new Resumer(this);
+    }
+
+    private sealed class Resumer(InferenceService service) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) != 0) return;
+            lock (service._gate)
+            {
+                service._pauses--;
+                Monitor.PulseAll(service._gate);
+            }
+        }
     }
 
     /// <summary>
@@ -373,6 +405,7 @@ public sealed class InferenceService : IDisposable
         Slot? taken = null;
         while (taken is null)
         {
+            if (_pauses > 0 && !_stopping) { Monitor.Wait(_gate); continue; }
             if (_full.Count > 0) taken = _full.Dequeue();
             else if (_open is { Committed: > 0 } open)
             {

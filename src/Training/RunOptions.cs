@@ -142,7 +142,7 @@ public sealed record NetworkOptions
 /// for the device the run uses (<see cref="SelfPlaySetup.Resolve"/>).</summary>
 public sealed record SelfPlayOptions
 {
-    /// <summary>Games in progress at once, over all workers; null: chosen for the device (256 on a CPU, 256 per worker on CUDA).</summary>
+    /// <summary>Games in progress at once, over all workers; null: chosen for the device (128 on a CPU, 256 per worker on CUDA).</summary>
     public int? ParallelGames { get; init; }
 
     /// <summary>Worker threads, each advancing its share of the games; null: chosen from the core count (one per 8 cores

@@ -21,7 +21,7 @@ public sealed record SelfPlaySetup(int Games, int Workers, int GroupsPerWorker, 
     TimeSpan MaxWait, InferencePrecision Precision, bool ChannelsLast)
 {
     /// <summary>Games at once on a CPU when <c>selfPlay.parallelGames</c> is null.</summary>
-    public const int CpuGames = 256;
+    public const int CpuGames = 128;
 
     /// <summary>Games per worker on CUDA when <c>selfPlay.parallelGames</c> is null.</summary>
     public const int CudaGamesPerWorker = 256;

@@ -202,6 +202,26 @@ public sealed class InferenceServiceTests
     }
 
     [Fact]
+    public void A_pause_holds_batches_until_it_ends()
+    {
+        var model = new ObservationModel(Actions);
+        using var service = Service(model, maxBatch: 4);
+        var wake = new ManualResetEventSlim();
+        var before = Submit(service, 2, 1, wake);
+        AssertAnswered(service, before.Ticket, before.Observations, wake);
+        var pause = service.Pause();
+        var held = Submit(service, 2, 2, wake);
+        var alsoHeld = Submit(service, 2, 3, wake);
+        Assert.False(held.Ticket.IsAnswered || alsoHeld.Ticket.IsAnswered);
+        Assert.Equal(1, model.Batches); // deterministic: no runner may take a batch while paused
+        pause.Dispose();
+        pause.Dispose(); // a second end of the same pause changes nothing
+        AssertAnswered(service, held.Ticket, held.Observations, wake);
+        AssertAnswered(service, alsoHeld.Ticket, alsoHeld.Observations, wake);
+        Assert.Equal([2, 2, 2], model.BatchSizes); // the held batch had closed at its commit (the runner was idle): not merged
+    }
+
+    [Fact]
     public void A_released_ticket_cannot_be_used_again()
     {
         using var service = Service(new ObservationModel(Actions), maxBatch: 4);
