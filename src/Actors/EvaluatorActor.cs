@@ -40,6 +40,7 @@ public sealed class EvaluatorActor : ReceiveActor
     private readonly IActorRef _registry;
     private readonly Dictionary<long, double> _ratings = new() { [0] = 0 };
     private Task? _work;
+    private readonly CancellationTokenSource _stop = new();
     private ModelPublished? _previous;
     private ModelPublished? _best;
     private ModelPublished? _queued;
@@ -107,15 +108,16 @@ public sealed class EvaluatorActor : ReceiveActor
     private EvaluationDone Evaluate(ModelPublished model, ModelPublished? previous, double? previousRating, ModelPublished? best)
     {
         var e = _options.Evaluation;
+        var cancel = _stop.Token; // the actor is stopping: the evaluation ends at the next game or position
         using var candidate = Oracle(model);
         var search = new MctsOptions { Simulations = e.Simulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true };
         IPlayer Candidate(int g) => new MctsPlayer(new Mcts(candidate, search with { Seed = 2 * g }));
         IPlayer Opponent(IOracle oracle, int g) => new MctsPlayer(new Mcts(oracle, search with { Seed = 2 * g + 1 }));
         var results = new List<object>();
 
-        results.Add(Finished(model.Version, "random", Arena.Play(_game, Candidate, g => new RandomPlayer(1_000 + g), e.Games)));
+        results.Add(Finished(model.Version, "random", Arena.Play(_game, Candidate, g => new RandomPlayer(1_000 + g), e.Games, cancel)));
         results.Add(Finished(model.Version, $"mcts-rollouts-{e.Simulations}",
-            Arena.Play(_game, Candidate, g => Opponent(new RolloutOracle(1_000 + g), g), e.Games)));
+            Arena.Play(_game, Candidate, g => Opponent(new RolloutOracle(1_000 + g), g), e.Games, cancel)));
         if (_game is TicTacToeGame)
         {
             IPlayer Perfect(int g)
@@ -123,7 +125,7 @@ public sealed class EvaluatorActor : ReceiveActor
                 var rng = new Random(2_000 + g);
                 return new FunctionPlayer(s => TicTacToePerfectPlayer.Instance.ChooseAction((TicTacToeState)s, rng));
             }
-            results.Add(Finished(model.Version, "perfect", Arena.Play(_game, Candidate, Perfect, e.Games)));
+            results.Add(Finished(model.Version, "perfect", Arena.Play(_game, Candidate, Perfect, e.Games, cancel)));
         }
 
         double? rating = null;
@@ -131,7 +133,7 @@ public sealed class EvaluatorActor : ReceiveActor
         if (previous is not null)
         {
             using var old = Oracle(previous);
-            againstPrevious = Arena.Play(_game, Candidate, g => Opponent(old, g), e.Games);
+            againstPrevious = Arena.Play(_game, Candidate, g => Opponent(old, g), e.Games, cancel);
             rating = previousRating + againstPrevious.Elo;
             results.Add(Finished(model.Version, $"model-{previous.Version}", againstPrevious, rating));
         }
@@ -143,7 +145,7 @@ public sealed class EvaluatorActor : ReceiveActor
             if (match is null)
             {
                 using var bestOracle = Oracle(best);
-                match = Arena.Play(_game, Candidate, g => Opponent(bestOracle, g), e.Games);
+                match = Arena.Play(_game, Candidate, g => Opponent(bestOracle, g), e.Games, cancel);
                 results.Add(Finished(model.Version, $"best-{best.Version}", match));
             }
             promoted = Arena.PassesGate(match, e.GatingThreshold);
@@ -155,13 +157,13 @@ public sealed class EvaluatorActor : ReceiveActor
         if (_game is ConnectFourGame && e.AccuracyPositions > 0)
         {
             var set = LabelledSet(e.AccuracyPositions);
-            results.Add(Accuracy(model.Version, "network", MoveAccuracy.Measure(set, new PolicyPlayer(candidate))));
+            results.Add(Accuracy(model.Version, "network", MoveAccuracy.Measure(set, new PolicyPlayer(candidate), cancel)));
             var accuracySearch = search with { TemperatureMoves = 0, ReuseTree = false, Seed = 1 };
-            results.Add(Accuracy(model.Version, $"search-{e.Simulations}", MoveAccuracy.Measure(set, new MctsPlayer(new Mcts(candidate, accuracySearch)))));
+            results.Add(Accuracy(model.Version, $"search-{e.Simulations}", MoveAccuracy.Measure(set, new MctsPlayer(new Mcts(candidate, accuracySearch)), cancel)));
             // The baselines on the same positions (cheap, and the same every time: seeded).
-            results.Add(Accuracy(model.Version, "random", MoveAccuracy.Measure(set, new RandomPlayer(1))));
+            results.Add(Accuracy(model.Version, "random", MoveAccuracy.Measure(set, new RandomPlayer(1), cancel)));
             results.Add(Accuracy(model.Version, $"mcts-rollouts-{e.Simulations}",
-                MoveAccuracy.Measure(set, new MctsPlayer(new Mcts(new RolloutOracle(1), accuracySearch)))));
+                MoveAccuracy.Measure(set, new MctsPlayer(new Mcts(new RolloutOracle(1), accuracySearch)), cancel)));
         }
         return new EvaluationDone(model, results, rating, promoted);
     }
@@ -194,7 +196,7 @@ public sealed class EvaluatorActor : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop()
     {
-        BackgroundWork.AwaitOnStop(_work);
+        BackgroundWork.AwaitOnStop(_work, _stop);
         base.PostStop();
     }
 

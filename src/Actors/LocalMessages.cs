@@ -36,11 +36,19 @@ public sealed record GetSelfPlayStats : INoSerializationVerificationNeeded
 /// <summary>Work an actor runs off its thread (a <c>Task.Run</c> piped back to it).</summary>
 internal static class BackgroundWork
 {
-    /// <summary>Waits (bounded) for work in flight when the actor stops: a process must not exit while another
-    /// thread still runs libtorch (on CUDA that crashes at exit). Its failure, if any, reached the actor already.</summary>
-    public static void AwaitOnStop(Task? work)
+    /// <summary>The longest an actor's stop waits for its work in flight. The actor system's termination is given longer
+    /// (<see cref="TrainingRun.BaseConfig"/>), so the process never ends while an actor still waits.</summary>
+    public static readonly TimeSpan StopWait = TimeSpan.FromMinutes(2);
+
+    /// <summary>Waits (bounded) for work in flight when the actor stops: a process must not exit while another thread still
+    /// runs libtorch. That is what crashed runs at exit with a segmentation fault (exit code 139): a run stopped during an
+    /// evaluation (minutes on a CPU), Akka gave the actor system's termination its default 10 s, and the process ended
+    /// while the evaluator's thread was inside libtorch. Cancel the work first (<paramref name="cancel"/>) so that the wait
+    /// is short. The work's failure, if any, reached the actor already.</summary>
+    public static void AwaitOnStop(Task? work, CancellationTokenSource? cancel = null)
     {
-        try { work?.Wait(TimeSpan.FromMinutes(2)); }
+        cancel?.Cancel();
+        try { work?.Wait(StopWait); }
         catch (AggregateException) { }
     }
 }

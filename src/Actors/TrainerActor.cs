@@ -18,6 +18,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Task? _work;
+    private readonly CancellationTokenSource _stop = new();
     private readonly Learner _learner;
     private readonly TrainerOptions _options;
     private readonly int _minPositions;
@@ -115,6 +116,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         double policy = 0, value = 0, l2 = 0, rate = 0;
         for (int step = 0; step < _options.StepsPerGeneration; step++)
         {
+            _stop.Token.ThrowIfCancellationRequested(); // stopping: the generation is dropped, the checkpoint keeps the last one
             var batches = new List<IReadOnlyList<ReplayPosition>>(a);
             for (int k = 0; k < a; k++) batches.Add(new ArraySegment<ReplayPosition>(positions, (step * a + k) * b, b));
             var report = _learner.Step(batches, _rng);
@@ -160,7 +162,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PostStop()
     {
-        BackgroundWork.AwaitOnStop(_work);
+        BackgroundWork.AwaitOnStop(_work, _stop);
         base.PostStop();
     }
 }

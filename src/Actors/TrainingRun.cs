@@ -133,7 +133,8 @@ public static class TrainingRun
     }
 
     /// <summary>The Akka configuration every process of the pipeline shares: pipeline messages through
-    /// <see cref="PipelineSerializer"/>, Akka's logs into Serilog.</summary>
+    /// <see cref="PipelineSerializer"/>, Akka's logs into Serilog, and a termination that waits for the actors' work in
+    /// flight (<see cref="BackgroundWork.StopWait"/>).</summary>
     public static Config BaseConfig(string extraHocon) =>
         ConfigurationFactory.ParseString(extraHocon)
             .WithFallback(ConfigurationFactory.ParseString(PipelineSerializer.Hocon))
@@ -145,6 +146,9 @@ public static class TrainingRun
                   loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
                   logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
                   actor.debug.unhandled = on
+                  # An actor's stop waits up to 2 minutes for its libtorch work in flight (BackgroundWork.StopWait); the
+                  # system's termination must wait longer, or the process ends while that work is inside libtorch.
+                  coordinated-shutdown.phases.actor-system-terminate.timeout = 150s
                 }
                 """));
 }
