@@ -128,13 +128,15 @@ public sealed partial class BatchNorm : nn.Module<Tensor, Tensor>
     {
         Normalization.FollowMode when _options.BatchStatistics == BatchStatistics.Virtual => Normalization.Batch,
         Normalization.FollowMode => training ? Normalization.Batch : Normalization.Population,
+        Normalization.Renorm => training ? Normalization.Renorm : Normalization.Population,
+        Normalization.RenormAlways => Normalization.Renorm,
         var n => n,
     };
 
     /// <summary>Whether a forward in the current mode updates the running statistics.</summary>
     public bool EffectiveUpdate => _options.BatchStatistics != BatchStatistics.Virtual && _options.Update switch
     {
-        RunningUpdate.FollowMode => training,
+        RunningUpdate.FollowMode => training && _options.Normalization != Normalization.Population,
         RunningUpdate.Update => true,
         _ => false,
     };
@@ -157,24 +159,48 @@ public sealed partial class BatchNorm : nn.Module<Tensor, Tensor>
     /// at every forward. Precise BN uses it.</summary>
     internal Action<BatchNorm, Tensor, Tensor, long>? Observer { get; set; }
 
-    /// <summary>Turns the layer into Frozen BN (idempotent).</summary>
+    /// <summary>
+    /// Turns the layer into Frozen BN (idempotent). A domain whose statistics were never set (no update yet, mean 0 and
+    /// variance 1 as created) gets variance 1 − ε, so that a fresh frozen layer is exactly the identity (as detectron2's
+    /// FrozenBatchNorm2d starts); <see cref="Unfreeze"/> gives it back variance 1 if nothing wrote it meanwhile.
+    /// </summary>
     public void Freeze()
     {
         if (IsFrozen) return;
         var ps = new[] { Weight, Bias };
         _requiresGradBeforeFreeze = ps.Select(p => p?.requires_grad ?? false).ToArray();
         foreach (var p in ps) p?.requires_grad_(false);
+        _identityDomains.Clear();
+        using (no_grad())
+            foreach (var d in _domains)
+            {
+                var rv = RunningVar(d);
+                if (NumBatchesTracked(d).item<long>() != 0 || RunningMean(d).ne(0).any().item<bool>() || rv.ne(1).any().item<bool>()) continue;
+                rv.fill_(1.0).sub_(_options.Epsilon);
+                _identityDomains.Add(d);
+            }
         IsFrozen = true;
     }
 
-    /// <summary>Turns Frozen BN back into a normal layer, restoring γ and β's <c>requires_grad</c> (idempotent).</summary>
+    /// <summary>Turns Frozen BN back into a normal layer, restoring γ and β's <c>requires_grad</c> and the variance 1 of
+    /// domains <see cref="Freeze"/> made the identity (idempotent).</summary>
     public void Unfreeze()
     {
         if (!IsFrozen) return;
         var ps = new[] { Weight, Bias };
         for (int i = 0; i < ps.Length; i++) ps[i]?.requires_grad_(_requiresGradBeforeFreeze![i]);
+        using (no_grad())
+            foreach (var d in _identityDomains)
+            {
+                var rv = RunningVar(d);
+                using var expected = ones_like(rv).sub_(_options.Epsilon);
+                if (rv.eq(expected).all().item<bool>()) rv.fill_(1.0);
+            }
+        _identityDomains.Clear();
         IsFrozen = false;
     }
+
+    private readonly List<string> _identityDomains = [];
 
     /// <summary>Marks the layer as folded into its preceding layer (called by <see cref="BatchNormFusion"/>).</summary>
     internal void MarkFused() => IsFused = true;
@@ -386,12 +412,15 @@ public sealed partial class BatchNorm : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Counts one more update of <paramref name="domain"/> and returns its weight 1−λ (or 1/count for a
-    /// cumulative average), PyTorch's order.</summary>
+    /// cumulative average; (1−λ)/(1−λ^count) bias-corrected), PyTorch's order.</summary>
     private double NextUpdateWeight(string domain)
     {
         var nbt = NumBatchesTracked(domain);
         using (no_grad()) nbt.add_(1);
-        return _options.Decay is { } decay ? 1.0 - decay : 1.0 / nbt.item<long>();
+        long count = nbt.item<long>();
+        if (_options.Decay is not { } decay) return 1.0 / count;
+        if (!_options.BiasCorrected) return 1.0 - decay;
+        return decay == 1.0 ? 1.0 / count : (1.0 - decay) / (1.0 - Math.Pow(decay, count));
     }
 
     private void CheckInput(Tensor input)

@@ -14,9 +14,14 @@ public enum Normalization
     /// adaptive, whatever was last written.</summary>
     Population,
 
-    /// <summary>Batch Renormalization (Ioffe 2017): batch statistics corrected towards the population ones by
-    /// r = clip(σ_B/σ, 1/rmax, rmax) and d = clip((μ_B−μ)/σ, −dmax, dmax), both without gradient.</summary>
+    /// <summary>Batch Renormalization (Ioffe 2017) in training mode, the population statistics in eval mode (as the paper
+    /// intends, and as tensorpack and Keras do): in training, batch statistics corrected towards the population ones by
+    /// r = clip(σ_B/σ, 1/rmax, rmax) and d = clip((μ_B−μ)/σ, −dmax, dmax), both without gradient. The usual choice.</summary>
     Renorm,
+
+    /// <summary>Batch Renormalization in both modes (an explicit choice: inference then depends on the batch whenever r or d
+    /// clip, and needs more than one value per channel).</summary>
+    RenormAlways,
 }
 
 /// <summary>Axis 2: how batch statistics are computed (what the "normalization batch" is).</summary>
@@ -45,7 +50,9 @@ public enum BatchStatistics
 /// <summary>Axis 3: whether batch statistics update the running statistics (of the active domain).</summary>
 public enum RunningUpdate
 {
-    /// <summary>PyTorch's mapping: update in training mode, not in eval mode.</summary>
+    /// <summary>PyTorch's mapping: update in training mode, not in eval mode; except that a layer normalising with the
+    /// <see cref="Normalization.Population"/> statistics never updates them (using the EMA during training must not move
+    /// it: tensorpack's rule). Ask for <see cref="Update"/> to have both.</summary>
     FollowMode,
 
     /// <summary>Always update (when batch statistics are computed).</summary>
@@ -100,10 +107,18 @@ public sealed record BatchNormOptions
 
     /// <summary>
     /// The EMA decay λ of the running statistics: μ_run ← λ·μ_run + (1−λ)·μ_B. 0.9 is PyTorch's
-    /// <c>momentum=0.1</c>; <c>null</c> is a cumulative average (PyTorch's <c>momentum=None</c>).
-    /// See <see cref="Conventions"/> for other frameworks' "momentum".
+    /// <c>momentum=0.1</c>; 1 keeps the statistics where they are (PyTorch's <c>momentum=0</c>); <c>null</c> is a
+    /// cumulative average (PyTorch's <c>momentum=None</c>). See <see cref="Conventions"/> for other frameworks' "momentum".
     /// </summary>
     public double? Decay { get; init; } = 0.9;
+
+    /// <summary>
+    /// Caffe's bias-corrected average instead of the plain EMA: Caffe keeps sums blob ← μ_B + λ·blob and a scale factor
+    /// s ← λ·s + 1 and uses blob/s, so after t updates the running mean is Σ λ^k·μ_{t−k} / Σ λ^k (after one update it is
+    /// μ_B itself, not (1−λ)·μ_B). Implemented as the update weight (1−λ)/(1−λ^t) with t = <c>num_batches_tracked</c>
+    /// (1/t when λ = 1), which gives the same numbers. Default off (PyTorch's EMA).
+    /// </summary>
+    public bool BiasCorrected { get; init; }
 
     /// <summary>Learnable per-channel γ and β (PyTorch's <c>affine</c>).</summary>
     public bool Affine { get; init; } = true;
@@ -133,8 +148,10 @@ public sealed record BatchNormOptions
     public void Validate()
     {
         if (!(Epsilon > 0) || double.IsInfinity(Epsilon)) throw new ArgumentException($"Epsilon must be a finite number > 0, got {Epsilon}");
-        if (Decay is { } d && !(d >= 0 && d < 1))
-            throw new ArgumentException($"Decay must be in [0, 1) (it is the EMA decay λ, not PyTorch's momentum = 1 − λ), got {d}");
+        if (Decay is { } d && !(d >= 0 && d <= 1))
+            throw new ArgumentException($"Decay must be in [0, 1] (it is the EMA decay λ, not PyTorch's momentum = 1 − λ), got {d}");
+        if (BiasCorrected && Decay is null)
+            throw new ArgumentException("BiasCorrected needs a Decay: a cumulative average (Decay null) is already unbiased");
         if (!Enum.IsDefined(Normalization)) throw new ArgumentException($"Normalization has no value {(int)Normalization}");
         if (!Enum.IsDefined(BatchStatistics)) throw new ArgumentException($"BatchStatistics has no value {(int)BatchStatistics}");
         if (!Enum.IsDefined(Update)) throw new ArgumentException($"Update has no value {(int)Update}");
@@ -148,7 +165,7 @@ public sealed record BatchNormOptions
                 throw new ArgumentException($"VirtualReferenceSize must be at least 1 with Virtual BN, got {VirtualReferenceSize}");
             case BatchStatistics.Virtual when Update == RunningUpdate.Update:
                 throw new ArgumentException("Virtual BN keeps no running statistics: Update cannot be Update");
-            case BatchStatistics.Virtual when Normalization is Normalization.Population or Normalization.Renorm:
+            case BatchStatistics.Virtual when Normalization is Normalization.Population or Normalization.Renorm or Normalization.RenormAlways:
                 throw new ArgumentException($"Virtual BN normalises with its virtual statistics: Normalization cannot be {Normalization}");
         }
         Renorm.Validate();

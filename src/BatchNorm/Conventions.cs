@@ -12,8 +12,9 @@ public enum Framework
     /// the non-fused path the biased one; ε 1e-3 (clamped to 1.001e-5 when cuDNN runs it).</summary>
     Keras,
 
-    /// <summary>Caffe: <c>moving_average_fraction</c> is the decay; mean and variance blobs are stored multiplied by a
-    /// scale factor (a third blob) that must be divided out; variance unbiased; ε 1e-5.</summary>
+    /// <summary>Caffe: <c>moving_average_fraction</c> is the decay λ; the blobs are sums updated as blob ← stat_B + λ·blob
+    /// with a scale factor s ← λ·s + 1 (a third blob) that is divided out, i.e. a bias-corrected average
+    /// (<see cref="BatchNormOptions.BiasCorrected"/>); variance unbiased; ε 1e-5.</summary>
     Caffe,
 
     /// <summary>Caffe2: PyTorch momentum = 1 − Caffe2 momentum (so Caffe2's momentum is the decay); the blob named
@@ -30,7 +31,8 @@ public static class Conventions
     /// <summary>TensorFlow's smallest ε when cuDNN runs BN (cuDNN requires ε ≥ 1e-5).</summary>
     public const double TensorFlowCudnnMinEpsilon = 1.001e-5;
 
-    /// <summary>λ from a framework's "momentum" argument (PyTorch's <c>null</c> gives <c>null</c>: a cumulative average).</summary>
+    /// <summary>λ from a framework's "momentum" argument (PyTorch's <c>null</c> gives <c>null</c>: a cumulative average;
+    /// PyTorch's 0 gives λ = 1: the statistics never move).</summary>
     public static double? DecayFrom(Framework framework, double? momentum)
     {
         if (momentum is not { } m) return framework == Framework.PyTorch
@@ -57,9 +59,11 @@ public static class Conventions
     public static bool StoresUnbiasedVariance(Framework framework, bool kerasFused = true) =>
         framework != Framework.Keras || kerasFused;
 
-    /// <summary>Options for a layer that behaves like the framework's with this momentum and ε (default: the framework's).</summary>
+    /// <summary>Options for a layer whose running statistics follow the framework's update rule with this momentum and ε
+    /// (default: the framework's): the same decay, and for Caffe its bias-corrected average (after t updates the running
+    /// mean is Σ λ^k·μ_{t−k} / Σ λ^k, as Caffe's blobs divided by its scale factor).</summary>
     public static BatchNormOptions OptionsFrom(Framework framework, double? momentum, double? epsilon = null) =>
-        new() { Decay = DecayFrom(framework, momentum), Epsilon = epsilon ?? DefaultEpsilon(framework) };
+        new() { Decay = DecayFrom(framework, momentum), Epsilon = epsilon ?? DefaultEpsilon(framework), BiasCorrected = framework == Framework.Caffe };
 
     /// <summary>σ̃² = σ²·n/(n−1) for statistics over <paramref name="n"/> values per channel.</summary>
     public static Tensor BiasedToUnbiased(Tensor variance, long n) =>

@@ -70,8 +70,12 @@ public sealed record PreciseStatistics(
 /// Precise BN (and Adaptive BN): recompute the population statistics of a frozen model from N batches,
 /// forward-only. During the pass every module is in eval mode (dropout and the like off) and each BatchNorm
 /// layer normalises with its batch statistics — as in training, so every layer sees the inputs it saw when it
-/// was trained — without updating anything (<see cref="RunningUpdate.Keep"/>); Sync BN layers use their local
-/// batch (no collective), Batch Renorm layers plain batch statistics. No gradient is recorded; weights and any
+/// was trained — without updating anything (<see cref="RunningUpdate.Keep"/>); Batch Renorm layers use plain batch
+/// statistics. Sync BN layers are measured on each replica's local batches during the pass, and the replicas' statistics
+/// are then merged (count-weighted, through the layer's <see cref="BatchNormOptions.SyncGroup"/>) into the global ones,
+/// the same on every replica: every replica must run the pass, on its own share of the data, at the same time. A layer
+/// that runs more than once in one forward (a shared layer) is refused: its inputs' statistics cannot be told apart.
+/// No gradient is recorded; weights and any
 /// optimiser state are untouched; every module's mode and every layer's options and active domain are restored,
 /// also when a forward throws. The result is deterministic for a given data order.
 /// Draw the batches i.i.d. (shuffled across games): correlated batches give biased statistics.
@@ -112,12 +116,15 @@ public static class PreciseBatchNorm
 
         var modes = ModuleModes.Capture(model);
         var saved = measured.Select(m => (m.Layer, m.Layer.Options, m.Layer.ActiveDomain)).ToList();
+        var calls = new int[measured.Count];
         int done = 0;
         try
         {
             model.eval();
-            foreach (var (_, bn, acc) in measured)
+            for (int i = 0; i < measured.Count; i++)
             {
+                var (_, bn, acc) = measured[i];
+                int index = i;
                 bn.Options = bn.Options with
                 {
                     Normalization = Normalization.Batch,
@@ -125,13 +132,23 @@ public static class PreciseBatchNorm
                     BatchStatistics = bn.Options.BatchStatistics == BatchStatistics.Sync ? BatchStatistics.PerReplica : bn.Options.BatchStatistics,
                 };
                 if (options.Domain is { } d) bn.ActiveDomain = d;
-                bn.Observer = (_, mean, var, n) => acc.Add(mean, var, n);
+                bn.Observer = (_, mean, var, n) =>
+                {
+                    calls[index]++;
+                    acc.Add(mean, var, n);
+                };
             }
             using var noGrad = no_grad();
             foreach (var batch in batches)
             {
                 if (done == options.MaxBatches) break;
+                Array.Clear(calls);
                 using (NewDisposeScope()) forward(batch);
+                for (int i = 0; i < calls.Length; i++)
+                    if (calls[i] > 1)
+                        throw new InvalidOperationException(
+                            $"Precise BN: BatchNorm layer '{measured[i].Name}' ran {calls[i]} times in one forward; the statistics of its " +
+                            "different inputs cannot be told apart (a shared layer). Give each use its own BatchNorm layer");
                 done++;
                 progress?.Report(done);
             }
@@ -142,6 +159,11 @@ public static class PreciseBatchNorm
             modes.Restore();
         }
         if (done == 0) throw new ArgumentException("Precise BN needs at least one batch, and none was given");
+
+        // Sync BN: merge every replica's statistics into the global ones (a collective, in the layers' order).
+        for (int i = 0; i < measured.Count; i++)
+            if (saved[i].Options is { BatchStatistics: BatchStatistics.Sync, SyncGroup: { } group })
+                measured[i].Acc.MergeAcross(group, (int)measured[i].Layer.NumFeatures);
 
         var layers = new List<LayerStatistics>();
         foreach (var (name, bn, acc) in measured)
@@ -201,6 +223,47 @@ public static class PreciseBatchNorm
             }
             Values += n;
             Batches++;
+        }
+
+        /// <summary>Replaces this replica's statistics by those of every replica's samples together (Sync BN): the union's
+        /// exact mean and sum of squared deviations (first the global mean, then the deviations from it, so that a large
+        /// mean does not cancel), or the mean-of-batches sums over every replica's batches.</summary>
+        public void MergeAcross(IAllReduce group, int channels)
+        {
+            _mean ??= new double[channels];
+            _m2 ??= new double[channels];
+            var first = new double[channels + 2];
+            first[0] = Values;
+            first[1] = Batches;
+            for (int c = 0; c < channels; c++) first[2 + c] = estimator == PreciseEstimator.Union ? _mean[c] * Values : _mean[c];
+            var totals = Reduce(group, first);
+            long values = (long)Math.Round(totals[0]);
+            int batches = (int)Math.Round(totals[1]);
+            if (estimator == PreciseEstimator.Union)
+            {
+                var mean = new double[channels];
+                for (int c = 0; c < channels; c++) mean[c] = values == 0 ? 0 : totals[2 + c] / values;
+                var second = new double[channels];
+                for (int c = 0; c < channels; c++) second[c] = _m2[c] + Values * (_mean[c] - mean[c]) * (_mean[c] - mean[c]);
+                _m2 = Reduce(group, second);
+                _mean = mean;
+            }
+            else
+            {
+                var sums = new double[channels];
+                for (int c = 0; c < channels; c++) sums[c] = _m2[c];
+                _m2 = Reduce(group, sums);
+                for (int c = 0; c < channels; c++) _mean[c] = totals[2 + c];
+            }
+            Values = values;
+            Batches = batches;
+        }
+
+        private static double[] Reduce(IAllReduce group, double[] local)
+        {
+            using var t = tensor(local);
+            using var sum = group.Sum(t);
+            return sum.to(ScalarType.Float64).cpu().data<double>().ToArray();
         }
 
         public (Tensor Mean, Tensor Variance) Result() => estimator == PreciseEstimator.Union

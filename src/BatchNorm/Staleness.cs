@@ -52,8 +52,10 @@ public static class Staleness
     /// <summary>
     /// Also runs <paramref name="evaluate"/> (which must call the model on a fixed batch and return its output)
     /// twice in eval mode — with the running statistics, then with the precise ones swapped in — and reports the
-    /// mean absolute output difference and, with <paramref name="loss"/>, both losses. The running statistics and
-    /// every module's mode are restored afterwards.
+    /// mean absolute output difference and, with <paramref name="loss"/>, both losses. Both runs use the domain the
+    /// statistics were measured for (each layer's active domain is switched to it meanwhile), so the running and the
+    /// precise statistics of the same domain are compared. The running statistics, active domains and every module's
+    /// mode are restored afterwards.
     /// </summary>
     public static StalenessReport Measure(nn.Module model, PreciseStatistics precise, Func<Tensor> evaluate, Func<Tensor, double>? loss = null)
     {
@@ -62,8 +64,10 @@ public static class Staleness
         var gaps = Gaps(precise);
         var modes = ModuleModes.Capture(model);
         var backup = precise.Layers.Select(s => (s, Mean: s.Layer.RunningMean(s.Domain).clone(), Var: s.Layer.RunningVar(s.Domain).clone())).ToList();
+        var domains = precise.Layers.Select(s => (s.Layer, s.Layer.ActiveDomain)).ToList();
         try
         {
+            foreach (var s in precise.Layers) s.Layer.ActiveDomain = s.Domain;
             model.eval();
             using var noGrad = no_grad();
             using var withRunning = evaluate().detach().to(ScalarType.Float64).cpu();
@@ -83,6 +87,7 @@ public static class Staleness
                     s.Layer.RunningVar(s.Domain).copy_(var);
                     mean.Dispose(); var.Dispose();
                 }
+            foreach (var (layer, active) in domains) layer.ActiveDomain = active;
             modes.Restore();
         }
     }

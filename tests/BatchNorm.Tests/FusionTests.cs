@@ -102,7 +102,7 @@ public sealed class FusionTests
         manual_seed(604);
         foreach (var options in new[]
         {
-            new BatchNormOptions { Normalization = Normalization.Renorm },
+            new BatchNormOptions { Normalization = Normalization.RenormAlways }, // Renorm alone uses the population in eval: it fuses
             new BatchNormOptions { Normalization = Normalization.Batch },
             new BatchNormOptions { BatchStatistics = BatchStatistics.Virtual, VirtualReferenceSize = 2 },
         })
