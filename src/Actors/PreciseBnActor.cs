@@ -67,7 +67,7 @@ public sealed class PreciseBnActor : ReceiveActor
     private ModelReady Run(SnapshotTaken snapshot, ReplayPosition[] positions)
     {
         var measured = PreciseBnPass.Measure(_game, _options, _device, snapshot.Weights, positions);
-        string statistics = PreciseBnPass.Statistics(_options.Bn);
+        string statistics = PreciseBnPass.Statistics(_options);
         var weights = PreciseBnPass.Apply(_game, _options, _device, snapshot.Weights, measured.Layers);
         _log.Info("generation {Generation}: {Staleness}; publishing {Statistics} statistics", snapshot.Generation, measured.Report, statistics);
         return new ModelReady(snapshot.Generation, weights, statistics, snapshot.Losses, measured.Staleness, snapshot.TrainSeconds);

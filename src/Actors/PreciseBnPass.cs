@@ -43,6 +43,9 @@ public static class PreciseBnPass
         var bn = options.Bn;
         if (positions.Count < Positions(bn))
             throw new ArgumentException($"Precise BN needs {Positions(bn)} positions, got {positions.Count}");
+        if (!options.Network.HasBatchNorm)
+            return new PreciseBnMeasurement([], new StalenessSummary(0, 0, "", 0, 0, 0, 0),
+                $"network.normalization is {options.Network.Normalization.ToString().ToLowerInvariant()}: the network has no BatchNorm statistics, so Precise BN has nothing to do");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var net = Models.Create(game, options.Network, bn.Decay, device);
         Models.Load(net, snapshot);
@@ -84,8 +87,10 @@ public static class PreciseBnPass
         return new PreciseBnMeasurement(layers, staleness, report.ToString());
     }
 
-    /// <summary>The statistics <c>bn.inference</c> publishes: <c>precise</c> or <c>ema</c>.</summary>
-    public static string Statistics(BnOptions bn) => bn.Inference == BnInference.Precise ? "precise" : "ema";
+    /// <summary>The statistics a publication carries: <c>precise</c> or <c>ema</c> as <c>bn.inference</c> says, or
+    /// <c>none</c> for a network without BatchNorm.</summary>
+    public static string Statistics(RunOptions options) =>
+        !options.Network.HasBatchNorm ? "none" : options.Bn.Inference == BnInference.Precise ? "precise" : "ema";
 
     /// <summary>The weights to publish: the snapshot with the measured statistics written into its layers' running
     /// statistics when <c>bn.inference</c> is <c>precise</c>, or with its EMA statistics as they are.</summary>

@@ -152,7 +152,9 @@ public sealed class RunActor : ReceiveActor, IWithTimers
             _generation = i.Version;
             _gamesAtPublication = _stats?.Games ?? 0;
             _losses = i.Losses ?? _losses;
-            _staleness = i.Staleness ?? _staleness;
+            bool noBatchNorm = i.Statistics == "none"; // a network without BatchNorm: no statistics, no staleness
+            _staleness = noBatchNorm ? null : i.Staleness ?? _staleness;
+            var staleness = noBatchNorm ? null : i.Staleness;
             WriteMetrics(new
             {
                 kind = "publication",
@@ -165,12 +167,12 @@ public sealed class RunActor : ReceiveActor, IWithTimers
                 learningRate = i.Losses?.LearningRate,
                 steps = i.Losses?.Steps,
                 trainSeconds = p.TrainSeconds,
-                preciseSeconds = i.Staleness?.PreciseSeconds,
+                preciseSeconds = staleness?.PreciseSeconds,
                 preciseBnNode = p.PreciseBnNode,
-                stalenessMeanGap = i.Staleness?.MeanGap,
-                stalenessLogVarGap = i.Staleness?.LogVarianceGap,
-                lossWithEma = i.Staleness?.LossWithEma,
-                lossWithPrecise = i.Staleness?.LossWithPrecise,
+                stalenessMeanGap = staleness?.MeanGap,
+                stalenessLogVarGap = staleness?.LogVarianceGap,
+                lossWithEma = staleness?.LossWithEma,
+                lossWithPrecise = staleness?.LossWithPrecise,
                 games = _stats?.Games,
                 gamesAccepted = _bufferStatus?.GamesAccepted,
                 positions = _stats?.Positions,
@@ -183,7 +185,9 @@ public sealed class RunActor : ReceiveActor, IWithTimers
             });
             if (i.Version > 0)
                 Report($"generation {i.Version}: loss policy {i.Losses?.Policy:0.000} value {i.Losses?.Value:0.000}, " +
-                       $"BN staleness {i.Staleness?.MeanGap:0.000} σ (loss EMA {i.Staleness?.LossWithEma:0.000} vs precise {i.Staleness?.LossWithPrecise:0.000}), " +
+                       (noBatchNorm
+                           ? "no BatchNorm (nothing for Precise BN to measure), "
+                           : $"BN staleness {i.Staleness?.MeanGap:0.000} σ (loss EMA {i.Staleness?.LossWithEma:0.000} vs precise {i.Staleness?.LossWithPrecise:0.000}), ") +
                        $"published {i.Statistics}");
             if (o.Limits.Generations is { } limit && i.Version >= limit) End(null, $"reached {limit} generations");
         });

@@ -59,9 +59,13 @@ public sealed record PreciseStatistics(
         }
     }
 
+    /// <summary>Whether the model had no BatchNorm layer at all (then no batch was run and there is nothing to write).</summary>
+    public bool NoBatchNorm => Layers.Count == 0 && Skipped.Count == 0 && Batches == 0;
+
     /// <summary>One line for logs: estimator, batches, layers and values per channel.</summary>
-    public override string ToString() =>
-        $"Precise BN ({Estimator} estimator): {Batches} batches, {Layers.Count} layers" +
+    public override string ToString() => NoBatchNorm
+        ? "Precise BN: the model has no BatchNorm layer, so there are no statistics to recompute"
+        : $"Precise BN ({Estimator} estimator): {Batches} batches, {Layers.Count} layers" +
         (Layers.Count > 0 ? $", {Layers.Min(l => l.Values):N0}–{Layers.Max(l => l.Values):N0} values per channel" : "") +
         (Skipped.Count > 0 ? $", {Skipped.Count} skipped" : "");
 }
@@ -89,6 +93,8 @@ public static class PreciseBatchNorm
     /// <param name="forward">Runs the model on one batch (its output is ignored).</param>
     /// <param name="options">Estimator, domain, batch limit.</param>
     /// <param name="progress">Receives the number of batches done after each batch.</param>
+    /// <remarks>A model without any BatchNorm layer (Group or Layer Normalization, none) gives an empty result at once,
+    /// without running a batch (<see cref="PreciseStatistics.NoBatchNorm"/>).</remarks>
     public static PreciseStatistics Compute<TBatch>(
         nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward,
         PreciseBatchNormOptions? options = null, IProgress<int>? progress = null)
@@ -100,6 +106,7 @@ public static class PreciseBatchNorm
         if (options.MaxBatches is < 1) throw new ArgumentException($"MaxBatches must be at least 1, got {options.MaxBatches}");
 
         var all = FrozenBatchNorm.NamedLayers(model).ToList();
+        if (all.Count == 0) return new PreciseStatistics([], [], options.Estimator, 0); // nothing to measure: no batch is run
         var skipped = new List<(string, string)>();
         var measured = new List<(string Name, BatchNorm Layer, Accumulator Acc)>();
         foreach (var (name, bn) in all)

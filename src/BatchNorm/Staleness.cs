@@ -35,8 +35,9 @@ public sealed record StalenessReport(IReadOnlyList<LayerStaleness> Layers, doubl
     public double? FalseOverfitting => LossWithRunning - LossWithPrecise;
 
     /// <summary>One line for logs.</summary>
-    public override string ToString() =>
-        $"BN staleness: mean gap {MeanGap:0.0000} σ, log-var gap {LogVarianceGap:0.0000}" +
+    public override string ToString() => Layers.Count == 0
+        ? "BN staleness: no BatchNorm statistics were measured (a model without BatchNorm has none), so there is nothing to be stale"
+        : $"BN staleness: mean gap {MeanGap:0.0000} σ, log-var gap {LogVarianceGap:0.0000}" +
         (Worst is { } w ? $" (worst {(w.Name.Length == 0 ? "<model>" : w.Name)}: {w.MeanGap:0.0000} σ)" : "") +
         (OutputGap is { } o ? $", output gap {o:0.000000}" : "") +
         (FalseOverfitting is { } f ? $", loss running {LossWithRunning:0.0000} vs precise {LossWithPrecise:0.0000} (Δ {f:+0.0000;-0.0000})" : "");
@@ -55,13 +56,15 @@ public static class Staleness
     /// mean absolute output difference and, with <paramref name="loss"/>, both losses. Both runs use the domain the
     /// statistics were measured for (each layer's active domain is switched to it meanwhile), so the running and the
     /// precise statistics of the same domain are compared. The running statistics, active domains and every module's
-    /// mode are restored afterwards.
+    /// mode are restored afterwards. With no measured layer (a model without BatchNorm) nothing is run and the report is
+    /// empty: there are no statistics to be stale.
     /// </summary>
     public static StalenessReport Measure(nn.Module model, PreciseStatistics precise, Func<Tensor> evaluate, Func<Tensor, double>? loss = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(evaluate);
         var gaps = Gaps(precise);
+        if (precise.Layers.Count == 0) return new StalenessReport(gaps, null, null, null);
         var modes = ModuleModes.Capture(model);
         var backup = precise.Layers.Select(s => (s, Mean: s.Layer.RunningMean(s.Domain).clone(), Var: s.Layer.RunningVar(s.Domain).clone())).ToList();
         var domains = precise.Layers.Select(s => (s.Layer, s.Layer.ActiveDomain)).ToList();

@@ -7,7 +7,8 @@ using LibraryBatchNorm = SelfPlayBN.BatchNorm.BatchNorm;
 
 namespace SelfPlayBN.Networks;
 
-/// <summary>Which BatchNorm implementation a <see cref="ResidualNetwork"/> is built with.</summary>
+/// <summary>Which normalization layer a <see cref="ResidualNetwork"/> puts after each convolution: BatchNorm (the
+/// project's library or TorchSharp's) or one of BatchNorm's alternatives, which do not depend on the batch at all.</summary>
 public enum NormalizationLayer
 {
     /// <summary>The project's BatchNorm library (<see cref="LibraryBatchNorm"/>), configured by a
@@ -17,6 +18,19 @@ public enum NormalizationLayer
     /// <summary>TorchSharp's own <c>nn.BatchNorm2d</c>: a baseline for benchmarks and checkpoint-compatibility
     /// tests only. Same state-dict keys and shapes as <see cref="Library"/>, so checkpoints load either way.</summary>
     TorchSharp,
+
+    /// <summary>Group Normalization (Wu &amp; He 2018): each sample's channels in groups (the network's <c>groups</c>; a head
+    /// with fewer channels uses as many groups as divide both), normalised by that sample's own statistics, with γ, β per
+    /// channel. No running statistics, the same in training and eval mode; nothing to fuse.</summary>
+    Group,
+
+    /// <summary>Layer Normalization over each sample's channels and positions (Group Normalization with one group).</summary>
+    Layer,
+
+    /// <summary>No normalization: convolutions with biases and a Fixup-style start (each residual block's second convolution
+    /// starts at zero, so every block starts as the identity, and its first is scaled by 1/√blocks), so that a deep tower
+    /// trains without normalization, as KataGo's fixed-scale blocks do.</summary>
+    None,
 }
 
 /// <summary>Shape of an AlphaGo Zero-style residual network.</summary>
@@ -86,27 +100,34 @@ public sealed class ResidualNetwork : Module<Tensor, (Tensor Policy, Tensor Valu
     /// <see cref="BatchNormOptions.Epsilon"/>, <see cref="BatchNormOptions.Decay"/> and
     /// <see cref="BatchNormOptions.Affine"/> may differ from the defaults.</param>
     /// <param name="layer">Which BatchNorm implementation to build (default: the library's).</param>
-    public ResidualNetwork(ResidualNetworkShape shape, BatchNormOptions? batchNorm = null, NormalizationLayer layer = NormalizationLayer.Library)
+    /// <param name="groups">Groups of <see cref="NormalizationLayer.Group"/> (must divide <see cref="ResidualNetworkShape.Filters"/>).</param>
+    public ResidualNetwork(ResidualNetworkShape shape, BatchNormOptions? batchNorm = null, NormalizationLayer layer = NormalizationLayer.Library,
+        int groups = 8)
         : base(nameof(ResidualNetwork))
     {
         shape.Validate();
         batchNorm ??= new BatchNormOptions();
         Norms.Check(batchNorm, layer);
+        if (layer == NormalizationLayer.Group && (groups < 1 || shape.Filters % groups != 0))
+            throw new ArgumentException($"Group Normalization needs a number of groups that divides the {shape.Filters} filters, got {groups}");
         Shape = shape;
         BatchNormOptions = batchNorm;
         NormalizationLayer = layer;
         int f = shape.Filters, cells = shape.Height * shape.Width;
-        input_conv = Conv2d(shape.InputPlanes, f, 3, padding: 1, bias: false);
-        input_bn = Norms.Create(f, batchNorm, layer);
-        tower = new ModuleList<ResidualBlock>(Enumerable.Range(0, shape.Blocks).Select(_ => new ResidualBlock(f, batchNorm, layer)).ToArray());
-        policy_conv = Conv2d(f, shape.PolicyFilters, 1, bias: false);
-        policy_bn = Norms.Create(shape.PolicyFilters, batchNorm, layer);
+        bool bias = layer == NormalizationLayer.None; // a normalization layer's β replaces the convolution's bias
+        input_conv = Conv2d(shape.InputPlanes, f, 3, padding: 1, bias: bias);
+        input_bn = Norms.Create(f, batchNorm, layer, groups);
+        tower = new ModuleList<ResidualBlock>(Enumerable.Range(0, shape.Blocks).Select(_ => new ResidualBlock(f, batchNorm, layer, groups)).ToArray());
+        policy_conv = Conv2d(f, shape.PolicyFilters, 1, bias: bias);
+        policy_bn = Norms.Create(shape.PolicyFilters, batchNorm, layer, groups);
         policy_fc = Linear(shape.PolicyFilters * cells, shape.Actions);
-        value_conv = Conv2d(f, shape.ValueFilters, 1, bias: false);
-        value_bn = Norms.Create(shape.ValueFilters, batchNorm, layer);
+        value_conv = Conv2d(f, shape.ValueFilters, 1, bias: bias);
+        value_bn = Norms.Create(shape.ValueFilters, batchNorm, layer, groups);
         value_fc1 = Linear(shape.ValueFilters * cells, shape.ValueHidden);
         value_fc2 = Linear(shape.ValueHidden, 1);
         RegisterComponents();
+        if (layer == NormalizationLayer.None)
+            foreach (var block in tower) block.StartAsIdentity(1.0 / Math.Sqrt(Math.Max(1, shape.Blocks)));
     }
 
     /// <summary>The shape this network was built with.</summary>
@@ -133,11 +154,13 @@ public sealed class ResidualNetwork : Module<Tensor, (Tensor Policy, Tensor Valu
     }
 
     /// <summary>Every convolution → BatchNorm pair, in forward order: the input convolution, each block's
-    /// <c>conv1</c>/<c>bn1</c> and <c>conv2</c>/<c>bn2</c>, then the policy and value heads' 1×1 convolutions.</summary>
+    /// <c>conv1</c>/<c>bn1</c> and <c>conv2</c>/<c>bn2</c>, then the policy and value heads' 1×1 convolutions; none for a
+    /// network without BatchNorm (Group or Layer Normalization depend on each sample, so they cannot be folded).</summary>
     /// <exception cref="InvalidOperationException">The network was built with
     /// <see cref="NormalizationLayer.TorchSharp"/>, whose layers do not fuse.</exception>
     public IEnumerable<(Module Layer, LibraryBatchNorm Norm)> FusionPairs()
     {
+        if (!Norms.IsBatchNorm(NormalizationLayer)) return [];
         Norms.RequireLibrary(NormalizationLayer);
         var pairs = new List<(Module, LibraryBatchNorm)> { (input_conv, (LibraryBatchNorm)input_bn) };
         foreach (var block in tower) pairs.AddRange(block.FusionPairs());
@@ -160,17 +183,29 @@ public sealed class ResidualBlock : Module<Tensor, Tensor>, IFusable
     /// <param name="filters">Channels in and out.</param>
     /// <param name="batchNorm">Options of both BatchNorm layers (see <see cref="ResidualNetwork"/>'s constructor).</param>
     /// <param name="layer">Which BatchNorm implementation to build.</param>
-    public ResidualBlock(int filters, BatchNormOptions? batchNorm = null, NormalizationLayer layer = NormalizationLayer.Library)
+    /// <param name="groups">Groups of <see cref="NormalizationLayer.Group"/>.</param>
+    public ResidualBlock(int filters, BatchNormOptions? batchNorm = null, NormalizationLayer layer = NormalizationLayer.Library, int groups = 8)
         : base(nameof(ResidualBlock))
     {
         batchNorm ??= new BatchNormOptions();
         Norms.Check(batchNorm, layer);
         _layer = layer;
-        conv1 = Conv2d(filters, filters, 3, padding: 1, bias: false);
-        bn1 = Norms.Create(filters, batchNorm, layer);
-        conv2 = Conv2d(filters, filters, 3, padding: 1, bias: false);
-        bn2 = Norms.Create(filters, batchNorm, layer);
+        bool bias = layer == NormalizationLayer.None;
+        conv1 = Conv2d(filters, filters, 3, padding: 1, bias: bias);
+        bn1 = Norms.Create(filters, batchNorm, layer, groups);
+        conv2 = Conv2d(filters, filters, 3, padding: 1, bias: bias);
+        bn2 = Norms.Create(filters, batchNorm, layer, groups);
         RegisterComponents();
+    }
+
+    /// <summary>Fixup-style start for a tower without normalization: the second convolution at zero (the block starts as the
+    /// identity) and the first scaled by <paramref name="scale"/>.</summary>
+    internal void StartAsIdentity(double scale)
+    {
+        using var noGrad = no_grad();
+        conv1.weight!.mul_(scale);
+        conv2.weight!.zero_();
+        conv2.bias?.zero_();
     }
 
     /// <inheritdoc />
@@ -186,20 +221,40 @@ public sealed class ResidualBlock : Module<Tensor, Tensor>, IFusable
     /// <exception cref="InvalidOperationException">The block was built with <see cref="NormalizationLayer.TorchSharp"/>.</exception>
     public IEnumerable<(Module Layer, LibraryBatchNorm Norm)> FusionPairs()
     {
+        if (!Norms.IsBatchNorm(_layer)) return [];
         Norms.RequireLibrary(_layer);
         return [(conv1, (LibraryBatchNorm)bn1), (conv2, (LibraryBatchNorm)bn2)];
     }
 }
 
-/// <summary>Builds the BatchNorm layers of the network for either implementation.</summary>
+/// <summary>Builds the normalization layers of the network.</summary>
 internal static class Norms
 {
-    public static Module<Tensor, Tensor> Create(long features, BatchNormOptions options, NormalizationLayer layer) => layer switch
+    public static Module<Tensor, Tensor> Create(long features, BatchNormOptions options, NormalizationLayer layer, int groups) => layer switch
     {
         NormalizationLayer.Library => LibraryBatchNorm.BatchNorm2d(features, options),
         NormalizationLayer.TorchSharp => TorchSharpBatchNorm2d(features, options),
+        NormalizationLayer.Group => InitializedGroupNorm(Gcd(groups, features), features, options.Epsilon),
+        NormalizationLayer.Layer => InitializedGroupNorm(1, features, options.Epsilon),
+        NormalizationLayer.None => Identity(),
         _ => throw new ArgumentOutOfRangeException(nameof(layer), layer, "unknown normalization layer"),
     };
+
+    /// <summary>Whether <paramref name="layer"/> is a BatchNorm (the library's or TorchSharp's).</summary>
+    public static bool IsBatchNorm(NormalizationLayer layer) => layer is NormalizationLayer.Library or NormalizationLayer.TorchSharp;
+
+    private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
+
+    /// <summary>TorchSharp 0.107's <c>nn.GroupNorm</c> allocates γ and β without initialising them (they held leftover
+    /// memory, NaN included, when measured here); set them to PyTorch's start, γ = 1 and β = 0.</summary>
+    private static GroupNorm InitializedGroupNorm(long groups, long features, double epsilon)
+    {
+        var norm = GroupNorm(groups, features, eps: epsilon);
+        using var noGrad = no_grad();
+        norm.weight!.fill_(1);
+        norm.bias!.zero_();
+        return norm;
+    }
 
     private static BatchNorm2d TorchSharpBatchNorm2d(long features, BatchNormOptions options)
     {

@@ -11,13 +11,22 @@ namespace SelfPlayBN.Training;
 public static class Models
 {
     /// <summary>The residual network of <paramref name="options"/> for <paramref name="game"/>, with the library's
-    /// BatchNorm using EMA decay <paramref name="decay"/>, on <paramref name="device"/>.</summary>
+    /// BatchNorm using EMA decay <paramref name="decay"/> (or the normalization <c>network.normalization</c> names), on
+    /// <paramref name="device"/>.</summary>
     public static ResidualNetwork Create(IGame game, NetworkOptions options, double decay, Device device)
     {
         var shape = game.ObservationShape;
+        var layer = options.Normalization switch
+        {
+            NetworkNormalization.Batch => NormalizationLayer.Library,
+            NetworkNormalization.Group => NormalizationLayer.Group,
+            NetworkNormalization.Layer => NormalizationLayer.Layer,
+            NetworkNormalization.None => NormalizationLayer.None,
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Normalization, "unknown network.normalization"),
+        };
         var net = new ResidualNetwork(
             new ResidualNetworkShape(shape.Planes, shape.Height, shape.Width, game.NumActions, options.Blocks, options.Filters, ValueHidden: options.ValueHidden),
-            new BatchNormOptions { Decay = decay });
+            new BatchNormOptions { Decay = decay }, layer, options.Groups);
         net.to(device);
         return net;
     }

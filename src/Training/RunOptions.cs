@@ -130,12 +130,44 @@ public sealed record NetworkOptions
     /// <summary>Width of the value head's hidden layer.</summary>
     public int ValueHidden { get; init; } = 64;
 
+    /// <summary>The layer after each convolution: <c>batch</c> (BatchNorm, the default: the <c>bn</c> section applies),
+    /// or one of its alternatives, which do not depend on the batch: <c>group</c> (Group Normalization, <see cref="Groups"/>
+    /// groups), <c>layer</c> (Layer Normalization), <c>none</c> (no normalization; Fixup-style start). Without BatchNorm
+    /// there are no statistics: Precise BN and the staleness meter have nothing to do, and the run says so.</summary>
+    public NetworkNormalization Normalization { get; init; } = NetworkNormalization.Batch;
+
+    /// <summary>Groups of Group Normalization (must divide <see cref="Filters"/>).</summary>
+    public int Groups { get; init; } = 8;
+
+    /// <summary>Whether the network has BatchNorm layers (and so running statistics).</summary>
+    [JsonIgnore]
+    public bool HasBatchNorm => Normalization == NetworkNormalization.Batch;
+
     internal void Check(List<string> p)
     {
         if (Blocks < 0 || Blocks > 80) p.Add($"network.blocks must be in [0, 80], got {Blocks}");
         if (Filters < 1 || Filters > 1024) p.Add($"network.filters must be in [1, 1024], got {Filters}");
         if (ValueHidden < 1) p.Add($"network.valueHidden must be at least 1, got {ValueHidden}");
+        if (!Enum.IsDefined(Normalization)) p.Add($"network.normalization must be batch, group, layer or none, got {Normalization}");
+        if (Normalization == NetworkNormalization.Group && (Groups < 1 || Filters % Groups != 0))
+            p.Add($"network.groups must divide network.filters ({Filters}) for group normalization, got {Groups}");
     }
+}
+
+/// <summary>The normalization layer of the network (see <see cref="NetworkOptions.Normalization"/>).</summary>
+public enum NetworkNormalization
+{
+    /// <summary>BatchNorm (the project's library).</summary>
+    Batch,
+
+    /// <summary>Group Normalization.</summary>
+    Group,
+
+    /// <summary>Layer Normalization.</summary>
+    Layer,
+
+    /// <summary>No normalization (Fixup-style start).</summary>
+    None,
 }
 
 /// <summary>Self-play: how many games at once, on how many worker threads, and their search. Values left null are chosen

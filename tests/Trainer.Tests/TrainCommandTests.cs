@@ -29,13 +29,13 @@ public sealed class TrainCommandTests : IDisposable
         }
     }
 
-    private string SmallConfig()
+    private string SmallConfig(string normalization = "batch")
     {
         string path = Path.Combine(_dir, "small.json");
         File.WriteAllText(path, """
             {
               "game": "tictactoe",
-              "network": { "blocks": 1, "filters": 8, "valueHidden": 16 },
+              "network": { "blocks": 1, "filters": 8, "valueHidden": 16, "normalization": "NORMALIZATION", "groups": 4 },
               "selfPlay": { "parallelGames": 8, "simulations": 16, "temperatureMoves": 4 },
               "inference": { "maxBatch": 16, "maxWaitMs": 1 },
               "replay": { "windowPositions": 20000, "minPositions": 100 },
@@ -43,7 +43,7 @@ public sealed class TrainCommandTests : IDisposable
               "bn": { "preciseBatches": 2, "preciseBatchSize": 32 },
               "evaluation": { "everyGenerations": 0 }
             }
-            """);
+            """.Replace("NORMALIZATION", normalization, StringComparison.Ordinal));
         return path;
     }
 
@@ -88,6 +88,37 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("group")]
+    [InlineData("layer")]
+    [InlineData("none")]
+    public void A_network_without_batchnorm_trains_publishes_and_plays(string normalization)
+    {
+        string run = Path.Combine(_dir, "run-" + normalization);
+        var train = ProcessRunner.Run(ProcessRunner.Dotnet, [Exe, "train", "--config", SmallConfig(normalization), "--run-dir", run, "--generations", "2"],
+            timeout: TimeSpan.FromMinutes(3), workingDirectory: _dir);
+        Assert.True(train.ExitCode == 0, train.Error + train.Output);
+        Assert.Contains("no BatchNorm (nothing for Precise BN to measure)", train.Output);
+        Assert.Contains("stopped after generation 2", train.Output);
+        var publications = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!)
+            .Where(n => (string?)n["kind"] == "publication" && (long)n["generation"]! > 0).ToList();
+        Assert.Equal(2, publications.Count);
+        Assert.All(publications, p =>
+        {
+            Assert.Equal("none", (string?)p["statistics"]);
+            Assert.Null(p["stalenessMeanGap"]);
+            Assert.True(double.IsFinite((double)p["policyLoss"]!) && double.IsFinite((double)p["valueLoss"]!), p.ToJsonString());
+        });
+
+        // The published network loads and plays a match through the same model code the GTP engine and evaluator use.
+        var match = ProcessRunner.Run(ProcessRunner.Dotnet, [Exe, "evaluate", run, "--games", "2", "--simulations", "4", "--rollout-simulations", "4"],
+            timeout: TimeSpan.FromMinutes(2), workingDirectory: _dir);
+        Assert.True(match.ExitCode == 0, match.Error + match.Output);
+        Assert.Contains($"Model 2 of", match.Output);
+        Assert.Contains($"{normalization} normalization, no BN statistics", match.Output);
+    }
+
+    [Theory]
+    [InlineData("""{ "game": "tictactoe", "network": { "normalization": "group", "filters": 8, "groups": 3 } }""", "network.groups")]
     [InlineData("""{ "game": "tictactoe", "trainer": { "batchSiz": 8 } }""", "batchSiz")]
     [InlineData("""{ "game": "tictactoe", "trainer": { "batchSize": 1 } }""", "trainer.batchSize")]
     [InlineData("""{ "game": "tictactoe", "bn": { "inference": "average" } }""", "bn.inference")]

@@ -53,6 +53,8 @@ public sealed class RunOptionsTests
     [InlineData("""{ "selfPlay": { "leavesPerGame": 0 } }""", "selfPlay.leavesPerGame")]
     [InlineData("""{ "limits": { "generations": 0 } }""", "limits.generations")]
     [InlineData("""{ "network": { "filters": 0 } }""", "network.filters")]
+    [InlineData("""{ "network": { "normalization": "group", "filters": 64, "groups": 3 } }""", "network.groups")]
+    [InlineData("""{ "network": { "normalization": "group", "groups": 0 } }""", "network.groups")]
     public void BadValueNamesItsKeyAndSource(string json, string key)
     {
         var e = ParseFails(json, "bad.json");
@@ -68,6 +70,7 @@ public sealed class RunOptionsTests
     [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 0, "rate": 0.1 }, null ] } }""", "trainer.learningRate[1]")]
     [InlineData("""{ "trainer": { "batchSize": "big" } }""", "trainer.batchSize")]
     [InlineData("""{ "seed": 1.5 }""", "seed")]
+    [InlineData("""{ "network": { "normalization": "instance" } }""", "network.normalization")]
     public void NullOrMistypedValueNamesItsKey(string json, string key)
     {
         var e = ParseFails(json, "null.json");
@@ -89,6 +92,22 @@ public sealed class RunOptionsTests
         var e = ParseFails("""{ "trainer": { "batchSize": 1 }, "bn": { "decay": 1.2 } }""");
         Assert.Contains("trainer.batchSize", e.Message);
         Assert.Contains("bn.decay", e.Message);
+    }
+
+    [Theory]
+    [InlineData("batch", NetworkNormalization.Batch, true)]
+    [InlineData("group", NetworkNormalization.Group, false)]
+    [InlineData("layer", NetworkNormalization.Layer, false)]
+    [InlineData("none", NetworkNormalization.None, false)]
+    public void NetworkNormalizationParsesAndRoundTrips(string name, NetworkNormalization expected, bool hasBatchNorm)
+    {
+        var options = RunOptions.Parse($$"""{ "network": { "normalization": "{{name}}", "groups": 4 } }""", "n.json");
+        Assert.Equal(expected, options.Network.Normalization);
+        Assert.Equal(4, options.Network.Groups);
+        Assert.Equal(hasBatchNorm, options.Network.HasBatchNorm);
+        Assert.Contains($"\"normalization\": \"{name}\"", options.ToJson());
+        Assert.DoesNotContain("hasBatchNorm", options.ToJson());
+        Assert.Equal(options.ToJson(), RunOptions.Parse(options.ToJson(), "again").ToJson());
     }
 
     [Fact]

@@ -214,7 +214,7 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
             Timers.Cancel("timeout");
             var job = _job;
             string node = _worker.ToString();
-            string statistics = PreciseBnPass.Statistics(_options.Bn);
+            string statistics = PreciseBnPass.Statistics(_options);
             _work = Task.Run(() => new ModelReady(current.Generation, PreciseBnPass.Apply(_game, _options, _device, current.Weights, layers), statistics,
                     current.Losses, staleness, current.TrainSeconds, node))
                 .PipeTo(Self, success: r => new Applied(job, r), failure: e => new ApplyFailed(job, $"the statistics from {node} do not apply: {e.Message}"));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SelfPlayBN.BatchNorm;
 using SelfPlayBN.Networks;
 using TorchSharp;
@@ -22,8 +21,6 @@ namespace SelfPlayBN.Trainer.Benchmarks;
 /// </remarks>
 internal sealed class BatchNormBenchmark : IBenchmark
 {
-    private const int Rounds = 6;
-
     public string Name => "batchnorm";
 
     public string Description => "BatchNorm library vs TorchSharp BatchNorm2d, Precise BN cost, fusion (6x64 residual net, 19x19)";
@@ -63,7 +60,7 @@ internal sealed class BatchNormBenchmark : IBenchmark
             opt.step();
             _ = loss.item<float>();
         };
-        var (libStep, baseStep) = Alternate(TrainStep(library, libraryOpt), TrainStep(baseline, baselineOpt), settings.Seconds * 2);
+        var (libStep, baseStep) = BenchTiming.Alternate(TrainStep(library, libraryOpt), TrainStep(baseline, baselineOpt), settings.Seconds * 2);
         double stepRatio = libStep.Mean / baseStep.Mean;
         log.WriteLine($"  training step: library {libStep}, TorchSharp {baseStep}, ratio {stepRatio:0.000}");
         results.Add(new BenchResult(Name, $"training step, batch {batch}, TorchSharp BatchNorm2d (baseline)", baseStep.Mean, "ms/step", baseStep.Spread));
@@ -79,7 +76,7 @@ internal sealed class BatchNormBenchmark : IBenchmark
             void PreciseUpdate(int batches) => PreciseBatchNorm.Update(library, Enumerable.Range(0, batches).Select(i => pool[i % pool.Length]),
                 b => library.call(b));
             PreciseUpdate(2); // warm-up, short: a pass of about 1,000 samples takes seconds on a CPU
-            var precise = Measure(() => PreciseUpdate(batchesPerPass), settings.Seconds, minCalls: 1);
+            var precise = BenchTiming.Measure(() => PreciseUpdate(batchesPerPass), settings.Seconds, minCalls: 1);
             double perThousand = precise.Mean * 1000.0 / (batchesPerPass * batch);
             double vsStep = perThousand / libStep.Mean;
             double perSampleRatio = perThousand / (libStep.Mean * 1000.0 / batch);
@@ -117,7 +114,7 @@ internal sealed class BatchNormBenchmark : IBenchmark
             var (p, v) = net.call(x);
             _ = p[0, 0].item<float>() + v[0].item<float>();
         };
-        var (fusedFwd, unfusedFwd) = Alternate(EvalForward(fused), EvalForward(library), settings.Seconds * 2);
+        var (fusedFwd, unfusedFwd) = BenchTiming.Alternate(EvalForward(fused), EvalForward(library), settings.Seconds * 2);
         double speedup = unfusedFwd.Mean / fusedFwd.Mean;
         log.WriteLine($"  eval forward: fused {fusedFwd}, unfused {unfusedFwd}, speedup {speedup:0.000}, max abs diff {maxDiff:G3} ({pairs} pairs fused)");
         results.Add(new BenchResult(Name, $"eval forward, batch {batch}, unfused", unfusedFwd.Mean, "ms/batch", unfusedFwd.Spread));
@@ -127,45 +124,5 @@ internal sealed class BatchNormBenchmark : IBenchmark
         results.Add(new BenchResult(Name, "fused vs unfused outputs, max abs difference", maxDiff, "", "policy logits and value"));
         results.Add(new BenchResult(Name, "device", 0, "", $"{device.type}, batch {batch}, {torch.get_num_threads()} threads, libtorch {info.LibTorchVersion} ({info.Backend})"));
         return results;
-    }
-
-    /// <summary>Wall-clock milliseconds per call: mean over all calls, and the range of the per-round means; and
-    /// the process's CPU milliseconds per call (all threads), which a busy machine inflates less than wall time.</summary>
-    private sealed record Timing(double Mean, double Min, double Max, long Count, double CpuMean)
-    {
-        public string Spread => $"rounds {Min:0.0}–{Max:0.0} ms, {Count} calls; CPU time {CpuMean:0.0} ms/call";
-        public override string ToString() => $"{Mean:0.00} ms ({Spread})";
-    }
-
-    /// <summary>Times <paramref name="once"/> for about <paramref name="seconds"/> (at least <paramref name="minCalls"/> calls).</summary>
-    private static Timing Measure(Action once, double seconds, int minCalls = 2)
-    {
-        using var process = Process.GetCurrentProcess();
-        var cpu0 = process.TotalProcessorTime;
-        var sw = Stopwatch.StartNew();
-        long n = 0;
-        while (n < minCalls || sw.Elapsed.TotalSeconds < seconds) { once(); n++; }
-        double ms = sw.Elapsed.TotalMilliseconds / n;
-        process.Refresh();
-        double cpu = (process.TotalProcessorTime - cpu0).TotalMilliseconds / n;
-        return new Timing(ms, ms, ms, n, cpu);
-    }
-
-    /// <summary>Warms both up, then times them in <see cref="Rounds"/> alternating rounds sharing
-    /// <paramref name="seconds"/> in all; the order flips every round.</summary>
-    private static (Timing A, Timing B) Alternate(Action a, Action b, double seconds)
-    {
-        for (int i = 0; i < 3; i++) { a(); b(); }
-        var rounds = new List<Timing>[] { [], [] };
-        var actions = new[] { a, b };
-        for (int r = 0; r < Rounds; r++)
-            foreach (int k in r % 2 == 0 ? new[] { 0, 1 } : [1, 0])
-                rounds[k].Add(Measure(actions[k], seconds / (2 * Rounds)));
-        Timing Sum(List<Timing> ts)
-        {
-            long n = ts.Sum(t => t.Count);
-            return new Timing(ts.Sum(t => t.Mean * t.Count) / n, ts.Min(t => t.Mean), ts.Max(t => t.Mean), n, ts.Sum(t => t.CpuMean * t.Count) / n);
-        }
-        return (Sum(rounds[0]), Sum(rounds[1]));
     }
 }

@@ -78,7 +78,7 @@ internal static class EvaluateCommand
             rows.Add(Row($"move accuracy, raw network ({set.Length} positions)", raw.Accuracy.ToString("P1", CultureInfo.InvariantCulture), $"{raw.Correct}/{raw.Positions}"));
             rows.Add(Row($"move accuracy, network + {simulations} simulations", searched.Accuracy.ToString("P1", CultureInfo.InvariantCulture), $"{searched.Correct}/{searched.Positions}"));
         }
-        output.WriteLine($"Model {v} of {folder.Root} ({game.Name}, {options.Network.Blocks}x{options.Network.Filters}, {options.Bn.Inference.ToString().ToLowerInvariant()} BN statistics), " +
+        output.WriteLine($"Model {v} of {folder.Root} ({game.Name}, {options.Network.Blocks}x{options.Network.Filters}, {Normalization(options)}), " +
                          $"network side: {simulations} simulations/move; {games} games per match, colours alternating; {info.Backend} backend, {Environment.ProcessorCount} cores; " +
                          $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         output.WriteLine();
@@ -93,4 +93,9 @@ internal static class EvaluateCommand
         return string.Create(CultureInfo.InvariantCulture,
             $"+{r.Wins} ={r.Draws} -{r.Losses}, score {r.Score:P0} (95%: Elo {r.Elo:+0;-0} [{lo:+0;-0}, {hi:+0;-0}])");
     }
+
+    /// <summary>The network's normalization as the report's header names it.</summary>
+    private static string Normalization(RunOptions options) => options.Network.HasBatchNorm
+        ? $"{options.Bn.Inference.ToString().ToLowerInvariant()} BN statistics"
+        : $"{options.Network.Normalization.ToString().ToLowerInvariant()} normalization, no BN statistics";
 }

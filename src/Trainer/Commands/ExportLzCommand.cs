@@ -34,6 +34,9 @@ internal static class ExportLzCommand
     private static void Export(TextWriter output, ParseResult parse, DirectoryInfo dir, FileInfo outFile, long? version)
     {
         var (folder, options, game, v, weightsPath) = RunModel.Find(dir, version);
+        if (!options.Network.HasBatchNorm)
+            throw new UserInputException($"{folder.Root}: the network uses {options.Network.Normalization.ToString().ToLowerInvariant()} normalization; " +
+                                         "Leela Zero's format holds BatchNorm networks only");
 
         TorchCli.Initialize(parse);
         using var net = Models.Create(game, options.Network, options.Bn.Decay, TorchSharp.torch.CPU);
