@@ -23,6 +23,7 @@ internal static class Cli
         root.Subcommands.Add(SolveCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output));
         root.Subcommands.Add(ReportCommand.Create(output));
+        root.Subcommands.Add(StudyCommand.Create(output));
         root.Subcommands.Add(ExportLzCommand.Create(output));
         root.Subcommands.Add(MatchCommand.Create(output));
         root.Subcommands.Add(GtpCommand.Create(Console.In, output, error));

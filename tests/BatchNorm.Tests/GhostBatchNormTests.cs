@@ -50,7 +50,10 @@ public sealed class GhostBatchNormTests
 
     public static TheoryData<string, int, int> GroupCases() => new()
     {
-        { "N,C", 12, 4 },      // three full groups
+        { "N,C", 12, 4 },      // three full groups (equal groups take the path that normalises all groups at once)
+        { "N,C,L", 6, 2 },     // three full groups of 2 rows
+        { "N,C,H,W", 12, 3 },  // four full groups of 3
+        { "N,C,H,W", 8, 2 },   // four full groups of 2
         { "N,C", 10, 4 },      // 4, 4 and a remainder of 2
         { "N,C,L", 7, 3 },     // 3, 3 and a remainder of 1 row (5 values per channel)
         { "N,C,H,W", 10, 4 },  // 4, 4, 2

@@ -1,5 +1,3 @@
-using ScottPlot;
-
 namespace SelfPlayBN.Trainer.Reports;
 
 /// <summary>
@@ -43,7 +41,7 @@ internal static class RunPlots
         var chained = metrics.ChainedElo();
         var eloLines = groups.Select(g => Series(g.Key, g, e => e.Elo)).ToList();
         if (chained.Anchor is { } anchor)
-            eloLines.Add(new Line($"chained: Elo relative to generation {anchor}",
+            eloLines.Add(new PlotLine($"chained: Elo relative to generation {anchor}",
                 [.. chained.ByVersion.OrderBy(kv => kv.Key).Select(kv => ((double)kv.Key, kv.Value))]));
         written.Add(Save(folder, FileNames[2],
             Panel("Evaluation score: (wins + draws/2) / games", "score", [.. groups.Select(g => Series(g.Key, g, e => e.Score))]),
@@ -59,64 +57,17 @@ internal static class RunPlots
         return written;
     }
 
-    /// <summary>A named line: (generation, value) points.</summary>
-    private sealed record Line(string Name, IReadOnlyList<(double X, double Y)> Points);
+    private static PlotPanel Panel(string title, string yLabel, params PlotLine[] lines) => new(title, "generation", yLabel, lines, IntegerX: true);
 
-    private sealed record PanelSpec(string Title, string YLabel, Line[] Lines);
+    private static PlotLine Series(string name, IEnumerable<Publication> source, Func<Publication, double?> value) =>
+        PlotLine.Of(name, source, x => x.Generation, value);
 
-    private static PanelSpec Panel(string title, string yLabel, params Line[] lines) => new(title, yLabel, lines);
+    private static PlotLine Series(string name, IEnumerable<Evaluation> source, Func<Evaluation, double?> value) =>
+        PlotLine.Of(name, source, x => x.Generation, value);
 
-    private static Line Series(string name, IEnumerable<Publication> source, Func<Publication, double?> value) =>
-        Series(name, source, x => x.Generation, value);
+    private static PlotLine Series(string name, IEnumerable<Throughput> source, Func<Throughput, double?> value) =>
+        PlotLine.Of(name, source, x => x.Generation, x => value(x));
 
-    private static Line Series(string name, IEnumerable<Evaluation> source, Func<Evaluation, double?> value) =>
-        Series(name, source, x => x.Generation, value);
-
-    private static Line Series(string name, IEnumerable<Throughput> source, Func<Throughput, double?> value) =>
-        Series(name, source, x => x.Generation, x => value(x));
-
-    /// <summary>The points whose value is known and finite.</summary>
-    private static Line Series<T>(string name, IEnumerable<T> source, Func<T, long> generation, Func<T, double?> value) =>
-        new(name, [.. source.Select(s => (X: (double)generation(s), Y: value(s)))
-            .Where(q => q.Y is { } y && double.IsFinite(y))
-            .Select(q => (q.X, q.Y!.Value))]);
-
-    /// <summary>Renders the panels one above the other into one PNG, atomically.</summary>
-    private static string Save(string folder, string fileName, params PanelSpec[] panels)
-    {
-        string path = Path.Combine(folder, fileName);
-        string temporary = Path.Combine(folder, $".{Path.GetFileNameWithoutExtension(fileName)}.{Guid.NewGuid():N}.tmp.png");
-        try
-        {
-            var multiplot = new Multiplot();
-            multiplot.AddPlots(panels.Length);
-            for (int i = 0; i < panels.Length; i++) Draw(multiplot.GetPlot(i), panels[i]);
-            if (panels.Length > 1) multiplot.SharedAxes.ShareX(multiplot.GetPlots());
-            multiplot.SavePng(temporary, Width, PanelHeight * panels.Length);
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-        return path;
-    }
-
-    private static void Draw(Plot plot, PanelSpec panel)
-    {
-        bool any = false;
-        foreach (var line in panel.Lines)
-        {
-            if (line.Points.Count == 0) continue;
-            var scatter = plot.Add.Scatter(line.Points.Select(q => q.X).ToArray(), line.Points.Select(q => q.Y).ToArray());
-            scatter.LegendText = line.Name;
-            scatter.MarkerSize = line.Points.Count > 60 ? 0 : 5;
-            any = true;
-        }
-        plot.Title(any ? panel.Title : $"{panel.Title}: no data");
-        plot.XLabel("generation");
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.YLabel(panel.YLabel);
-        if (any) plot.ShowLegend(Edge.Right);
-    }
+    private static string Save(string folder, string fileName, params PlotPanel[] panels) =>
+        PlotPanels.Save(folder, fileName, Width, PanelHeight, shareX: true, panels);
 }

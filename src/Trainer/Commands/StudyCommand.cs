@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SelfPlayBN.Games.ConnectFour;
+using SelfPlayBN.Networks;
+using SelfPlayBN.Trainer.Studies;
+using SelfPlayBN.Training.Studies;
+
+namespace SelfPlayBN.Trainer.Commands;
+
+/// <summary>
+/// <c>study lab</c>: the supervised BatchNorm lab on solver-labelled Connect Four (issue 13's Study 3). Generates (or
+/// resumes generating) the labelled set, runs every training run of the chosen parts that the output folder does not hold
+/// yet (appending each to <c>results.jsonl</c> when it ends), then writes <c>summary.md</c>, <c>results.csv</c> and the
+/// plots. Ctrl+C stops between steps; rerunning the same command resumes. The plan is in <see cref="LabStudy"/>, the
+/// training in <see cref="SupervisedLab"/>, the files in <see cref="LabReport"/>.
+/// </summary>
+internal static class StudyCommand
+{
+    /// <summary>Estimates per sample count in the Precise BN samples curve.</summary>
+    private const int SamplesRepeats = 5;
+
+    public static Command Create(TextWriter output)
+    {
+        var study = new Command("study", "Reproducible BatchNorm studies (see docs/science.md).");
+        study.Subcommands.Add(CreateLab(output));
+        return study;
+    }
+
+    private static Command CreateLab(TextWriter output)
+    {
+        var outDir = new Option<string>("--out") { Description = "Output folder (resumed if it holds results).", DefaultValueFactory = _ => "studies/lab" };
+        var parts = new Option<string[]>("--parts")
+        {
+            Description = $"Which parts: {string.Join(", ", LabSettings.AllParts)} (default: all).", AllowMultipleArgumentsPerToken = true,
+        };
+        var train = new Option<int>("--train") { Description = "Training positions.", DefaultValueFactory = _ => 12_000 };
+        var validation = new Option<int>("--validation") { Description = "Validation positions.", DefaultValueFactory = _ => 2_000 };
+        var steps = new Option<int>("--steps") { Description = "SGD steps per run.", DefaultValueFactory = _ => 600 };
+        var batch = new Option<int>("--batch") { Description = "SGD batch (fixed; Ghost BN splits it).", DefaultValueFactory = _ => 256 };
+        var lr = new Option<double>("--lr") { Description = "SGD learning rate (÷10 for the last quarter of the steps).", DefaultValueFactory = _ => 0.05 };
+        var blocks = new Option<int>("--blocks") { Description = "Residual blocks.", DefaultValueFactory = _ => 2 };
+        var filters = new Option<int>("--filters") { Description = "Filters per convolution (a multiple of 8).", DefaultValueFactory = _ => 32 };
+        var nbs = new Option<int[]>("--nbs")
+        {
+            Description = "Normalization batch sizes of the NBS curve (default: 2, 4, 8, … up to --batch).", AllowMultipleArgumentsPerToken = true,
+        };
+        var smallNbs = new Option<int>("--small-nbs") { Description = "Normalization batch at which BatchNorm's alternatives are compared.", DefaultValueFactory = _ => 4 };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per configuration.", DefaultValueFactory = _ => 2 };
+        var precise = new Option<int>("--precise-samples") { Description = "Training positions of each Precise BN estimate.", DefaultValueFactory = _ => 4096 };
+        var dataSeed = new Option<int>("--data-seed") { Description = "Seed of the generated positions.", DefaultValueFactory = _ => 2026 };
+        var positions = new Option<string?>("--positions")
+        {
+            Description = "Use this labelled-positions file (lines as 'solve connect4' prints) instead of generating one into the output folder.",
+        };
+        var cmd = new Command("lab",
+            "The supervised BatchNorm lab on Connect Four positions labelled by the solver: validation error vs Ghost BN's normalization " +
+            "batch size, EMA vs precise statistics during training (false overfitting), Batch Renorm and Group/Layer/no normalization at a " +
+            "small normalization batch, and the samples Precise BN needs. Writes results.jsonl, results.csv, summary.md and PNG plots; resumable.");
+        foreach (var o in new Option[] { outDir, parts, train, validation, steps, batch, lr, blocks, filters, nbs, smallNbs, seeds, precise, dataSeed, positions })
+            cmd.Options.Add(o);
+        cmd.SetAction((parse, cancel) =>
+        {
+            int b = parse.GetValue(batch);
+            var nbsList = parse.GetValue(nbs) is { Length: > 0 } given ? given : PowersOfTwo(b);
+            var settings = new LabSettings(parse.GetValue(train), parse.GetValue(validation), parse.GetValue(steps), b, parse.GetValue(lr),
+                parse.GetValue(blocks), parse.GetValue(filters), nbsList, parse.GetValue(smallNbs), parse.GetValue(seeds), parse.GetValue(precise),
+                parse.GetValue(parts) is { Length: > 0 } p ? p : LabSettings.AllParts);
+            try { settings.Validate(); }
+            catch (ArgumentException e) { throw new UserInputException(e.Message); }
+            return Task.FromResult(Lab(output, parse, settings, parse.GetValue(outDir)!, parse.GetValue(positions), parse.GetValue(dataSeed), cancel));
+        });
+        return cmd;
+    }
+
+    private static int[] PowersOfTwo(int upTo)
+    {
+        var list = new List<int>();
+        for (int n = 2; n <= upTo; n *= 2) if (upTo % n == 0) list.Add(n);
+        return [.. list];
+    }
+
+    private static int Lab(TextWriter output, ParseResult parse, LabSettings s, string outDir, string? positionsFile, int dataSeed, CancellationToken cancel)
+    {
+        try { Directory.CreateDirectory(outDir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserInputException($"cannot create '{outDir}': {e.Message}"); }
+        string resultsFile = Path.Combine(outDir, LabStudy.ResultsFile);
+        List<LabRecord> done;
+        try
+        {
+            if (LabStudy.DropCutOffLine(resultsFile)) output.WriteLine($"{resultsFile}: dropped a last line left unfinished by an interrupted run");
+            done = LabStudy.Read(resultsFile);
+        }
+        catch (FormatException e) { throw new UserInputException(e.Message); }
+        catch (IOException e) { throw new UserInputException($"cannot read {resultsFile}: {e.Message}"); }
+        if (done.FirstOrDefault(r => r.Train != s.Train || r.Validation != s.Validation || r.Steps != s.Steps || r.Batch != s.Batch || r.LearningRate != s.LearningRate) is { } other)
+            throw new UserInputException(
+                $"{resultsFile} holds results made with other settings (--train {other.Train} --validation {other.Validation} --steps {other.Steps} " +
+                $"--batch {other.Batch} --lr {other.LearningRate.ToString(CultureInfo.InvariantCulture)}): rerun with those, or use another --out");
+
+        int wanted = s.Train + s.Validation;
+        IReadOnlyList<ConnectFourLabelledPosition> labelled;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            if (positionsFile is not null)
+            {
+                if (!File.Exists(positionsFile)) throw new UserInputException($"positions file '{positionsFile}' does not exist");
+                labelled = LabPositions.Read(positionsFile);
+                if (labelled.Count < wanted)
+                    throw new UserInputException($"{positionsFile} has {labelled.Count} positions; --train {s.Train} and --validation {s.Validation} need {wanted}");
+            }
+            else
+            {
+                string file = Path.Combine(outDir, "positions.txt");
+                output.WriteLine($"labelled positions: {file} (data seed {dataSeed}, solved by the perfect solver; resumable)");
+                int lastReported = 0;
+                labelled = LabPositions.Ensure(file, wanted, dataSeed, new SynchronousProgress<(int Done, int Wanted)>(p =>
+                {
+                    if (p.Done - lastReported < 500 && p.Done < p.Wanted) return;
+                    lastReported = p.Done;
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {p.Done}/{p.Wanted} positions labelled ({clock.Elapsed.TotalSeconds:0} s)"));
+                }), cancel);
+            }
+        }
+        catch (FormatException e) { throw new UserInputException(e.Message); }
+        catch (OperationCanceledException) { output.WriteLine("stopped while labelling; rerun the same command to resume"); return 130; }
+
+        TorchCli.Initialize(parse);
+        var examples = labelled.Take(wanted).Select(LabPositions.ToExample).ToList();
+        using var trainSet = LabDataset.Encode(ConnectFourGame.Instance, examples[..s.Train]);
+        using var validationSet = LabDataset.Encode(ConnectFourGame.Instance, examples[s.Train..]);
+        var plan = LabStudy.Plan(s);
+        var keys = done.Select(r => r.Key).ToHashSet();
+        var todo = plan.Where(c => !keys.Contains(c.Key)).ToList();
+        output.WriteLine($"{plan.Count} runs planned, {plan.Count - todo.Count} already in {resultsFile}, {todo.Count} to run");
+        double spent = 0;
+        for (int i = 0; i < todo.Count; i++)
+        {
+            var c = todo[i];
+            string eta = i == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $", about {spent / i * (todo.Count - i) / 60:0} min left");
+            output.WriteLine($"[{i + 1}/{todo.Count}] {c.Part}: {c.Name}, seed {c.Seed}{eta}");
+            try
+            {
+                IReadOnlyList<SamplesPoint>? samples = null;
+                Action<ResidualNetwork>? curve = null;
+                if (c.Part == "samples")
+                    curve = network => samples = SupervisedLab.PreciseSamplesCurve(network, trainSet, validationSet, LabStudy.SampleCounts(s), s.SamplesNbs,
+                        SamplesRepeats, c.Seed, new SynchronousProgress<SamplesPoint>(q => output.WriteLine(DescribeSamples(q))));
+                var result = SupervisedLab.Run(c.Options, trainSet, validationSet,
+                    new SynchronousProgress<LabPoint>(p => output.WriteLine(Describe(p, c.Options.Steps))), cancel, curve);
+                spent += result.Seconds;
+                var record = LabStudy.Record(c, s, result, samples);
+                LabStudy.Append(resultsFile, record);
+                done.Add(record);
+            }
+            catch (OperationCanceledException)
+            {
+                output.WriteLine($"stopped; {done.Count} runs are in {resultsFile}. Rerun the same command to resume");
+                Report(output, done, outDir);
+                return 130;
+            }
+        }
+        Report(output, done, outDir);
+        return 0;
+    }
+
+    private static void Report(TextWriter output, IReadOnlyList<LabRecord> records, string outDir)
+    {
+        string machine = BenchCommand.Header();
+        foreach (string path in LabReport.WriteAll(records, outDir, machine)) output.WriteLine($"wrote {path}");
+    }
+
+    private static string DescribeSamples(SamplesPoint q) => string.Create(CultureInfo.InvariantCulture,
+        $"  {q.Samples} samples, repeat {q.Repeat}: mean gap {q.MeanGap:0.0000} σ, log-variance gap {q.LogVarianceGap:0.0000}, error {100 * q.Score.Error:0.00} %");
+
+    private static string Describe(LabPoint p, int steps) => string.Create(CultureInfo.InvariantCulture,
+        $"  step {p.Step}/{steps}: train loss {p.TrainLoss:0.000}; validation error {100 * p.Precise.Error:0.00} % precise, {100 * p.Ema.Error:0.00} % EMA") +
+        (p.MeanGap is { } gap ? string.Create(CultureInfo.InvariantCulture, $" (EMA mean gap {gap:0.000} σ)") : "");
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread, in order (unlike <see cref="Progress{T}"/>).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
