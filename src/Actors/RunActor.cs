@@ -81,6 +81,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     private string? _lastEvaluation;
     private BufferStatus? _bufferStatus;
     private bool _ending;
+    private TensorBoardLog? _tensorBoard;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -184,6 +185,25 @@ public sealed class RunActor : ReceiveActor, IWithTimers
                 elapsedSeconds = (DateTime.UtcNow - _started).TotalSeconds,
             });
             if (i.Version > 0)
+            {
+                var tb = TensorBoard();
+                long g = i.Version;
+                tb.Scalar("loss/policy", i.Losses?.Policy, g);
+                tb.Scalar("loss/value", i.Losses?.Value, g);
+                tb.Scalar("loss/l2", i.Losses?.L2, g);
+                tb.Scalar("loss/total", i.Losses is { } l ? l.Policy + l.Value + l.L2 : null, g);
+                tb.Scalar("train/learning_rate", i.Losses?.LearningRate, g);
+                tb.Scalar("batchnorm/staleness_mean_gap", staleness?.MeanGap, g);
+                tb.Scalar("batchnorm/staleness_log_variance_gap", staleness?.LogVarianceGap, g);
+                tb.Scalar("batchnorm/loss_with_ema", staleness?.LossWithEma, g);
+                tb.Scalar("batchnorm/loss_with_precise", staleness?.LossWithPrecise, g);
+                tb.Scalar("batchnorm/ema_minus_precise_loss", staleness?.LossWithEma - staleness?.LossWithPrecise, g);
+                tb.Scalar("selfplay/games", _stats?.Games, g);
+                tb.Scalar("selfplay/positions", _stats?.Positions, g);
+                tb.Scalar("selfplay/average_inference_batch", _stats?.Inference.AverageBatch, g);
+                tb.Scalar("replay/positions", _bufferStatus?.Positions, g);
+            }
+            if (i.Version > 0)
                 Report($"generation {i.Version}: loss policy {i.Losses?.Policy:0.000} value {i.Losses?.Value:0.000}, " +
                        (noBatchNorm
                            ? "no BatchNorm (nothing for Precise BN to measure), "
@@ -199,6 +219,9 @@ public sealed class RunActor : ReceiveActor, IWithTimers
                 losses = e.Losses, score = e.Score, elo = e.EloDifference, lossesMovingFirst = e.LossesMovingFirst,
                 lossesMovingSecond = e.LossesMovingSecond, rating = e.Rating,
             });
+            TensorBoard().Scalar($"strength/score_vs_{Tag(e.Opponent)}", e.Score, e.Version);
+            TensorBoard().Scalar($"strength/elo_vs_{Tag(e.Opponent)}", e.EloDifference, e.Version);
+            TensorBoard().Scalar("strength/rating", e.Rating, e.Version);
             _lastEvaluation = $"model {e.Version} vs {e.Opponent}: +{e.Wins} ={e.Draws} -{e.Losses} (Elo {e.EloDifference:+0;-0})" +
                               (e.Rating is { } r ? $", rating {r:0}" : "");
             Report("evaluation: " + _lastEvaluation);
@@ -206,6 +229,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         Receive<AccuracyMeasured>(a =>
         {
             WriteMetrics(new { kind = "accuracy", time = DateTime.UtcNow, generation = a.Version, player = a.Player, correct = a.Correct, positions = a.Positions, accuracy = a.Accuracy });
+            TensorBoard().Scalar($"strength/move_accuracy_{Tag(a.Player)}", a.Accuracy, a.Version);
             Report($"move accuracy: model {a.Version}, {a.Player}: {a.Accuracy:P1} ({a.Correct}/{a.Positions} solver-labelled positions)");
         });
         Receive<GatingDecided>(g =>
@@ -293,6 +317,12 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         _log.Info(line);
         _r.Progress?.Invoke(line);
     }
+
+    /// <summary>The TensorBoard log, opened on first use (a run that publishes nothing leaves no event file).</summary>
+    private TensorBoardLog TensorBoard() => _tensorBoard ??= new TensorBoardLog(_r.Folder.TensorBoard, m => _log.Warning(m));
+
+    /// <summary>A name as a TensorBoard tag part: letters, digits, '-' and '_' kept, anything else '_'.</summary>
+    private static string Tag(string name) => new([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')]);
 
     private void WriteMetrics(object line) =>
         File.AppendAllText(_r.Folder.Metrics, JsonSerializer.Serialize(line, Json) + "\n");

@@ -29,6 +29,9 @@ public sealed record RunFolder(string Root)
 
     /// <summary>One JSON line per publication and per evaluation.</summary>
     public string Metrics => Path.Combine(Root, "metrics.jsonl");
+
+    /// <summary>The same metrics as TensorBoard event files (<see cref="TensorBoardLog"/>).</summary>
+    public string TensorBoard => Path.Combine(Root, "tensorboard");
 }
 
 /// <summary>How a run ended.</summary>

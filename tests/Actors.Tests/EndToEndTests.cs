@@ -56,6 +56,14 @@ public sealed class EndToEndTests : IDisposable
         var metrics = File.ReadAllLines(folder.Metrics);
         Assert.Contains(metrics, l => l.Contains("\"kind\":\"publication\"") && l.Contains("\"generation\":2") && l.Contains("stalenessMeanGap"));
         Assert.Contains(lines, l => l.StartsWith("generation 2:"));
+        // The same metrics as TensorBoard event files, per generation.
+        var events = TensorBoardEvents(folder.TensorBoard);
+        Assert.Equal([1L, 2], events.Where(e => e.Tag == "loss/policy").Select(e => e.Step));
+        Assert.Equal([1L, 2], events.Where(e => e.Tag == "batchnorm/staleness_mean_gap").Select(e => e.Step));
+        var policy = metrics.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(m => m.GetProperty("kind").GetString() == "publication" && m.GetProperty("generation").GetInt64() == 2)
+            .Select(m => m.GetProperty("policyLoss").GetDouble()).Single();
+        Assert.Equal((float)policy, events.Single(e => e.Tag == "loss/policy" && e.Step == 2).Value);
         var replayed = ReplayBuffer.Open(TicTacToeGame.Instance, folder.Replay, 5_000);
         Assert.True(replayed.Games >= 32, $"expected at least 32 games on disk, found {replayed.Games}");
         var ids = replayed.RecentGames(replayed.Games).Select(g => g.Id).ToHashSet();
@@ -64,7 +72,28 @@ public sealed class EndToEndTests : IDisposable
         Assert.Null(resumed.Error);
         Assert.Equal(3, resumed.Generations);
         Assert.Contains(lines, l => l.StartsWith("resuming after generation 2"));
+        Assert.Equal([1L, 2, 3], TensorBoardEvents(folder.TensorBoard).Where(e => e.Tag == "loss/policy").Select(e => e.Step).Order());
         var after = ReplayBuffer.Open(TicTacToeGame.Instance, folder.Replay, 5_000);
         Assert.Superset(ids, after.RecentGames(after.Games).Select(g => g.Id).ToHashSet());
+    }
+
+    /// <summary>Every scalar in the folder's event files (TFRecord framing: length, its CRC, the Event protobuf, its CRC).</summary>
+    private static List<(string Tag, long Step, float Value)> TensorBoardEvents(string folder)
+    {
+        var result = new List<(string, long, float)>();
+        foreach (string file in Directory.GetFiles(folder, "events.out.tfevents.*").Order())
+        {
+            using var reader = new BinaryReader(File.OpenRead(file));
+            while (reader.BaseStream.Position < reader.BaseStream.Length)
+            {
+                long length = reader.ReadInt64();
+                reader.ReadUInt32();
+                var e = Tensorboard.Event.Parser.ParseFrom(reader.ReadBytes((int)length));
+                reader.ReadUInt32();
+                if (e.Summary is null) continue;
+                foreach (var v in e.Summary.Value) result.Add((v.Tag, e.Step, v.SimpleValue));
+            }
+        }
+        return result;
     }
 }
