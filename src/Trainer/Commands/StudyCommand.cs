@@ -68,10 +68,18 @@ internal static class StudyCommand
                 parse.GetValue(parts) is { Length: > 0 } p ? p : LabSettings.AllParts);
             try { settings.Validate(); }
             catch (ArgumentException e) { throw new UserInputException(e.Message); }
-            return Task.FromResult(Lab(output, parse, settings, parse.GetValue(outDir)!, parse.GetValue(positions), parse.GetValue(dataSeed), cancel));
+            string dir = parse.GetValue(outDir)!;
+            string? file = parse.GetValue(positions);
+            int seed = parse.GetValue(dataSeed);
+            return OffMainThread(() => Lab(output, parse, settings, dir, file, seed, cancel));
         });
         return cmd;
     }
+
+    /// <summary>Runs <paramref name="work"/> on a thread of its own: libtorch ran about 10 times slower on the process's main
+    /// thread of the H200 machine (docs/benchmarks.md, "libtorch on the main thread"; no difference was seen on the 2-core CPU).</summary>
+    internal static Task<int> OffMainThread(Func<int> work) => Task.Factory.StartNew(work, CancellationToken.None,
+        TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static int[] PowersOfTwo(int upTo)
     {
