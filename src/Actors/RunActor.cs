@@ -123,7 +123,8 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         Context.ActorOf(InferenceActor.Props(r.Game, o.Network, setup, inference, registry, r.Device), "inference");
         var selfPlay = Context.ActorOf(SelfPlayActor.Props(r.Game, inference, o.SelfPlay, setup, buffer, HashCode.Combine(o.Seed, r.Generation)), "self-play");
         var precise = Context.ActorOf(PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
-        Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed), "trainer");
+        Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed,
+            o.Bn.KeepEmaSnapshots ? r.Folder.EmaSnapshots : null), "trainer");
         Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");
         foreach (var child in Context.GetChildren()) Context.Watch(child);
         return (buffer, selfPlay, null);
@@ -139,7 +140,8 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         var precise = Context.ActorOf(cluster.DelegatePreciseBn
             ? PreciseBnDelegateActor.Props(r.Game, o, buffer, registry, r.Device, cluster.PreciseBnTimeout > TimeSpan.Zero ? cluster.PreciseBnTimeout : TimeSpan.FromMinutes(2))
             : PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
-        Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed), "trainer");
+        Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed,
+            o.Bn.KeepEmaSnapshots ? r.Folder.EmaSnapshots : null), "trainer");
         if (cluster.Evaluate) Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");
         foreach (var child in Context.GetChildren()) Context.Watch(child);
         return (buffer, null, publisher);

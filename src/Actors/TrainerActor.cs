@@ -29,6 +29,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private long _generation;
     private long _acceptedAtLastGeneration;
     private Guid _request;
+    private readonly string? _emaSnapshots;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -42,14 +43,17 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     /// <param name="directory">The trainer's checkpoint folder.</param>
     /// <param name="generation">Generations already trained (resume).</param>
     /// <param name="seed">Seed of augmentation.</param>
+    /// <param name="emaSnapshots">Where to keep each generation's weights with their EMA statistics (<c>bn.keepEmaSnapshots</c>);
+    /// <c>null</c>: not kept.</param>
     public static Props Props(Learner learner, TrainerOptions options, int minPositions, IActorRef buffer, IActorRef preciseBn,
-        string directory, long generation, int seed) =>
-        Akka.Actor.Props.Create(() => new TrainerActor(learner, options, minPositions, buffer, preciseBn, directory, generation, seed));
+        string directory, long generation, int seed, string? emaSnapshots = null) =>
+        Akka.Actor.Props.Create(() => new TrainerActor(learner, options, minPositions, buffer, preciseBn, directory, generation, seed, emaSnapshots));
 
     /// <summary>Creates the actor (use <see cref="Props"/>).</summary>
     public TrainerActor(Learner learner, TrainerOptions options, int minPositions, IActorRef buffer, IActorRef preciseBn,
-        string directory, long generation, int seed)
+        string directory, long generation, int seed, string? emaSnapshots = null)
     {
+        _emaSnapshots = emaSnapshots;
         _learner = learner;
         _options = options;
         _minPositions = minPositions;
@@ -99,6 +103,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Receive<Local.Trained>(t =>
         {
             _generation = t.Snapshot.Generation;
+            if (_emaSnapshots is not null)
+            {
+                // Before the checkpoint: a generation the checkpoint holds always has its EMA twin.
+                Directory.CreateDirectory(_emaSnapshots);
+                DurableFile.WriteAllBytes(ModelRegistryActor.WeightsPath(_emaSnapshots, t.Snapshot.Generation), t.Snapshot.Weights);
+            }
             SaveCheckpoint(_directory, t.Snapshot.Generation, t.Snapshot.Weights, t.Optimizer);
             _log.Info("generation {Generation} trained: {Steps} steps in {Seconds:0.0} s, loss policy {Policy:0.000} value {Value:0.000} l2 {L2:0.0000}, lr {LearningRate}",
                 new object[] { t.Snapshot.Generation, _options.StepsPerGeneration, t.Snapshot.TrainSeconds, t.Snapshot.Losses.Policy, t.Snapshot.Losses.Value,

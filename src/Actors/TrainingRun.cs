@@ -30,6 +30,10 @@ public sealed record RunFolder(string Root)
     /// <summary>One JSON line per publication and per evaluation.</summary>
     public string Metrics => Path.Combine(Root, "metrics.jsonl");
 
+    /// <summary>Each generation's weights with the trainer's EMA statistics, when <c>bn.keepEmaSnapshots</c> is on
+    /// (<c>model-NNNNNN.bin</c>, as the published models are named).</summary>
+    public string EmaSnapshots => Path.Combine(Root, "ema-snapshots");
+
     /// <summary>The same metrics as TensorBoard event files (<see cref="TensorBoardLog"/>).</summary>
     public string TensorBoard => Path.Combine(Root, "tensorboard");
 }

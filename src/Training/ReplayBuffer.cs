@@ -50,17 +50,7 @@ public sealed class ReplayBuffer
         var buffer = new ReplayBuffer(game, directory, windowPositions);
         foreach (var (segment, path) in SegmentFiles(directory))
         {
-            GameRecord[] games;
-            try
-            {
-                var bytes = File.ReadAllBytes(path);
-                games = MessagePackSerializer.Deserialize<GameRecord[]>(bytes, Wire)
-                    ?? throw new InvalidDataException($"replay segment {path} is corrupt: it holds nil, not an array of games");
-            }
-            catch (MessagePackSerializationException e)
-            {
-                throw new InvalidDataException($"replay segment {path} is corrupt: {e.Message}", e);
-            }
+            var games = ReadSegment(path);
             foreach (var g in games) buffer.CheckGame(g, path);
             buffer._nextSegment = segment + 1;
             buffer.AddToWindow(segment, games.Where(g => buffer._ids.Add(g.Id)).ToList());
@@ -170,6 +160,38 @@ public sealed class ReplayBuffer
 
     private string SegmentPath(long segment) =>
         Path.Combine(_directory, Prefix + segment.ToString("D8", CultureInfo.InvariantCulture) + Extension);
+
+    /// <summary>
+    /// Every game the segments in <paramref name="directory"/> hold, oldest segment first, read without opening a buffer:
+    /// nothing in the folder is written or removed, so a study may read the replay of a run that is still going (a segment
+    /// being written appears only when complete, as segments are written to a temporary name and renamed).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A segment is corrupt; the message names the file.</exception>
+    public static IEnumerable<GameRecord> ReadGames(string directory)
+    {
+        if (!Directory.Exists(directory)) yield break;
+        foreach (var (_, path) in SegmentFiles(directory).ToList())
+        {
+            GameRecord[] games;
+            try { games = ReadSegment(path); }
+            catch (FileNotFoundException) { continue; } // pruned by the run since the listing
+            foreach (var g in games) yield return g;
+        }
+    }
+
+    private static GameRecord[] ReadSegment(string path)
+    {
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            return MessagePackSerializer.Deserialize<GameRecord[]>(bytes, Wire)
+                ?? throw new InvalidDataException($"replay segment {path} is corrupt: it holds nil, not an array of games");
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new InvalidDataException($"replay segment {path} is corrupt: {e.Message}", e);
+        }
+    }
 
     private static IEnumerable<(long Segment, string Path)> SegmentFiles(string directory) =>
         Directory.EnumerateFiles(directory, Prefix + "*" + Extension)

@@ -391,6 +391,11 @@ public sealed record BnOptions
     /// <summary>The Precise BN estimator: <c>union</c> or <c>meanOfBatches</c>.</summary>
     public SelfPlayBN.BatchNorm.PreciseEstimator Estimator { get; init; } = SelfPlayBN.BatchNorm.PreciseEstimator.Union;
 
+    /// <summary>Also keep each generation's weights as trained, with the trainer's EMA statistics, in
+    /// <c>RUN_DIR/ema-snapshots/</c>: the twin of each published model that <c>study staleness</c> compares it with.
+    /// Off by default (one more model file per generation).</summary>
+    public bool KeepEmaSnapshots { get; init; }
+
     internal void Check(List<string> p)
     {
         if (!(Decay >= 0 && Decay < 1)) p.Add($"bn.decay must be in [0, 1) (the EMA decay λ, not PyTorch's momentum), got {Decay}");

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using SelfPlayBN.Actors;
 using SelfPlayBN.Games.ConnectFour;
+using SelfPlayBN.Training;
 using SelfPlayBN.Networks;
 using SelfPlayBN.Trainer.Studies;
 using SelfPlayBN.Training.Studies;
@@ -24,7 +26,105 @@ internal static class StudyCommand
     {
         var study = new Command("study", "Reproducible BatchNorm studies (see docs/science.md).");
         study.Subcommands.Add(CreateLab(output));
+        study.Subcommands.Add(CreateStaleness(output));
         return study;
+    }
+
+    private static Command CreateStaleness(TextWriter output)
+    {
+        var runDir = new Argument<DirectoryInfo>("RUN_DIR") { Description = "A run folder trained with bn.keepEmaSnapshots: true." };
+        var outDir = new Option<string?>("--out") { Description = "Output folder (default: RUN_DIR/studies/staleness; resumed if it holds results)." };
+        var games = new Option<int>("--games") { Description = "Head-to-head games per generation (even: colours alternate).", DefaultValueFactory = _ => 40 };
+        var simulations = new Option<int>("--simulations") { Description = "Search simulations per move in those games.", DefaultValueFactory = _ => 32 };
+        var fresh = new Option<int>("--fresh-positions") { Description = "At most this many positions of the next generation's games for the fresh loss.", DefaultValueFactory = _ => 2048 };
+        var every = new Option<int>("--every") { Description = "Measure every N-th generation.", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("staleness",
+            "Study 1: for each generation of a run made with bn.keepEmaSnapshots, the published model (precise BatchNorm statistics) against " +
+            "its EMA twin (the same weights with the trainer's running statistics): statistics gap, loss on the next generation's positions, " +
+            "move error on solver labels, and a head-to-head match (score, Elo, 95 % intervals); pooled result and the meter's rank correlation " +
+            "with the score. Writes results.jsonl (resumable), summary.md and staleness-study.png.");
+        cmd.Arguments.Add(runDir);
+        foreach (var o in new Option[] { outDir, games, simulations, fresh, every }) cmd.Options.Add(o);
+        cmd.SetAction((parse, cancel) =>
+        {
+            var settings = new StalenessSettings(parse.GetValue(games), parse.GetValue(simulations), parse.GetValue(fresh), parse.GetValue(every));
+            if (settings.Games < 2 || settings.Games % 2 != 0) throw new UserInputException($"--games must be an even number ≥ 2, got {settings.Games}");
+            if (settings.Simulations < 1) throw new UserInputException($"--simulations must be at least 1, got {settings.Simulations}");
+            if (settings.FreshPositions < 0) throw new UserInputException($"--fresh-positions must be at least 0, got {settings.FreshPositions}");
+            if (settings.Every < 1) throw new UserInputException($"--every must be at least 1, got {settings.Every}");
+            var dir = parse.GetValue(runDir)!;
+            string outPath = parse.GetValue(outDir) ?? Path.Combine(dir.FullName, "studies", "staleness");
+            return OffMainThread(() => Staleness(output, parse, dir, outPath, settings, cancel));
+        });
+        return cmd;
+    }
+
+    private static int Staleness(TextWriter output, ParseResult parse, DirectoryInfo dir, string outDir, StalenessSettings s, CancellationToken cancel)
+    {
+        var folder = new RunFolder(dir.FullName);
+        if (!File.Exists(folder.Config)) throw new UserInputException($"{dir.FullName} is not a run folder (no config.json)");
+        RunOptions options;
+        try { options = RunOptions.Load(folder.Config); }
+        catch (InvalidDataException e) { throw new UserInputException(e.Message); }
+        if (!options.Network.HasBatchNorm)
+            throw new UserInputException($"the run's network has no BatchNorm (network.normalization {options.Network.Normalization.ToString().ToLowerInvariant()}): nothing can be stale");
+        if (options.Bn.Inference != BnInference.Precise)
+            throw new UserInputException("the run published its EMA statistics (bn.inference: ema), so its models are the EMA twins themselves; " +
+                                         "the study needs a run that publishes precise statistics (bn.inference: precise) and keeps EMA twins (bn.keepEmaSnapshots: true)");
+        var generations = StalenessStudy.Generations(folder, s.Every);
+        if (generations.Count == 0)
+            throw new UserInputException($"{folder.EmaSnapshots} holds no EMA twin of a published model: train with \"bn\": {{ \"keepEmaSnapshots\": true }} (configs/README.md)");
+        var game = GameCatalog.Create(options);
+
+        try { Directory.CreateDirectory(outDir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UserInputException($"cannot create '{outDir}': {e.Message}"); }
+        string file = Path.Combine(outDir, StalenessStudy.ResultsFile);
+        StalenessSettings? stored; List<StalenessRow> rows;
+        try { (stored, rows) = StalenessStudy.Read(file); }
+        catch (FormatException e) { throw new UserInputException(e.Message); }
+        if (stored is null) StalenessStudy.Append(file, s);
+        else if (stored != s)
+            throw new UserInputException($"{file} was made with --games {stored.Games} --simulations {stored.Simulations} --fresh-positions {stored.FreshPositions} " +
+                                         $"--every {stored.Every}: rerun with those, or use another --out");
+
+        TorchCli.Initialize(parse);
+        var labelledExamples = StalenessStudy.Labelled(game);
+        using var labelled = labelledExamples.Count > 0 ? LabDataset.Encode(game, labelledExamples) : null;
+        List<GameRecord> replay;
+        try { replay = [.. ReplayBuffer.ReadGames(folder.Replay)]; }
+        catch (InvalidDataException e) { throw new UserInputException(e.Message); }
+        var done = rows.Select(r => r.Generation).ToHashSet();
+        var todo = generations.Where(g => !done.Contains(g)).ToList();
+        output.WriteLine($"{generations.Count} generations with an EMA twin, {generations.Count - todo.Count} already in {file}, {todo.Count} to measure" +
+                         (labelled is null ? "" : $"; {labelled.Count} solver-labelled positions"));
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < todo.Count; i++)
+        {
+            long g = todo[i];
+            StalenessRow row;
+            try
+            {
+                row = StalenessStudy.Measure(game, options, folder, g, s, StalenessStudy.FreshPositions(replay, g, s.FreshPositions), labelled, cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                output.WriteLine($"stopped; {rows.Count} generations are in {file}. Rerun the same command to resume");
+                break;
+            }
+            catch (InvalidDataException e) { throw new UserInputException(e.Message); }
+            StalenessStudy.Append(file, row);
+            rows.Add(row);
+            var m = row.Match;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{i + 1}/{todo.Count}] generation {g}: mean gap {row.MeanGap:0.000} σ, log-variance gap {row.LogVarianceGap:0.000}, fresh loss EMA − precise ") +
+                (row.FreshLossGap is { } gap ? gap.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "– (the replay holds no game of the next generation: pruned, or the run ended)") +
+                string.Create(CultureInfo.InvariantCulture, $"; precise vs EMA +{row.Wins} ={row.Draws} −{row.Losses} (score {m.Score:0.000}); {clock.Elapsed.TotalSeconds:0} s"));
+        }
+        rows.Sort((a, b) => a.Generation.CompareTo(b.Generation));
+        File.WriteAllText(Path.Combine(outDir, "summary.md"), StalenessStudy.Summary(dir.FullName, options, s, rows, BenchCommand.Header()));
+        output.WriteLine($"wrote {Path.Combine(outDir, "summary.md")}");
+        if (rows.Count > 0) output.WriteLine($"wrote {StalenessStudy.Plot(outDir, rows)}");
+        return cancel.IsCancellationRequested ? 130 : 0;
     }
 
     private static Command CreateLab(TextWriter output)

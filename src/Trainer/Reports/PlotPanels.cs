@@ -2,14 +2,16 @@ using ScottPlot;
 
 namespace SelfPlayBN.Trainer.Reports;
 
-/// <summary>A named line of (x, y) points; <paramref name="Dashed"/> draws it dashed (e.g. the EMA twin of a solid line).</summary>
-internal sealed record PlotLine(string Name, IReadOnlyList<(double X, double Y)> Points, bool Dashed = false)
+/// <summary>A named line of (x, y) points; <paramref name="Dashed"/> draws it dashed (e.g. the EMA twin of a solid line),
+/// <paramref name="MarkersOnly"/> draws the points without a line (a scatter).</summary>
+internal sealed record PlotLine(string Name, IReadOnlyList<(double X, double Y)> Points, bool Dashed = false, bool MarkersOnly = false)
 {
     /// <summary>The points whose value is known and finite.</summary>
-    public static PlotLine Of<T>(string name, IEnumerable<T> source, Func<T, double> x, Func<T, double?> y, bool dashed = false) =>
+    public static PlotLine Of<T>(string name, IEnumerable<T> source, Func<T, double> x, Func<T, double?> y, bool dashed = false,
+        bool markersOnly = false) =>
         new(name, [.. source.Select(s => (X: x(s), Y: y(s)))
-            .Where(q => q.Y is { } v && double.IsFinite(v))
-            .Select(q => (q.X, q.Y!.Value))], dashed);
+            .Where(q => q.Y is { } v && double.IsFinite(v) && double.IsFinite(q.X))
+            .Select(q => (q.X, q.Y!.Value))], dashed, markersOnly);
 }
 
 /// <summary>One plot: a title, axis labels and lines. <paramref name="Log2X"/> spaces the x axis by powers of two (for
@@ -58,8 +60,9 @@ internal static class PlotPanels
             foreach (double v in line.Points.Select(q => q.X)) xs.Add(v);
             var scatter = plot.Add.Scatter(x, line.Points.Select(q => q.Y).ToArray());
             scatter.LegendText = line.Name;
-            scatter.MarkerSize = line.Points.Count > 60 ? 0 : 5;
+            scatter.MarkerSize = line.MarkersOnly ? 7 : line.Points.Count > 60 ? 0 : 5;
             if (line.Dashed) scatter.LinePattern = LinePattern.Dashed;
+            if (line.MarkersOnly) scatter.LineWidth = 0;
             any = true;
         }
         plot.Title(any ? panel.Title : $"{panel.Title}: no data");
