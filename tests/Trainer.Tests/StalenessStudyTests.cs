@@ -122,3 +122,68 @@ public sealed class StalenessStudyTests : IDisposable
         Assert.All(labelled, e => Assert.True(e.OptimalActions.Count > 0 && !e.State.IsTerminal));
     }
 }
+
+/// <summary><c>study endtoend</c> (Study 2): the runs it makes and the comparison it draws from their metrics.</summary>
+public sealed class EndToEndStudyTests
+{
+    [Fact]
+    public void Each_run_is_the_base_config_with_its_seed_its_arm_and_the_wall_clock_limit()
+    {
+        var plan = EndToEndStudy.Plan(2);
+        Assert.Equal(["precise-seed1", "ema-seed1", "precise-seed2", "ema-seed2"], plan.Select(r => r.Name));
+        var baseOptions = new SelfPlayBN.Training.RunOptions { Game = "tictactoe" } with
+        {
+            Bn = new SelfPlayBN.Training.BnOptions { Decay = 0.999, KeepEmaSnapshots = true },
+            Limits = new SelfPlayBN.Training.LimitOptions { Generations = 40 },
+        };
+        var ema = plan[3].Options(baseOptions, 2.5);
+        Assert.Equal(2, ema.Seed);
+        Assert.Equal(SelfPlayBN.Training.BnInference.Ema, ema.Bn.Inference);
+        Assert.Equal(0.999, ema.Bn.Decay);
+        Assert.False(ema.Bn.KeepEmaSnapshots);
+        Assert.Equal(2.5, ema.Limits.Minutes);
+        Assert.Null(ema.Limits.Generations);
+        Assert.Equal(SelfPlayBN.Training.BnInference.Precise, plan[0].Options(baseOptions, 1).Bn.Inference);
+    }
+
+    [Fact]
+    public void The_summary_pools_each_arms_last_evaluations_and_states_the_difference_with_its_interval()
+    {
+        static Reports.RunMetrics Metrics(int wins, int draws, int losses) => Reports.RunMetrics.Parse(string.Join("\n",
+            """{"kind":"publication","generation":5,"elapsedSeconds":60}""",
+            """{"kind":"evaluation","generation":5,"opponent":"perfect","wins":0,"draws":0,"losses":20,"score":0,"elo":-800}""",
+            """{"kind":"evaluation","generation":5,"opponent":"model-0","wins":20,"draws":0,"losses":0,"score":1,"elo":800}""",
+            $$"""{"kind":"evaluation","generation":10,"opponent":"perfect","wins":{{wins}},"draws":{{draws}},"losses":{{losses}},"score":{{(wins + draws / 2.0) / (wins + draws + losses)}},"elo":0}""",
+            """{"kind":"publication","generation":10,"elapsedSeconds":120}"""));
+        var runs = new Dictionary<EndToEndRun, Reports.RunMetrics>
+        {
+            [new("precise", 1)] = Metrics(0, 18, 2), [new("ema", 1)] = Metrics(0, 6, 14),
+            [new("precise", 2)] = Metrics(0, 20, 0), [new("ema", 2)] = Metrics(0, 8, 12),
+        };
+        Assert.Equal(["perfect"], EndToEndStudy.Opponents(runs));
+        string summary = EndToEndStudy.Summary("c.json", new SelfPlayBN.Training.RunOptions { Game = "tictactoe" }, 2, runs, "machine");
+        Assert.Contains("| precise | 2 | 10, 10 | 0.450, 0.500 | +0 =38 −2 | 0.475", summary);
+        Assert.Contains("| ema | 2 | 10, 10 | 0.150, 0.200 | +0 =14 −26 | 0.175", summary);
+        var (d, lo, hi) = EndToEndStudy.ScoreDifference(new(0, 2, 38), new(0, 26, 14));
+        Assert.Equal(0.3, d, 12);
+        double se = Math.Sqrt(0.475 * 0.525 / 40 + 0.175 * 0.825 / 40);
+        Assert.Equal(0.3 - 1.959963984540054 * se, lo, 12);
+        Assert.Equal(0.3 + 1.959963984540054 * se, hi, 12);
+        Assert.Contains("Precise − EMA: +0.300", summary);
+        Assert.Contains("precise is stronger; the interval excludes zero", summary);
+    }
+
+    [Fact]
+    public void A_config_that_evaluates_nothing_is_refused()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"selfplaybn-e2e-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, """{ "game": "tictactoe", "evaluation": { "everyGenerations": 0 } }""");
+        try
+        {
+            var (code, _, error) = CliTests.Run("study", "endtoend", "--config", path);
+            Assert.Equal(2, code);
+            Assert.Contains("evaluation.everyGenerations 0", error);
+        }
+        finally { File.Delete(path); }
+    }
+}

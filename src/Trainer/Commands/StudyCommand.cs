@@ -4,6 +4,9 @@ using System.Globalization;
 using SelfPlayBN.Actors;
 using SelfPlayBN.Games.ConnectFour;
 using SelfPlayBN.Training;
+using Serilog;
+using Serilog.Formatting.Compact;
+using static TorchSharp.torch;
 using SelfPlayBN.Networks;
 using SelfPlayBN.Trainer.Studies;
 using SelfPlayBN.Training.Studies;
@@ -27,7 +30,83 @@ internal static class StudyCommand
         var study = new Command("study", "Reproducible BatchNorm studies (see docs/science.md).");
         study.Subcommands.Add(CreateLab(output));
         study.Subcommands.Add(CreateStaleness(output));
+        study.Subcommands.Add(CreateEndToEnd(output));
         return study;
+    }
+
+    private static Command CreateEndToEnd(TextWriter output)
+    {
+        var config = new Option<FileInfo>("--config") { Description = "The run configuration both arms start from (e.g. configs/studies/tictactoe-endtoend-0.999.json).", Required = true };
+        var outDir = new Option<string?>("--out") { Description = "Study folder (default: studies/endtoend-<config name>; finished runs are kept)." };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per arm.", DefaultValueFactory = _ => 3 };
+        var minutes = new Option<double>("--minutes") { Description = "Wall-clock minutes per run.", DefaultValueFactory = _ => 2 };
+        var cmd = new Command("endtoend",
+            "Study 2: runs that publish EMA statistics against runs that publish precise ones, from one configuration, each for the same " +
+            "wall-clock time, for several seeds; strength from each run's evaluations against fixed opponents. Writes the runs, summary.md " +
+            "(each arm's pooled score and the difference with its 95 % interval) and endtoend.png; finished runs are kept on a rerun.");
+        foreach (var o in new Option[] { config, outDir, seeds, minutes }) cmd.Options.Add(o);
+        cmd.SetAction((parse, cancel) =>
+        {
+            var file = parse.GetValue(config)!;
+            int n = parse.GetValue(seeds);
+            double m = parse.GetValue(minutes);
+            if (n < 1) throw new UserInputException($"--seeds must be at least 1, got {n}");
+            if (!(m > 0)) throw new UserInputException($"--minutes must be positive, got {m}");
+            if (!file.Exists) throw new UserInputException($"config file '{file.FullName}' does not exist");
+            RunOptions options;
+            try { options = RunOptions.Load(file.FullName); }
+            catch (InvalidDataException e) { throw new UserInputException(e.Message); }
+            if (options.Evaluation.EveryGenerations < 1)
+                throw new UserInputException("the config evaluates nothing (evaluation.everyGenerations 0): the study measures strength from the runs' evaluations");
+            string dir = parse.GetValue(outDir) ?? Path.Combine("studies", "endtoend-" + Path.GetFileNameWithoutExtension(file.Name));
+            return EndToEnd(output, parse, file.Name, options, dir, n, m, cancel);
+        });
+        return cmd;
+    }
+
+    private static async Task<int> EndToEnd(TextWriter output, ParseResult parse, string configName, RunOptions options, string dir, int seeds, double minutes,
+        CancellationToken cancel)
+    {
+        var game = GameCatalog.Create(options);
+        TorchCli.Initialize(parse);
+        Directory.CreateDirectory(dir);
+        var plan = EndToEndStudy.Plan(seeds);
+        var runs = new Dictionary<EndToEndRun, Reports.RunMetrics>();
+        for (int i = 0; i < plan.Count; i++)
+        {
+            var run = plan[i];
+            var folder = new RunFolder(Path.GetFullPath(Path.Combine(dir, run.Name)));
+            if (!File.Exists(Path.Combine(folder.Root, EndToEndStudy.DoneMarker)))
+            {
+                if (Directory.Exists(folder.Root))
+                {
+                    output.WriteLine($"[{i + 1}/{plan.Count}] {run.Name}: an interrupted run is started again from scratch (equal wall clock)");
+                    Directory.Delete(folder.Root, recursive: true);
+                }
+                output.WriteLine($"[{i + 1}/{plan.Count}] {run.Name}: {minutes} minutes, publishing {run.Arm} statistics");
+                Directory.CreateDirectory(folder.Logs);
+                using var logger = new LoggerConfiguration().MinimumLevel.Information()
+                    .WriteTo.File(new CompactJsonFormatter(), Path.Combine(folder.Logs, "run-.clef"), rollingInterval: RollingInterval.Day)
+                    .CreateLogger();
+                var outcome = await TrainingRun.RunAsync(game, run.Options(options, minutes).Validate(), folder, CPU, logger,
+                    line => { if (line.StartsWith("evaluation", StringComparison.Ordinal)) lock (output) output.WriteLine($"  {line}"); }, cancel).ConfigureAwait(false);
+                if (outcome.Error is { } error) throw new UserInputException($"{run.Name} failed: {error} (log: {folder.Logs})");
+                if (cancel.IsCancellationRequested)
+                {
+                    output.WriteLine("stopped; the finished runs are kept, rerun the same command to go on");
+                    return 130;
+                }
+                File.WriteAllText(Path.Combine(folder.Root, EndToEndStudy.DoneMarker), $"{DateTime.UtcNow:O}\n");
+                output.WriteLine($"  {run.Name}: {outcome.Generations} generations");
+            }
+            try { runs[run] = Reports.RunMetrics.Read(folder.Metrics); }
+            catch (Reports.MetricsFormatException e) { throw new UserInputException($"{folder.Metrics}: {e.Message}"); }
+        }
+        string summary = Path.Combine(dir, "summary.md");
+        File.WriteAllText(summary, EndToEndStudy.Summary(configName, options, minutes, runs, BenchCommand.Header()));
+        output.WriteLine($"wrote {summary}");
+        if (EndToEndStudy.Plot(dir, runs) is { } plot) output.WriteLine($"wrote {plot}");
+        return 0;
     }
 
     private static Command CreateStaleness(TextWriter output)
