@@ -169,8 +169,10 @@ public sealed class EndToEndStudyTests
         double se = Math.Sqrt(0.475 * 0.525 / 40 + 0.175 * 0.825 / 40);
         Assert.Equal(0.3 - 1.959963984540054 * se, lo, 12);
         Assert.Equal(0.3 + 1.959963984540054 * se, hi, 12);
-        Assert.Contains("Precise − EMA: +0.300", summary);
+        Assert.Contains("Precise − EMA, last evaluations: +0.300", summary);
         Assert.Contains("precise is stronger; the interval excludes zero", summary);
+        // The second half of each run (generations above 5 of 10): only the generation-10 evaluations.
+        Assert.Contains("Every evaluation in the second half of each run's generations: precise +0 =38 −2 (0.475), EMA +0 =14 −26 (0.175); precise − EMA: +0.300", summary);
     }
 
     [Fact]

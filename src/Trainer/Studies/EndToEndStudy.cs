@@ -65,8 +65,22 @@ internal static class EndToEndStudy
         return (d, d - MatchStatistics.Z95 * se, d + MatchStatistics.Z95 * se);
     }
 
-    private static MatchStatistics Pooled(IEnumerable<Final> finals) =>
-        new(finals.Sum(f => f.Evaluation.Wins), finals.Sum(f => f.Evaluation.Losses), finals.Sum(f => f.Evaluation.Draws));
+    private static MatchStatistics Pooled(IEnumerable<Final> finals) => Pooled(finals.Select(f => f.Evaluation));
+
+    private static MatchStatistics Pooled(IEnumerable<Evaluation> evaluations)
+    {
+        var list = evaluations.ToList();
+        return new(list.Sum(e => e.Wins), list.Sum(e => e.Losses), list.Sum(e => e.Draws));
+    }
+
+    /// <summary>Every evaluation of each run against <paramref name="opponent"/> in the second half of that run's
+    /// generations: more games per arm than the last evaluation alone, at the price of mixing model versions.</summary>
+    public static IReadOnlyList<(EndToEndRun Run, Evaluation Evaluation)> LateEvaluations(IReadOnlyDictionary<EndToEndRun, RunMetrics> runs, string opponent) =>
+        [.. runs.SelectMany(kv =>
+        {
+            long last = kv.Value.Publications.Count == 0 ? 0 : kv.Value.Publications.Max(p => p.Generation);
+            return kv.Value.Evaluations.Where(e => e.Opponent == opponent && e.Generation > last / 2).Select(e => (kv.Key, e));
+        })];
 
     /// <summary>The Markdown summary: per opponent, each run's last score, each arm's pooled score, and the difference.</summary>
     public static string Summary(string config, RunOptions options, double minutes, IReadOnlyDictionary<EndToEndRun, RunMetrics> runs, string machine)
@@ -102,14 +116,24 @@ internal static class EndToEndStudy
             }
             if (pooled.TryGetValue("precise", out var pr) && pooled.TryGetValue("ema", out var em))
             {
-                var (d, dlo, dhi) = ScoreDifference(pr, em);
-                string verdict = dlo > 0 ? "precise is stronger; the interval excludes zero" : dhi < 0 ? "EMA is stronger; the interval excludes zero" : "the interval includes zero";
                 L($"");
-                L($"Precise − EMA: {d:+0.000;-0.000;0.000} (95 % {dlo:+0.000;-0.000;0.000} … {dhi:+0.000;-0.000;0.000}): {verdict}.");
+                L($"Precise − EMA, last evaluations: {Difference(pr, em)}.");
+                var late = LateEvaluations(runs, opponent);
+                var latePrecise = Pooled(late.Where(x => x.Run.Arm == "precise").Select(x => x.Evaluation));
+                var lateEma = Pooled(late.Where(x => x.Run.Arm == "ema").Select(x => x.Evaluation));
+                string lateDifference = Difference(latePrecise, lateEma);
+                L($"Every evaluation in the second half of each run's generations: precise +{latePrecise.Wins} ={latePrecise.Draws} −{latePrecise.Losses} ({latePrecise.Score:0.000}), EMA +{lateEma.Wins} ={lateEma.Draws} −{lateEma.Losses} ({lateEma.Score:0.000}); precise − EMA: {lateDifference}.");
             }
             L($"");
         }
         return sb.ToString();
+    }
+
+    private static string Difference(MatchStatistics precise, MatchStatistics ema)
+    {
+        var (d, lo, hi) = ScoreDifference(precise, ema);
+        string verdict = lo > 0 ? "precise is stronger; the interval excludes zero" : hi < 0 ? "EMA is stronger; the interval excludes zero" : "the interval includes zero";
+        return string.Create(CultureInfo.InvariantCulture, $"{d:+0.000;-0.000;0.000} (95 % {lo:+0.000;-0.000;0.000} … {hi:+0.000;-0.000;0.000}): {verdict}");
     }
 
     /// <summary>Score against each fixed opponent over the generations, each arm's mean over its seeds; null (no file)
