@@ -61,7 +61,7 @@ internal static class LabReport
         var nbs = Groups(records, "nbs").Where(g => g.Nbs is not null).OrderBy(g => g.Nbs).ToList();
         if (nbs.Count > 0)
             written.Add(PlotPanels.Save(folder, "nbs.png", Width, PanelHeight, shareX: true,
-                new PlotPanel("Validation move error vs normalization batch size (Ghost BN, fixed SGD batch)", "normalization batch size (NBS)",
+                new PlotPanel("Validation error vs normalization batch size (Ghost BN)", "normalization batch size (NBS)",
                     "error (%)", [
                         PlotLine.Of($"precise BN (mean of {nbs.Max(g => g.Runs.Count)} seeds)", nbs, g => g.Nbs!.Value, g => 100 * g.MeanPrecise),
                         PlotLine.Of("EMA statistics (mean)", nbs, g => g.Nbs!.Value, g => 100 * g.MeanEma, dashed: true),
@@ -69,7 +69,7 @@ internal static class LabReport
                             PlotLine.Of($"precise, seed {seed}", nbs.Where(g => g.Runs.Any(r => r.Seed == seed)), g => g.Nbs!.Value,
                                 g => 100 * g.Runs.First(r => r.Seed == seed).Final.PreciseError)),
                     ], Log2X: true),
-                new PlotPanel("Validation loss (policy cross-entropy + value MSE) vs NBS", "normalization batch size (NBS)", "loss", [
+                new PlotPanel("Validation loss (policy CE + value MSE) vs NBS", "normalization batch size (NBS)", "loss", [
                     PlotLine.Of("precise BN (mean)", nbs, g => g.Nbs!.Value, g => g.Runs.Average(r => r.Final.PreciseLoss)),
                     PlotLine.Of("EMA statistics (mean)", nbs, g => g.Nbs!.Value, g => g.Runs.Average(r => r.Final.EmaLoss), dashed: true),
                 ], Log2X: true)));
@@ -77,19 +77,19 @@ internal static class LabReport
         var ema = Groups(records, "ema");
         if (ema.Count > 0)
             written.Add(PlotPanels.Save(folder, "false-overfitting.png", Width, PanelHeight, shareX: true,
-                new PlotPanel("Validation error during training: EMA statistics (dashed) vs precise ones of the same checkpoints", "SGD step", "error (%)",
+                new PlotPanel("Validation error: EMA (dashed) vs precise statistics (solid)", "SGD step", "error (%)",
                     [.. ema.SelectMany(g => new[]
                     {
                         Curve($"{g.Name}: precise", g, p => 100 * p.PreciseError),
                         Curve($"{g.Name}: EMA", g, p => 100 * p.EmaError, dashed: true),
                     })]),
-                new PlotPanel("Staleness of the EMA statistics (mean gap from the precise ones, σ units)", "SGD step", "mean gap",
+                new PlotPanel("EMA staleness (mean gap from precise, σ)", "SGD step", "mean gap",
                     [.. ema.Select(g => Curve(g.Name, g, p => p.MeanGap))])));
 
         var alternatives = Groups(records, "alternatives");
         if (alternatives.Count > 0)
             written.Add(PlotPanels.Save(folder, "alternatives.png", Width, PanelHeight, shareX: true,
-                new PlotPanel("Validation error during training at a small normalization batch, and BatchNorm's alternatives", "SGD step", "error (%)",
+                new PlotPanel("Validation error at a small NBS, and without BatchNorm", "SGD step", "error (%)",
                     [.. alternatives.Select(g => Curve(g.Name, g, p => 100 * p.PreciseError))])));
 
         var samples = records.Where(r => r.Part == "samples" && r.Samples is { Count: > 0 }).ToList();
@@ -97,7 +97,7 @@ internal static class LabReport
         {
             var points = samples.SelectMany(r => r.Samples!).GroupBy(p => p.Samples).OrderBy(g => g.Key).ToList();
             written.Add(PlotPanels.Save(folder, "precise-samples.png", Width, PanelHeight, shareX: true,
-                new PlotPanel("Precise BN: distance of an estimate from the whole-training-set one, vs the samples it saw", "samples", "gap", [
+                new PlotPanel("Precise BN: estimate vs the whole-set one, by samples", "samples", "gap", [
                     PlotLine.Of("mean gap (σ units)", points, g => g.Key, g => g.Average(p => p.MeanGap)),
                     PlotLine.Of("log-variance gap", points, g => g.Key, g => g.Average(p => p.LogVarianceGap)),
                 ], Log2X: true),
