@@ -204,13 +204,12 @@ public sealed class RunActor : ReceiveActor, IWithTimers
                 tb.Scalar("selfplay/positions", _stats?.Positions, g);
                 tb.Scalar("selfplay/average_inference_batch", _stats?.Inference.AverageBatch, g);
                 tb.Scalar("replay/positions", _bufferStatus?.Positions, g);
-            }
-            if (i.Version > 0)
                 Report($"generation {i.Version}: loss policy {i.Losses?.Policy:0.000} value {i.Losses?.Value:0.000}, " +
                        (noBatchNorm
                            ? "no BatchNorm (nothing for Precise BN to measure), "
                            : $"BN staleness {i.Staleness?.MeanGap:0.000} σ (loss EMA {i.Staleness?.LossWithEma:0.000} vs precise {i.Staleness?.LossWithPrecise:0.000}), ") +
                        $"published {i.Statistics}");
+            }
             if (o.Limits.Generations is { } limit && i.Version >= limit) End(null, $"reached {limit} generations");
         });
         Receive<EvaluationFinished>(e =>

@@ -103,7 +103,7 @@ internal static class StudyCommand
             catch (Reports.MetricsFormatException e) { throw new UserInputException($"{folder.Metrics}: {e.Message}"); }
         }
         string summary = Path.Combine(dir, "summary.md");
-        File.WriteAllText(summary, EndToEndStudy.Summary(configName, options, minutes, runs, BenchCommand.Header()));
+        DurableFile.WriteAllText(summary, EndToEndStudy.Summary(configName, options, minutes, runs, BenchCommand.Header()));
         output.WriteLine($"wrote {summary}");
         if (EndToEndStudy.Plot(dir, runs) is { } plot) output.WriteLine($"wrote {plot}");
         return 0;
@@ -200,7 +200,7 @@ internal static class StudyCommand
                 string.Create(CultureInfo.InvariantCulture, $"; precise vs EMA +{row.Wins} ={row.Draws} −{row.Losses} (score {m.Score:0.000}); {clock.Elapsed.TotalSeconds:0} s"));
         }
         rows.Sort((a, b) => a.Generation.CompareTo(b.Generation));
-        File.WriteAllText(Path.Combine(outDir, "summary.md"), StalenessStudy.Summary(dir.FullName, options, s, rows, BenchCommand.Header()));
+        DurableFile.WriteAllText(Path.Combine(outDir, "summary.md"), StalenessStudy.Summary(dir.FullName, options, s, rows, BenchCommand.Header()));
         output.WriteLine($"wrote {Path.Combine(outDir, "summary.md")}");
         if (rows.Count > 0) output.WriteLine($"wrote {StalenessStudy.Plot(outDir, rows)}");
         return cancel.IsCancellationRequested ? 130 : 0;
@@ -275,7 +275,7 @@ internal static class StudyCommand
         List<LabRecord> done;
         try
         {
-            if (LabStudy.DropCutOffLine(resultsFile)) output.WriteLine($"{resultsFile}: dropped a last line left unfinished by an interrupted run");
+            if (JsonLines.DropCutOffLine(resultsFile)) output.WriteLine($"{resultsFile}: dropped a last line left unfinished by an interrupted run");
             done = LabStudy.Read(resultsFile);
         }
         catch (FormatException e) { throw new UserInputException(e.Message); }

@@ -1,5 +1,6 @@
 using System.Text;
 using SelfPlayBN.Games.ConnectFour;
+using SelfPlayBN.Training;
 using SelfPlayBN.Training.Studies;
 
 namespace SelfPlayBN.Trainer.Studies;
@@ -88,10 +89,6 @@ internal static class LabPositions
     /// <summary>The file's first line: what generated it.</summary>
     internal static string Header(int seed) => $"# Connect Four positions labelled by the solver: data seed {seed}, {MinStones}-{MaxStones} stones";
 
-    private static void Rewrite(string file, string header, IReadOnlyList<ConnectFourLabelledPosition> positions)
-    {
-        string temporary = file + ".tmp";
-        File.WriteAllText(temporary, header + "\n" + string.Concat(positions.Select(p => p + "\n")));
-        File.Move(temporary, file, overwrite: true);
-    }
+    private static void Rewrite(string file, string header, IReadOnlyList<ConnectFourLabelledPosition> positions) =>
+        DurableFile.WriteAllText(file, header + "\n" + string.Concat(positions.Select(p => p + "\n")));
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using SelfPlayBN.Go.Match;
 using SelfPlayBN.Trainer.Reports;
+using SelfPlayBN.Training;
 
 namespace SelfPlayBN.Trainer.Studies;
 
@@ -212,9 +213,8 @@ internal static class LabReport
 
     private static string WriteText(string folder, string name, string text)
     {
-        string path = Path.Combine(folder, name), temporary = path + ".tmp";
-        File.WriteAllText(temporary, text);
-        File.Move(temporary, path, overwrite: true);
+        string path = Path.Combine(folder, name);
+        DurableFile.WriteAllText(path, text);
         return path;
     }
 }

@@ -181,8 +181,9 @@ internal static class LabStudy
     {
         var records = new List<LabRecord>();
         if (!File.Exists(file)) return records;
-        var lines = File.ReadAllLines(file);
-        bool cutOff = File.ReadAllText(file) is { Length: > 0 } text && text[^1] != '\n';
+        string text = File.ReadAllText(file);
+        bool cutOff = text.Length > 0 && text[^1] != '\n';
+        var lines = text.Split('\n'); // ends with an empty element when the last line is complete
         for (int i = 0; i < lines.Length; i++)
         {
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
@@ -200,34 +201,8 @@ internal static class LabStudy
         return records;
     }
 
-    /// <summary>Cuts a last line left unfinished by a crash off the results file (a finished run's line ends with a newline),
-    /// so that the next run's line starts on a line of its own. Returns whether there was one.</summary>
-    public static bool DropCutOffLine(string file)
-    {
-        if (!File.Exists(file)) return false;
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-        long end = stream.Length;
-        long keep = end;
-        while (keep > 0)
-        {
-            stream.Seek(keep - 1, SeekOrigin.Begin);
-            if (stream.ReadByte() == '\n') break;
-            keep--;
-        }
-        if (keep == end) return false;
-        stream.SetLength(keep);
-        stream.Flush(flushToDisk: true);
-        return true;
-    }
-
     /// <summary>Appends one finished run as one line and flushes it to disk.</summary>
-    public static void Append(string file, LabRecord record)
-    {
-        var bytes = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Json) + "\n");
-        using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.Read);
-        stream.Write(bytes);
-        stream.Flush(flushToDisk: true);
-    }
+    public static void Append(string file, LabRecord record) => JsonLines.Append(file, record, Json);
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

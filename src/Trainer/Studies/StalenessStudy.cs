@@ -68,12 +68,9 @@ internal static class StalenessStudy
         if (!Directory.Exists(folder.EmaSnapshots)) return [];
         return [.. Directory.EnumerateFiles(folder.EmaSnapshots, "model-*.bin")
             .Select(f => long.TryParse(Path.GetFileNameWithoutExtension(f).AsSpan("model-".Length), NumberStyles.None, CultureInfo.InvariantCulture, out long g) ? g : -1)
-            .Where(g => g >= 1 && g % every == 0 && File.Exists(ModelPath(folder.Models, g)))
+            .Where(g => g >= 1 && g % every == 0 && File.Exists(ModelRegistryActor.WeightsPath(folder.Models, g)))
             .Order()];
     }
-
-    /// <summary>The weights file of generation <paramref name="g"/> in a models folder.</summary>
-    public static string ModelPath(string folder, long g) => Path.Combine(folder, $"model-{g.ToString("D6", CultureInfo.InvariantCulture)}.bin");
 
     /// <summary>The labelled positions of games that have a perfect player here: Connect Four's shipped 600 (solver labels),
     /// every reachable Tic-tac-toe position where some move is not optimal; none for other games.</summary>
@@ -111,8 +108,8 @@ internal static class StalenessStudy
     public static StalenessRow Measure(IGame game, RunOptions options, RunFolder folder, long g, StalenessSettings s,
         IReadOnlyList<ReplayPosition> fresh, LabDataset? labelled, CancellationToken cancel)
     {
-        byte[] emaBytes = File.ReadAllBytes(ModelPath(folder.EmaSnapshots, g));
-        byte[] preciseBytes = File.ReadAllBytes(ModelPath(folder.Models, g));
+        byte[] emaBytes = File.ReadAllBytes(ModelRegistryActor.WeightsPath(folder.EmaSnapshots, g));
+        byte[] preciseBytes = File.ReadAllBytes(ModelRegistryActor.WeightsPath(folder.Models, g));
         using var ema = Models.Create(game, options.Network, options.Bn.Decay, CPU);
         using var precise = Models.Create(game, options.Network, options.Bn.Decay, CPU);
         try
@@ -223,7 +220,7 @@ internal static class StalenessStudy
     {
         var rows = new List<StalenessRow>();
         if (!File.Exists(file)) return (null, rows);
-        LabStudy.DropCutOffLine(file);
+        JsonLines.DropCutOffLine(file);
         StalenessSettings? settings = null;
         var lines = File.ReadAllLines(file);
         for (int i = 0; i < lines.Length; i++)
@@ -243,13 +240,7 @@ internal static class StalenessStudy
     }
 
     /// <summary>Appends one line (settings or row) and flushes it to disk.</summary>
-    public static void Append<T>(string file, T line)
-    {
-        var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, Json) + "\n");
-        using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.Read);
-        stream.Write(bytes);
-        stream.Flush(flushToDisk: true);
-    }
+    public static void Append<T>(string file, T line) => JsonLines.Append(file, line, Json);
 
     /// <summary>The Markdown summary: per-generation table, the pooled match, and the meter's rank correlations.</summary>
     public static string Summary(string runDir, RunOptions options, StalenessSettings s, IReadOnlyList<StalenessRow> rows, string machine)

@@ -287,7 +287,7 @@ public static class SupervisedLab
         if (!FrozenBatchNorm.NamedLayers(network).Any()) return new LabPoint(step, trainLoss, ema, ema, null, null);
         var precise = PreciseBatchNorm.Compute(network, PreciseBatches(train, options, order), b => Forward(network, b));
         var gaps = Staleness.Measure(precise);
-        var saved = network.named_buffers().Select(b => (b.buffer, copy: b.buffer.detach().clone())).ToList();
+        using var saved = BufferSnapshot.Take(network);
         try
         {
             precise.WriteTo();
@@ -296,8 +296,7 @@ public static class SupervisedLab
         }
         finally
         {
-            using (no_grad())
-                foreach (var (buffer, copy) in saved) { buffer.copy_(copy); copy.Dispose(); }
+            saved.Restore();
         }
     }
 
@@ -320,12 +319,12 @@ public static class SupervisedLab
         foreach (int k in samples)
             if (k < batchSize || k % batchSize != 0 || k > train.Count)
                 throw new ArgumentException($"a sample count must be a multiple of the batch {batchSize} and at most the {train.Count} training positions, got {k}");
-        var saved = network.named_buffers().Select(b => (b.buffer, copy: b.buffer.detach().clone())).ToList();
+        using var saved = BufferSnapshot.Take(network);
         var order = new Random(seed);
         try
         {
             PreciseBatchNorm.Update(network, Batches(train, train.Count / batchSize * batchSize, batchSize, order), b => Forward(network, b));
-            var reference = network.named_buffers().Select(b => b.buffer.detach().clone()).ToList();
+            using var reference = BufferSnapshot.Take(network);
             var points = new List<SamplesPoint>();
             foreach (int k in samples)
                 for (int r = 0; r < repeats; r++)
@@ -334,18 +333,38 @@ public static class SupervisedLab
                     var gaps = Staleness.Measure(estimate); // the layers hold the reference: the estimate's distance from it
                     estimate.WriteTo();
                     var point = new SamplesPoint(k, r, gaps.MeanGap, gaps.LogVarianceGap, Score(network, validation));
-                    using (no_grad())
-                        foreach (var (buffer, value) in network.named_buffers().Select(b => b.buffer).Zip(reference)) buffer.copy_(value);
+                    reference.Restore();
                     points.Add(point);
                     progress?.Report(point);
                 }
-            foreach (var t in reference) t.Dispose();
             return points;
         }
         finally
         {
-            using (no_grad())
-                foreach (var (buffer, copy) in saved) { buffer.copy_(copy); copy.Dispose(); }
+            saved.Restore();
+        }
+    }
+
+    /// <summary>A copy of every buffer of a network (BatchNorm's running statistics and counters), to write back later.</summary>
+    private sealed class BufferSnapshot : IDisposable
+    {
+        private readonly List<(Tensor Buffer, Tensor Copy)> _buffers;
+
+        private BufferSnapshot(List<(Tensor, Tensor)> buffers) => _buffers = buffers;
+
+        public static BufferSnapshot Take(nn.Module network) =>
+            new([.. network.named_buffers().Select(b => (b.buffer, b.buffer.detach().clone()))]);
+
+        /// <summary>Writes the copies back into the network's buffers (the snapshot stays usable).</summary>
+        public void Restore()
+        {
+            using var noGrad = no_grad();
+            foreach (var (buffer, copy) in _buffers) buffer.copy_(copy);
+        }
+
+        public void Dispose()
+        {
+            foreach (var (_, copy) in _buffers) copy.Dispose();
         }
     }
 
