@@ -202,18 +202,38 @@ public sealed class GoState : IGameState
 
     /// <summary>
     /// Tromp-Taylor score: Black's area minus White's area minus komi. A player's area is their stones plus
-    /// the empty points that reach only their stones.
+    /// the empty points that reach only their stones (<see cref="WriteAreaOwners"/>).
     /// </summary>
     public double Score()
     {
-        int n = _game.Points, black = 0, white = 0;
+        Span<byte> owners = stackalloc byte[_game.Points];
+        WriteAreaOwners(owners);
+        int black = 0, white = 0;
+        foreach (byte o in owners)
+        {
+            if (o == Black) black++;
+            else if (o == White) white++;
+        }
+        return black - white - _game.Komi;
+    }
+
+    /// <summary>
+    /// Whose area each point is under Tromp-Taylor scoring: <see cref="Black"/> or <see cref="White"/> for a
+    /// stone of that colour and for an empty point that reaches stones of that colour only, <see cref="Empty"/>
+    /// for an empty point that reaches both colours or none.
+    /// </summary>
+    /// <param name="owners">One element per point; overwritten.</param>
+    public void WriteAreaOwners(Span<byte> owners)
+    {
+        int n = _game.Points;
+        if (owners.Length != n) throw new ArgumentException($"owners must have {n} elements", nameof(owners));
+        _board.CopyTo(owners);
         Span<bool> seen = stackalloc bool[n];
         Span<int> stack = stackalloc int[n];
+        Span<int> region = stackalloc int[n];
         for (int p = 0; p < n; p++)
         {
-            if (_board[p] == Black) { black++; continue; }
-            if (_board[p] == White) { white++; continue; }
-            if (seen[p]) continue;
+            if (_board[p] != Empty || seen[p]) continue;
             int size = 0, top = 0;
             bool reachesBlack = false, reachesWhite = false;
             stack[top++] = p;
@@ -221,7 +241,7 @@ public sealed class GoState : IGameState
             while (top > 0)
             {
                 int q = stack[--top];
-                size++;
+                region[size++] = q;
                 foreach (int r in _game.Neighbours(q))
                 {
                     if (_board[r] == Black) reachesBlack = true;
@@ -229,10 +249,9 @@ public sealed class GoState : IGameState
                     else if (!seen[r]) { seen[r] = true; stack[top++] = r; }
                 }
             }
-            if (reachesBlack && !reachesWhite) black += size;
-            else if (reachesWhite && !reachesBlack) white += size;
+            byte owner = (byte)(reachesBlack == reachesWhite ? Empty : reachesBlack ? Black : White);
+            foreach (int q in region[..size]) owners[q] = owner;
         }
-        return black - white - _game.Komi;
     }
 
     /// <summary>
@@ -315,6 +334,23 @@ public sealed class GoState : IGameState
         sb.AppendLine(header);
         sb.Append(ResignedPlayer >= 0 ? (ResignedPlayer == 0 ? "Black resigned" : "White resigned") : IsTerminal ? "game over" : CurrentPlayer == 0 ? "Black (X) to play" : "White (O) to play")
           .Append(", move ").Append(MoveNumber).Append(", passes ").Append(ConsecutivePasses).AppendLine();
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The stones as <see cref="FromDiagram"/> reads them: one line per row, top row first, <c>X</c> Black,
+    /// <c>O</c> White, <c>.</c> empty, each line ended by a line feed.
+    /// </summary>
+    public string ToDiagram()
+    {
+        int size = _game.Size;
+        var sb = new StringBuilder((size + 1) * size);
+        for (int y = size - 1; y >= 0; y--)
+        {
+            for (int x = 0; x < size; x++)
+                sb.Append(_board[y * size + x] switch { Black => 'X', White => 'O', _ => '.' });
+            sb.Append('\n');
+        }
         return sb.ToString();
     }
 

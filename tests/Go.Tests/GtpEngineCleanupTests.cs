@@ -6,7 +6,7 @@ namespace SelfPlayBN.Go.Tests;
 public sealed class GtpEngineCleanupTests
 {
     [Fact]
-    public void Stones_without_a_region_of_their_own_are_dead_and_stones_touching_their_territory_alive()
+    public void A_stone_inside_the_other_side_s_area_is_dead_and_the_wall_around_it_alive()
     {
         var game = new GoGame(5);
         var s = GoState.FromDiagram(game, """
@@ -18,10 +18,10 @@ public sealed class GtpEngineCleanupTests
             """);
         var dead = DeadStones.DeadChains(s, GoState.White);
         var single = Assert.Single(dead);
-        Assert.Equal([game.PointAction(1, 3)], single); // B4: its only region also borders Black
+        Assert.Equal([game.PointAction(1, 3)], single); // B4, inside Black's area
         Assert.Equal([game.PointAction(1, 2), game.PointAction(0, 3), game.PointAction(1, 4)], DeadStones.Liberties(s, single));
-        // Black's wall touches only the region that holds the White stone: by the rule it is dead too.
-        Assert.Single(DeadStones.DeadChains(s, GoState.Black));
+        // Black's wall touches only the region that holds the White stone; the region is still Black's, and so is the wall.
+        Assert.Empty(DeadStones.DeadChains(s, GoState.Black));
     }
 
     /// <summary>Two eyeless chains that share their only two liberties (A3, D3): whoever fills one is captured, so
@@ -50,18 +50,41 @@ public sealed class GtpEngineCleanupTests
         Assert.Empty(DeadStones.DeadChains(s, GoState.Black)); // the clean-up phase leaves them alone
         Assert.Empty(DeadStones.DeadChains(s, GoState.White));
 
-        // Give White a third liberty (F3 empty): it wins the race, so the inner Black chain is dead, not in seki.
-        var race = GoState.FromDiagram(game, """
-            . X . X . X
-            X X X X X X
-            O O O O O X
-            . X X . O .
-            O O O O O X
-            X X X X X X
+    }
+
+    [Fact]
+    public void An_eyeless_chain_against_a_chain_with_an_eye_is_dead_not_in_seki()
+    {
+        // White's chain has an eye at F4 besides the two liberties it shares with Black's inner chain (A4, D4), so
+        // White can fill those and capture: the inner chain is dead. Black's outer chains have four eyes each.
+        var game = new GoGame(7);
+        var s = GoState.FromDiagram(game, """
+            . X . X . X .
+            X X X X X X X
+            O O O O O O O
+            . X X . O . O
+            O O O O O O O
+            X X X X X X X
+            . X . X . X .
             """);
-        Assert.Equal(GoState.Empty, race.At(game.PointAction(5, 2)));
-        Assert.Contains(DeadStones.DeadChains(race, GoState.Black), c => c.SequenceEqual(inner.Points));
-        Assert.DoesNotContain(DeadStones.Classify(race), c => c.Status == ChainStatus.Seki);
+        var chains = DeadStones.Classify(s);
+        Assert.DoesNotContain(chains, c => c.Status == ChainStatus.Seki);
+        var dead = Assert.Single(chains, c => c.Status == ChainStatus.Dead);
+        Assert.Equal([game.PointAction(1, 3), game.PointAction(2, 3)], dead.Points); // B4 C4
+        Assert.All(chains.Where(c => c.Colour == GoState.White), c => Assert.Equal(ChainStatus.Alive, c.Status));
+    }
+
+    [Fact]
+    public void One_position_gets_one_answer_and_an_open_board_has_no_dead_stones()
+    {
+        var game = new GoGame(9);
+        var opening = game.NewGame().Play("J4", "E7");
+        Assert.All(DeadStones.Classify(opening), c => Assert.Equal(ChainStatus.Alive, c.Status)); // GNU Go agrees: nothing is dead yet
+        var ownership = DeadStones.Ownership(opening, 64, seed: 5);
+        Assert.Equal(ownership, DeadStones.Ownership(opening, 64, seed: 5));
+        Assert.All(ownership, o => Assert.InRange(o, -1, 1));
+        Assert.Equal(DeadStones.Classify(opening).Select(c => c.Status), DeadStones.Classify(opening.Play("pass").Play("pass")).Select(c => c.Status));
+        Assert.Throws<ArgumentException>(() => DeadStones.Classify(opening, new DeadStoneOptions { Playouts = 1 }));
     }
 
     [Fact]

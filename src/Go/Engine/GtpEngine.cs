@@ -231,7 +231,7 @@ public sealed partial class GtpEngine
     private static GoState Rebase(GoState state, GoGame game) =>
         state.MoveNumber == 0 && state.StoneCount(GoState.Black) + state.StoneCount(GoState.White) == 0 && state.CurrentPlayer == 0
             ? game.NewGame()
-            : GoState.FromDiagram(game, Diagram(state), state.CurrentPlayer);
+            : GoState.FromDiagram(game, state.ToDiagram(), state.CurrentPlayer);
 
     // ---------------------------------------------------------------- moves
 
@@ -263,20 +263,7 @@ public sealed partial class GtpEngine
             var passed = state.Play(_game.PassAction);
             if (!passed.IsTerminal) return passed;
         }
-        return GoState.FromDiagram(_game, Diagram(state), player);
-    }
-
-    private static string Diagram(GoState state)
-    {
-        int size = state.GoGame.Size;
-        var sb = new StringBuilder();
-        for (int y = size - 1; y >= 0; y--)
-        {
-            for (int x = 0; x < size; x++)
-                sb.Append(state.At(x, y) switch { GoState.Black => 'X', GoState.White => 'O', _ => '.' });
-            sb.Append('\n');
-        }
-        return sb.ToString();
+        return GoState.FromDiagram(_game, state.ToDiagram(), player);
     }
 
     private GtpOutcome Undo()

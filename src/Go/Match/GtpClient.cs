@@ -257,9 +257,10 @@ public sealed class GtpClient : IAsyncDisposable
     {
         try
         {
-            if (_process.WaitForExit(TimeSpan.FromSeconds(1)))
+            // Only on the way to an error: waits long enough for a loaded machine (a second was too short under a parallel test run).
+            if (_process.WaitForExit(TimeSpan.FromSeconds(5)))
             {
-                _stderrClosed.Task.Wait(TimeSpan.FromSeconds(1)); // so that its last lines of standard error are in
+                _stderrClosed.Task.Wait(TimeSpan.FromSeconds(5)); // so that its last lines of standard error are in
                 return $" (exit code {_process.ExitCode.ToString(CultureInfo.InvariantCulture)})";
             }
         }
