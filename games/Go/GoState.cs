@@ -109,6 +109,22 @@ public sealed class GoState : IGameState
         return new GoState(_game, _board, Hash, _history, MoveNumber, CurrentPlayer, ConsecutivePasses, this, -1, CurrentPlayer);
     }
 
+    /// <summary>
+    /// The same position with <paramref name="player"/> to move, standing in this state's place: same stones,
+    /// superko history, move number and passes, and the same <see cref="Previous"/> (no pass is added to the
+    /// history). This is how a controller's setup move out of turn (GTP's <c>play b</c> twice) is played, as Leela
+    /// Zero does, so the history planes a network reads hold only the positions that were really on the board.
+    /// Returns this state when <paramref name="player"/> is already to move. Throws
+    /// <see cref="InvalidOperationException"/> at a terminal state.
+    /// </summary>
+    public GoState WithPlayerToMove(int player)
+    {
+        if ((uint)player >= 2) throw new ArgumentOutOfRangeException(nameof(player));
+        if (IsTerminal) throw new InvalidOperationException("the game is over: no player is to move");
+        return player == CurrentPlayer ? this
+            : new GoState(_game, _board, Hash, _history, MoveNumber, player, ConsecutivePasses, Previous, LastMove);
+    }
+
     /// <summary>The point's content: <see cref="Empty"/>, <see cref="Black"/> or <see cref="White"/>.</summary>
     public int At(int point)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
 using SelfPlayBN.BatchNorm;
 using TorchSharp;
@@ -51,47 +52,117 @@ public static class LeelaZeroWeights
         new(InputPlanes, BoardSize, BoardSize, Actions, blocks, filters, PolicyFilters: 2, ValueFilters: 1, ValueHidden: 256);
 
     /// <summary>
-    /// Whether the file at <paramref name="path"/> looks like Leela Zero text weights (its first line is a
-    /// version number and the second a line of floats); a quick check to pick a loader, not a validation.
+    /// What the file at <paramref name="path"/> holds, from its first bytes (after gzip decompression where it is
+    /// gzip-compressed, as Leela Zero's published networks are): a quick check to pick a loader and to word an
+    /// error, not a validation.
     /// </summary>
-    public static bool LooksLikeLeelaZero(string path)
+    public static LeelaZeroFileProbe Probe(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var stream = File.OpenRead(path);
-        var buffer = new byte[64];
-        int n = stream.Read(buffer, 0, buffer.Length);
-        var head = Encoding.ASCII.GetString(buffer, 0, n);
-        int newline = head.IndexOf('\n');
-        if (newline < 0) return false;
-        var first = head[..newline].Trim();
-        if (first is not ("1" or "2")) return false;
-        var rest = head[(newline + 1)..].TrimStart();
-        return rest.Length > 0 && (char.IsDigit(rest[0]) || rest[0] is '-' or '+' or '.');
+        bool compressed;
+        using (var raw = File.OpenRead(path))
+        {
+            if (raw.Length == 0) return new LeelaZeroFileProbe(LeelaZeroFileKind.Empty, false, null, "");
+            compressed = raw.ReadByte() == 0x1f && raw.ReadByte() == 0x8b;
+        }
+        var head = new byte[256];
+        int n = 0;
+        try
+        {
+            using var stream = OpenText(path);
+            for (int read; n < head.Length && (read = stream.Read(head, n, head.Length - n)) > 0;) n += read;
+        }
+        catch (InvalidDataException)
+        {
+            return new LeelaZeroFileProbe(LeelaZeroFileKind.Binary, compressed, null, "");
+        }
+        if (n == 0) return new LeelaZeroFileProbe(LeelaZeroFileKind.Empty, compressed, null, "");
+        var bytes = head.AsSpan(0, n);
+        if (bytes.IndexOf((byte)0) >= 0 || bytes.ToArray().Count(b => b < 9 || (b > 13 && b < 32) || b > 126) > n / 10)
+            return new LeelaZeroFileProbe(LeelaZeroFileKind.Binary, compressed, null, "");
+        var text = Encoding.ASCII.GetString(bytes);
+        int newline = text.IndexOf('\n');
+        string first = (newline < 0 ? text : text[..newline]).Trim();
+        if (newline < 0 && n == head.Length) first = Shorten(first);
+        if (int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out int version))
+            return new LeelaZeroFileProbe(LeelaZeroFileKind.Versioned, compressed, version, first);
+        return new LeelaZeroFileProbe(LeelaZeroFileKind.OtherText, compressed, null, Shorten(first));
+    }
+
+    /// <summary>Opens the file for reading, decompressing it when it starts with gzip's magic bytes (Leela Zero reads both).</summary>
+    public static Stream OpenText(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var stream = File.OpenRead(path);
+        bool gzip = stream.ReadByte() == 0x1f && stream.ReadByte() == 0x8b;
+        stream.Position = 0;
+        return gzip ? new GZipStream(stream, CompressionMode.Decompress) : stream;
     }
 
     /// <summary>Reads a Leela Zero weights file into a new network (eval mode, on the CPU).</summary>
-    /// <param name="path">The file (plain text; gzip-compressed files must be unpacked first).</param>
+    /// <param name="path">The file, plain text or gzip-compressed.</param>
     /// <param name="batchNorm">Options for the network's BatchNorm layers (ε is forced to 1e-5).</param>
     /// <exception cref="LeelaZeroWeightsException">The file is not valid version-1 Leela Zero weights; the message names the line and the problem.</exception>
     public static ResidualNetwork Read(string path, BatchNormOptions? batchNorm = null)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        using var reader = new StreamReader(path, Encoding.ASCII, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
-        return Read(reader, Path.GetFileName(path), batchNorm);
+        var net = Read(path, out int version, batchNorm);
+        if (version != FormatVersion)
+        {
+            net.Dispose();
+            throw new LeelaZeroWeightsException(Path.GetFileName(path), 1, VersionTwoMessage);
+        }
+        return net;
     }
 
-    /// <summary>Reads Leela Zero weights from <paramref name="reader"/>; <paramref name="source"/> names it in errors.</summary>
+    /// <summary>
+    /// Reads a Leela Zero weights file of format version 1 or 2 (<paramref name="formatVersion"/>): the same
+    /// layout, but a version-2 network (ELF OpenGo's) gives the value for Black instead of for the side to move,
+    /// and its user must turn that round for White (Leela Zero does; see <c>PlayerZeroValueOracle</c> of the Go engine).
+    /// </summary>
+    /// <exception cref="LeelaZeroWeightsException">The file is not valid Leela Zero weights (the message names the line and the problem), or is not gzip data though it starts like it.</exception>
+    public static ResidualNetwork Read(string path, out int formatVersion, BatchNormOptions? batchNorm = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string source = Path.GetFileName(path);
+        try
+        {
+            using var reader = new StreamReader(OpenText(path), Encoding.ASCII, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+            return Read(reader, source, out formatVersion, batchNorm);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new LeelaZeroWeightsException(source, 1, $"the gzip data is damaged ({e.Message})");
+        }
+    }
+
+    private const string VersionTwoMessage = "format version 2 (ELF OpenGo's value head, from Black's point of view) is read only where the value is turned round for White (the gtp command does); this reader takes version 1";
+
+    /// <summary>Reads version-1 Leela Zero weights from <paramref name="reader"/>; <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="LeelaZeroWeightsException">The text is not valid version-1 Leela Zero weights.</exception>
     public static ResidualNetwork Read(TextReader reader, string source, BatchNormOptions? batchNorm = null)
+    {
+        var net = Read(reader, source, out int version, batchNorm);
+        if (version != FormatVersion)
+        {
+            net.Dispose();
+            throw new LeelaZeroWeightsException(source, 1, VersionTwoMessage);
+        }
+        return net;
+    }
+
+    /// <summary>Reads Leela Zero weights of format version 1 or 2 (<paramref name="formatVersion"/>; see <see cref="Read(string, out int, BatchNormOptions?)"/>) from <paramref name="reader"/>.</summary>
+    /// <exception cref="LeelaZeroWeightsException">The text is not valid Leela Zero weights.</exception>
+    public static ResidualNetwork Read(TextReader reader, string source, out int formatVersion, BatchNormOptions? batchNorm = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         string? versionLine = reader.ReadLine();
         if (versionLine is null) throw new LeelaZeroWeightsException(source, 1, "the file is empty");
         versionLine = versionLine.Trim();
-        if (versionLine == "2")
-            throw new LeelaZeroWeightsException(source, 1, "version 2 (ELF OpenGo-style value head, from Black's point of view) is not supported; convert it to version 1");
-        if (versionLine != "1")
-            throw new LeelaZeroWeightsException(source, 1, $"expected the format version '1' on the first line, found '{Shorten(versionLine)}' (is this a Leela Zero text weights file? gzip files must be unpacked)");
+        formatVersion = versionLine switch { "1" => 1, "2" => 2, _ => 0 };
+        if (formatVersion == 0)
+            throw new LeelaZeroWeightsException(source, 1, int.TryParse(versionLine, NumberStyles.None, CultureInfo.InvariantCulture, out int other)
+                ? $"format version {other} is not Leela Zero's (1, or 2 for ELF OpenGo's networks)"
+                : $"expected the format version (1 or 2) on the first line, found '{Shorten(versionLine)}': this is not a Leela Zero text weights file");
 
         var lines = new List<float[]>();
         int lineNumber = 1;
@@ -336,4 +407,28 @@ public sealed class LeelaZeroWeightsException : Exception
 
     /// <summary>The 1-based line number.</summary>
     public int Line { get; }
+}
+
+/// <summary>What <see cref="LeelaZeroWeights.Probe"/> found at the start of a file.</summary>
+public enum LeelaZeroFileKind
+{
+    /// <summary>Nothing at all (or an empty gzip stream).</summary>
+    Empty,
+    /// <summary>Text whose first line is a number: a format version (Leela Zero's are 1 and 2).</summary>
+    Versioned,
+    /// <summary>Text whose first line is not a number.</summary>
+    OtherText,
+    /// <summary>Binary data (or damaged gzip data).</summary>
+    Binary,
+}
+
+/// <summary>The result of <see cref="LeelaZeroWeights.Probe"/>.</summary>
+/// <param name="Kind">What the (decompressed) start of the file is.</param>
+/// <param name="Compressed">Whether the file is gzip-compressed.</param>
+/// <param name="FormatVersion">The number on the first line, for <see cref="LeelaZeroFileKind.Versioned"/>.</param>
+/// <param name="FirstLine">The first line (shortened), for text.</param>
+public sealed record LeelaZeroFileProbe(LeelaZeroFileKind Kind, bool Compressed, int? FormatVersion, string FirstLine)
+{
+    /// <summary>Whether the file claims to be Leela Zero weights that <see cref="LeelaZeroWeights.Read(string, out int, BatchNorm.BatchNormOptions?)"/> takes (format version 1 or 2).</summary>
+    public bool IsLeelaZero => Kind == LeelaZeroFileKind.Versioned && FormatVersion is 1 or 2;
 }

@@ -11,7 +11,7 @@ public sealed class GtpEngineCommandTests
         using var s = new GtpSession(Engines.Uniform());
         Assert.Equal("=1 2", s.Send("1 protocol_version"));
         Assert.Equal($"=2 {GoEngineInfo.Name}", s.Send("2 name"));
-        Assert.Equal($"=3 {GoEngineInfo.Version}", s.Send("3 version"));
+        Assert.Equal($"=3 {GoEngineInfo.GtpVersion}", s.Send("3 version"));
         Assert.Equal("=4 true", s.Send("4 known_command genmove"));
         Assert.Equal("=5 false", s.Send("5 known_command frobnicate"));
         var list = s.Send("6 list_commands").Split('\n');

@@ -140,13 +140,13 @@ public sealed class LeelaZeroWeightsTests(TorchFixture torchFixture)
         {
             string path = Path.Combine(dir, "net.txt");
             LeelaZeroWeights.Write(net, path);
-            Assert.True(LeelaZeroWeights.LooksLikeLeelaZero(path));
+            Assert.True(LeelaZeroWeights.Probe(path).IsLeelaZero);
             Assert.Single(Directory.GetFiles(dir)); // no temporary file left behind
             using var back = LeelaZeroWeights.Read(path);
             Assert.Equal(LeelaZeroWeights.ShapeFor(1, 4), back.Shape);
             string other = Path.Combine(dir, "model.bin");
             File.WriteAllBytes(other, [0x50, 0x4B, 3, 4, 0, 0, 10, 1, 2]);
-            Assert.False(LeelaZeroWeights.LooksLikeLeelaZero(other));
+            Assert.Equal(LeelaZeroFileKind.Binary, LeelaZeroWeights.Probe(other).Kind);
         }
         finally
         {

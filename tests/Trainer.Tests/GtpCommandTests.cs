@@ -80,6 +80,65 @@ public sealed class GtpCommandTests
     }
 
     [Fact]
+    public void Each_kind_of_file_that_is_not_leela_zero_weights_gets_its_own_error()
+    {
+        string dir = Directory.CreateTempSubdirectory("gtp-weights-kinds-").FullName;
+        try
+        {
+            string Write(string name, byte[] bytes) { string path = Path.Combine(dir, name); File.WriteAllBytes(path, bytes); return path; }
+            static byte[] Gzip(string text)
+            {
+                using var buffer = new MemoryStream();
+                using (var gz = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest))
+                    gz.Write(System.Text.Encoding.ASCII.GetBytes(text));
+                return buffer.ToArray();
+            }
+            var binary = new byte[600];
+            new Random(3).NextBytes(binary);
+            var cases = new[]
+            {
+                (Write("empty.txt", []), "empty.txt is empty"),
+                // gzip's member for no data (header, an empty deflate block, CRC 0, length 0), as `gzip < /dev/null` writes it
+                (Write("empty.gz", [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]), "empty.gz (gzip-compressed) is empty"),
+                (Write("v3.txt", System.Text.Encoding.ASCII.GetBytes("3\n0.5 0.25\n")), "starts with format version 3"),
+                (Write("v17.gz", Gzip("17\n0.5 0.25\n")), "v17.gz (gzip-compressed) starts with format version 17"),
+                (Write("noise.bin", binary), "noise.bin is binary"),
+                (Write("notes.txt", System.Text.Encoding.ASCII.GetBytes("hello\nworld\n")), "first line, 'hello', is not a format version"),
+            };
+            foreach (var (file, expected) in cases)
+            {
+                var (code, output, error) = CliTests.Run("gtp", "--weights", file);
+                Assert.Equal(Cli.UsageError, code);
+                Assert.Equal("", output);
+                var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.StartsWith("error: --weights", line);
+                Assert.Contains(expected, line);
+            }
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void Plays_with_gzipped_leela_zero_weights()
+    {
+        string dir = Directory.CreateTempSubdirectory("gtp-lz-gz-").FullName;
+        try
+        {
+            string text = Path.Combine(dir, "tiny.txt"), gz = Path.Combine(dir, "tiny.txt.gz");
+            using (var net = new ResidualNetwork(LeelaZeroWeights.ShapeFor(blocks: 1, filters: 8))) LeelaZeroWeights.Write(net, text);
+            using (var input = File.OpenRead(text))
+            using (var output = new System.IO.Compression.GZipStream(File.Create(gz), System.IO.Compression.CompressionLevel.Fastest))
+                input.CopyTo(output);
+            var r = Gtp("1 genmove b\n2 quit\n", "--weights", gz, "--visits", "4", "--seed", "2");
+            Assert.Equal(0, r.ExitCode);
+            var responses = Responses(r.Output);
+            Assert.True(new GoGame(19).TryParseAction(responses[0][3..], out _), responses[0]);
+            Assert.Contains("Leela Zero weights tiny.txt.gz (gzip-compressed) (1x8, format 1)", r.Error);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void Plays_with_leela_zero_weights_on_19x19_only()
     {
         string dir = Directory.CreateTempSubdirectory("gtp-lz-").FullName;
@@ -96,7 +155,7 @@ public sealed class GtpCommandTests
             var analyse = responses[2].Split('\n');
             Assert.Equal("=3", analyse[0]);
             Assert.StartsWith("play ", analyse[^1]);
-            Assert.Contains("Leela Zero weights tiny.txt (1x8)", r.Error);
+            Assert.Contains("Leela Zero weights tiny.txt (1x8, format 1)", r.Error);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

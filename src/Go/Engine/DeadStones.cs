@@ -16,7 +16,12 @@ public enum ChainStatus
 /// <summary>Settings of <see cref="DeadStones"/>' judgement. Immutable.</summary>
 public sealed record DeadStoneOptions
 {
-    /// <summary>Random playouts from the position (half with Black first, half with White first). At least 2. Default 400.</summary>
+    /// <summary>
+    /// Random playouts from the position (half with Black first, half with White first): at least 2, default 400.
+    /// 0 selects the static rule instead (no playouts: a chain with a liberty in an empty region that borders only
+    /// its own colour is alive, the seki rule as below, every other chain dead), which is fast but calls a wall
+    /// dead when a dead stone sits in its territory; it is the baseline of <c>bench --only deadstones</c>.
+    /// </summary>
     public int Playouts { get; init; } = 400;
 
     /// <summary>Seed of the playouts; <c>null</c> (the default) derives it from the stones and the side to move, so one position always gets one answer.</summary>
@@ -25,7 +30,7 @@ public sealed record DeadStoneOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
-        if (Playouts < 2) throw new ArgumentException($"dead-stone playouts must be at least 2 (got {Playouts})", nameof(Playouts));
+        if (Playouts is < 0 or 1) throw new ArgumentException($"dead-stone playouts must be 0 (the static rule) or at least 2 (got {Playouts})", nameof(Playouts));
     }
 }
 
@@ -162,6 +167,8 @@ public static class DeadStones
             }
         }
         if (chains.Count == 0) return [];
+        if (options.Playouts == 0)
+            return chains.Select((c, i) => (c.Points, c.Colour, c.HasEye ? ChainStatus.Alive : candidate[i] ? ChainStatus.Seki : ChainStatus.Dead)).ToList();
         int seed = options.Seed ?? unchecked((int)(state.Hash ^ (state.Hash >> 32)) ^ (state.CurrentPlayer * 0x5bd1e995));
         var ownership = Ownership(state, options.Playouts, seed);
         return chains.Select((c, i) =>

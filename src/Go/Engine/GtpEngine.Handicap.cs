@@ -32,7 +32,11 @@ public sealed partial class GtpEngine
         return PlaceHandicap(points);
     }
 
-    /// <summary><c>set_free_handicap v1 v2 …</c>: Black's handicap stones where the controller says; White moves next.</summary>
+    /// <summary>
+    /// <c>set_free_handicap v1 v2 …</c>: Black's handicap stones where the controller says, played as Black moves
+    /// one after the other (as Leela Zero does, so a network's history planes show them arriving; <c>undo</c> takes
+    /// them back one by one); White moves next.
+    /// </summary>
     private GtpOutcome SetFreeHandicap(IReadOnlyList<string> a)
     {
         if (!BoardEmpty) return Fail("board not empty");
@@ -44,14 +48,15 @@ public sealed partial class GtpEngine
             if (points.Contains(action)) return Fail($"bad vertex list: {v} is listed twice");
             points.Add(action);
         }
-        PlaceHandicap(points);
+        foreach (int p in points) Apply(0, p);
         return Ok(""); // the controller chose the points: the response is empty
     }
 
     private bool BoardEmpty => Position.StoneCount(GoState.Black) + Position.StoneCount(GoState.White) == 0;
 
-    /// <summary>Starts the game from the handicap stones (not moves: <c>undo</c> does not take them back), White to
-    /// play; the reply lists the stones.</summary>
+    /// <summary>Starts the game from the handicap stones (not moves: <c>undo</c> does not take them back, and the
+    /// history is the handicap position alone, as Leela Zero anchors it after <c>fixed_handicap</c> and
+    /// <c>place_free_handicap</c>), White to play; the reply lists the stones.</summary>
     private GtpReply PlaceHandicap(IReadOnlyList<int> points)
     {
         Reset(GoHandicap.Start(_game, points));

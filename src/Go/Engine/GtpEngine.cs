@@ -79,8 +79,9 @@ public sealed record GtpStream(Action<Action<string>, CancellationToken> Body, b
 /// </summary>
 /// <remarks>
 /// <para><b>Positions.</b> Rules are those of <see cref="GoGame"/>: Tromp-Taylor area scoring, positional
-/// superko, no suicide. GTP lets a colour move out of turn (<c>play b</c> twice): the engine then inserts a
-/// pass for the other colour, except where that pass would end the game, and after a game has ended (two
+/// superko, no suicide. GTP lets a colour move out of turn (<c>play b</c> twice): as in Leela Zero, the
+/// named colour simply moves, without a pass for the other (<see cref="GoState.WithPlayerToMove"/>), so a network's
+/// history planes hold the positions that were on the board and nothing else; and after a game has ended (two
 /// passes, or the move cap) a further move resumes it from the same stones with the named colour to move
 /// (the resumed position starts a fresh superko history). <c>komi</c> in mid-game replays the moves under the
 /// new komi.</para>
@@ -114,7 +115,7 @@ public sealed partial class GtpEngine
     /// <param name="player">Chooses the moves.</param>
     /// <param name="options">Settings; validated here.</param>
     /// <param name="name">What <c>name</c> answers (default <see cref="GoEngineInfo.Name"/>).</param>
-    /// <param name="version">What <c>version</c> answers (default <see cref="GoEngineInfo.Version"/>).</param>
+    /// <param name="version">What <c>version</c> answers (default <see cref="GoEngineInfo.GtpVersion"/>, which Lizzie accepts; see there).</param>
     /// <param name="log">Receives one line per move search (move, visits, time, winrate, principal variation), e.g. standard error; <c>null</c> for none.</param>
     public GtpEngine(GoSearchPlayer player, GtpEngineOptions options, string? name = null, string? version = null, TextWriter? log = null)
     {
@@ -125,7 +126,7 @@ public sealed partial class GtpEngine
         _options = options;
         _time = new GtpTimeControl { Lag = TimeSpan.FromSeconds(options.LagSeconds) };
         _name = name ?? GoEngineInfo.Name;
-        _version = version ?? GoEngineInfo.Version;
+        _version = version ?? GoEngineInfo.GtpVersion;
         _log = log;
         _game = new GoGame(options.BoardSize, options.Komi, inputs: options.Inputs);
         _states.Add(_game.NewGame());
@@ -255,16 +256,8 @@ public sealed partial class GtpEngine
     }
 
     /// <summary>The current position with <paramref name="player"/> to move (see the class remarks).</summary>
-    private GoState ToMove(GoState state, int player)
-    {
-        if (!state.IsTerminal && state.CurrentPlayer == player) return state;
-        if (!state.IsTerminal && state.ConsecutivePasses == 0)
-        {
-            var passed = state.Play(_game.PassAction);
-            if (!passed.IsTerminal) return passed;
-        }
-        return GoState.FromDiagram(_game, state.ToDiagram(), player);
-    }
+    private GoState ToMove(GoState state, int player) =>
+        !state.IsTerminal ? state.WithPlayerToMove(player) : GoState.FromDiagram(_game, state.ToDiagram(), player);
 
     private GtpOutcome Undo()
     {

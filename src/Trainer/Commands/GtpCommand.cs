@@ -83,7 +83,7 @@ internal static class GtpCommand
             options = options with { Komi = k, Visits = v, ResignWinrate = r > 0 ? r : null };
             var player = new GoSearchPlayer(oracleForThread, search);
             var engine = new GtpEngine(player, options, log: error);
-            error.WriteLine($"gtp: {GoEngineInfo.Name} {GoEngineInfo.Version}, {description}; {options.BoardSize}x{options.BoardSize}, komi {k}, {v} visits/move, {threads} search thread(s); reading GTP on standard input");
+            error.WriteLine($"gtp: {GoEngineInfo.Name} {GoEngineInfo.Version} (answers GTP version with {GoEngineInfo.GtpVersion}, the Leela Zero analysis protocol it speaks), {description}; {options.BoardSize}x{options.BoardSize}, komi {k}, {v} visits/move, {threads} search thread(s); reading GTP on standard input");
             new GtpServer(engine, error).Run(input, output);
             return 0;
         });
@@ -91,29 +91,39 @@ internal static class GtpCommand
     }
 
     /// <summary>The network oracle of <paramref name="file"/> and the game it plays (size and input planes).</summary>
-    private static NetworkOracle LoadNetwork(ParseResult parse, FileInfo file, FileInfo? config, string deviceName, int? size, out GoGame game, out string description)
+    private static IOracle LoadNetwork(ParseResult parse, FileInfo file, FileInfo? config, string deviceName, int? size, out GoGame game, out string description)
     {
         if (!file.Exists) throw new UserInputException($"--weights: {file.FullName} does not exist");
         if (deviceName is not ("cpu" or "cuda")) throw new UserInputException($"--device must be cpu or cuda, got '{deviceName}'");
         var info = TorchCli.Initialize(parse);
         if (deviceName == "cuda" && !info.CudaAvailable) throw new UserInputException("--device cuda: this build and machine have no CUDA device (see `info`)");
         var device = deviceName == "cuda" ? CUDA : CPU;
-        if (LeelaZeroWeights.LooksLikeLeelaZero(file.FullName))
+        var probe = LeelaZeroWeights.Probe(file.FullName);
+        string packed = probe.Compressed ? " (gzip-compressed)" : "";
+        if (probe.Kind == LeelaZeroFileKind.Empty) throw new UserInputException($"--weights: {file.Name}{packed} is empty");
+        if (probe.Kind == LeelaZeroFileKind.Versioned && !probe.IsLeelaZero)
+            throw new UserInputException($"--weights: {file.Name}{packed} starts with format version {probe.FirstLine}; Leela Zero's text weights are version 1 (or 2, ELF OpenGo's)");
+        if (probe.IsLeelaZero)
         {
             if (size is int s && s != LeelaZeroWeights.BoardSize) throw new UserInputException($"--size {s}: Leela Zero weights play {LeelaZeroWeights.BoardSize}x{LeelaZeroWeights.BoardSize} only");
             ResidualNetwork net;
-            try { net = LeelaZeroWeights.Read(file.FullName); }
+            int version;
+            try { net = LeelaZeroWeights.Read(file.FullName, out version); }
             catch (LeelaZeroWeightsException e) { throw new UserInputException($"--weights: {e.Message}"); }
             net.to(device);
             net.eval();
             BatchNormFusion.FuseAll(net);
             game = new GoGame(LeelaZeroWeights.BoardSize, inputs: GoInputs.LeelaZero);
-            description = $"Leela Zero weights {file.Name} ({net.Shape.Blocks}x{net.Shape.Filters}) on {deviceName}";
-            return new NetworkOracle(game, net, device);
+            description = $"Leela Zero weights {file.Name}{packed} ({net.Shape.Blocks}x{net.Shape.Filters}, format {version}) on {deviceName}";
+            var oracle = new NetworkOracle(game, net, device);
+            // Format 2 (ELF OpenGo) gives the value for Black; Leela Zero turns it round for White, and so do we.
+            return version == 2 ? new PlayerZeroValueOracle(oracle) : oracle;
         }
         string configPath = config?.FullName ?? Path.GetFullPath(Path.Combine(file.DirectoryName ?? ".", "..", "config.json"));
         if (!File.Exists(configPath))
-            throw new UserInputException($"--weights: {file.Name} is not Leela Zero text weights, and no run config was found at {configPath} to read it as a published model (give --config)");
+            throw new UserInputException(probe.Kind == LeelaZeroFileKind.Binary
+                ? $"--weights: {file.Name}{packed} is binary, so not Leela Zero text weights, and no run config was found at {configPath} to read it as a published model (give --config)"
+                : $"--weights: {file.Name}{packed} is text but not Leela Zero weights (its first line, '{probe.FirstLine}', is not a format version), and no run config was found at {configPath} to read it as a published model (give --config)");
         RunOptions options;
         try { options = RunOptions.Load(configPath); }
         catch (InvalidDataException e) { throw new UserInputException(e.Message); }
