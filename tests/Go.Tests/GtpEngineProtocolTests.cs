@@ -14,6 +14,36 @@ public sealed class GtpEngineProtocolTests
     public void Clean_removes_control_characters_and_comments_and_turns_tabs_into_spaces(string raw, string expected) =>
         Assert.Equal(expected, GtpProtocol.Clean(raw));
 
+    [Fact]
+    public void A_bare_carriage_return_is_discarded_not_a_line_end_as_gnu_go_reads_it()
+    {
+        const string input = "1 name\r2 version\n3 protocol_version\r\n4 known_command play\n";
+        var ours = new StringWriter { NewLine = "\n" };
+        new GtpServer(Engines.Uniform()).Run(new StringReader(input), ours);
+        Assert.Equal("?1 unknown command\n\n=3 2\n\n=4 true\n\n", ours.ToString()); // "name2 version" is one unknown command
+
+        const string gnuGo = "/usr/games/gnugo";
+        Assert.True(File.Exists(gnuGo), $"{gnuGo} is not installed (Debian package gnugo; scripts/test.sh installs it)");
+        var psi = new System.Diagnostics.ProcessStartInfo(gnuGo, "--mode gtp") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        process.StandardInput.Write(input);
+        process.StandardInput.Close();
+        string theirs = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(theirs, ours.ToString());
+    }
+
+    [Fact]
+    public void Read_line_ends_lines_at_line_feeds_only()
+    {
+        var reader = new StringReader("a\rb\r\nc\n\nlast");
+        Assert.Equal("a\rb\r", GtpProtocol.ReadLine(reader));
+        Assert.Equal("c", GtpProtocol.ReadLine(reader));
+        Assert.Equal("", GtpProtocol.ReadLine(reader));
+        Assert.Equal("last", GtpProtocol.ReadLine(reader));
+        Assert.Null(GtpProtocol.ReadLine(reader));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]

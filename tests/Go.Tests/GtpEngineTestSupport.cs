@@ -7,16 +7,32 @@ using SelfPlayBN.Search;
 
 namespace SelfPlayBN.Go.Tests;
 
-/// <summary>Input lines for a server, handed over one at a time: <see cref="ReadLine"/> blocks until a line is sent or the channel is closed.</summary>
+/// <summary>Input lines for a server, handed over one at a time: reading blocks until a line is sent or the channel is closed.</summary>
 internal sealed class BlockingLineReader : TextReader
 {
     private readonly BlockingCollection<string?> _lines = new();
+    private string _current = "";
+    private int _next;
+    private bool _ended;
 
     public void Send(string line) => _lines.Add(line);
 
     public void End() => _lines.Add(null);
 
     public override string? ReadLine() => _lines.Take();
+
+    /// <summary>One character at a time (what the server's <see cref="GtpProtocol.ReadLine"/> uses): each line sent ends with a line feed.</summary>
+    public override int Read()
+    {
+        if (_next == _current.Length)
+        {
+            if (_ended) return -1;
+            var line = _lines.Take();
+            if (line is null) { _ended = true; return -1; }
+            (_current, _next) = (line + "\n", 0);
+        }
+        return _current[_next++];
+    }
 }
 
 /// <summary>What a server writes, split into lines that a test takes one at a time (with a generous timeout, so a hang fails instead of blocking).</summary>

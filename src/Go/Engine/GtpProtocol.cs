@@ -14,7 +14,7 @@ public sealed record GtpRequest(int? Id, string Name, IReadOnlyList<string> Argu
 /// numeric id, and the formatting of responses.
 /// </summary>
 /// <remarks>
-/// <para>Input: every control character except horizontal tab and line feed is removed, everything from
+/// <para>Input: lines end at a line feed only (<see cref="ReadLine"/>); every control character except horizontal tab and line feed (a carriage return included) is removed, everything from
 /// <c>#</c> on is a comment, tabs become spaces, and a line left empty or white-space only is skipped
 /// (it gets no response). A line then reads <c>[id] command_name [arguments]</c>, the id a non-negative
 /// decimal integer.</para>
@@ -24,6 +24,25 @@ public sealed record GtpRequest(int? Id, string Name, IReadOnlyList<string> Argu
 /// </remarks>
 public static class GtpProtocol
 {
+    /// <summary>
+    /// Reads one line for GTP: everything up to the next line feed (not included), or to the end of input;
+    /// <c>null</c> at the end of input. Only a line feed ends a line: GTP version 2 discards a carriage return
+    /// like any other control character (<see cref="Clean"/>), so <c>1 name\r2 version</c> is one line,
+    /// unlike <see cref="TextReader.ReadLine"/>, which also ends lines at a bare carriage return.
+    /// </summary>
+    public static string? ReadLine(TextReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var sb = new StringBuilder();
+        while (true)
+        {
+            int c = reader.Read();
+            if (c < 0) return sb.Length == 0 ? null : sb.ToString();
+            if (c == '\n') return sb.ToString();
+            sb.Append((char)c);
+        }
+    }
+
     /// <summary>
     /// The line as GTP reads it: control characters (except tab) removed, comment cut, tabs turned into
     /// spaces, white space trimmed; <c>null</c> when nothing is left (the line needs no response).

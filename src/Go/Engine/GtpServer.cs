@@ -39,7 +39,7 @@ public sealed class GtpServer
         bool havePending = false;
         while (true)
         {
-            string? line = havePending ? pending : input.ReadLine();
+            string? line = havePending ? pending : GtpProtocol.ReadLine(input);
             havePending = false;
             if (line is null) return;
             string? cleaned = GtpProtocol.Clean(line);
@@ -83,7 +83,7 @@ public sealed class GtpServer
         using var cancel = new CancellationTokenSource();
         var body = Task.Run(() => RunBody(stream, output, cancel.Token));
         string? next;
-        try { next = input.ReadLine(); }
+        try { next = GtpProtocol.ReadLine(input); }
         finally
         {
             cancel.Cancel();
