@@ -141,6 +141,15 @@ public sealed class Mcts
     /// <summary>The oracle asked at the leaves by <see cref="Search()"/>; null for a search driven stepwise only.</summary>
     public IOracle? Oracle => _oracle;
 
+    /// <summary>
+    /// Restricts the moves the tree may contain: an action for which the filter returns false in a state is left
+    /// out when that state's node is expanded (the analysis tags <c>avoid</c> and <c>allow</c> of Leela Zero's
+    /// <c>lz-analyze</c> use it); a node whose legal actions the filter rejects all keeps them all instead, so that
+    /// the tree stays well formed. <c>null</c> (the default) keeps every legal action. Set it before
+    /// <see cref="Reset"/>; it applies to nodes expanded afterwards.
+    /// </summary>
+    public Func<IGameState, int, bool>? ActionFilter { get; set; }
+
     /// <summary>Whether <see cref="Reset"/> has been called (so that there is a root).</summary>
     public bool HasRoot => _count > 0;
 
@@ -510,6 +519,14 @@ public sealed class Mcts
     {
         var state = _states[node]!;
         int legal = state.GetLegalActions(_legal);
+        if (ActionFilter is { } filter)
+        {
+            int kept = 0;
+            for (int k = 0; k < legal; k++)
+                if (filter(state, _legal[k])) _legal[kept++] = _legal[k];
+            if (kept > 0) legal = kept;
+            else legal = state.GetLegalActions(_legal); // everything rejected: keep the legal actions
+        }
         EnsureCapacity(_count + legal);
         double sum = 0;
         for (int k = 0; k < legal; k++)

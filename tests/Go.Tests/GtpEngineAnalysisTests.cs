@@ -95,6 +95,83 @@ public sealed partial class GtpEngineAnalysisTests
     }
 
     [Fact]
+    public void Figures_are_truncated_to_units_of_one_ten_thousandth_as_leela_zero_prints_them()
+    {
+        var game = new GoGame(5);
+        var root = game.NewGame();
+        var pv = System.Collections.Immutable.ImmutableArray.Create(0);
+        var analysis = new SearchAnalysis(root, 3, TimeSpan.Zero, [new MoveAnalysis(0, 3, 0.52349, 0.12999, 0.0, pv)], 0);
+        var parsed = Assert.Single(ParseLine(LeelaZeroAnalysis.Format(analysis)));
+        Assert.Equal(5234, parsed.Winrate); // rounding would give 5235
+        Assert.Equal(1299, parsed.Prior);   // and 1300
+    }
+
+    private static GtpEngine RolloutEngine(int visits) =>
+        new(new GoSearchPlayer(t => new Search.RolloutOracle(5 + t), new GoSearchOptions { Seed = 4, Chunk = 8, FpuMode = Search.FpuMode.Absolute, FpuValue = 1 }),
+            new GtpEngineOptions { BoardSize = 5, Visits = visits, ResignWinrate = null });
+
+    /// <summary>The final analysis line and the move of <c>lz-genmove_analyze</c> with <paramref name="tags"/>.</summary>
+    private static (List<Parsed> Final, string Move) GenMoveAnalyze(GtpSession s, string tags)
+    {
+        s.Input.Send($"lz-genmove_analyze b 0 {tags}");
+        var lines = s.ReadResponse().Split('\n');
+        Assert.Equal("=", lines[0]);
+        Assert.StartsWith("play ", lines[^1]);
+        return (ParseLine(lines[^2]), lines[^1]["play ".Length..]);
+    }
+
+    [Fact]
+    public void Avoid_keeps_moves_out_of_the_search_for_that_colour_and_that_many_moves()
+    {
+        var engine = RolloutEngine(visits: 300);
+        using var s = new GtpSession(engine);
+        // Black avoids the centre 3x3 (a rectangle) and A1 at the root; White avoids B2 and D4 on its first reply.
+        var (final, move) = GenMoveAnalyze(s, "avoid b B2:D4,A1 1 avoid w B2,D4 2");
+        var centre = new HashSet<string> { "B2", "B3", "B4", "C2", "C3", "C4", "D2", "D3", "D4", "A1" };
+        Assert.DoesNotContain(move, centre);
+        Assert.True(final.Count >= 5, $"only {final.Count} moves searched");
+        Assert.All(final, m => Assert.DoesNotContain(m.Move, centre));
+        Assert.All(final.Where(m => m.Pv.Length > 1), m => Assert.DoesNotContain(m.Pv[1], new[] { "B2", "D4" })); // White's reply
+        // Only for the plies named: Black's second move (ply 2) may use the centre again, and without tags it is searched.
+        Assert.Contains(final.Where(m => m.Pv.Length > 2).Select(m => m.Pv[2]), v => centre.Contains(v));
+        Assert.Equal("= ", s.Send("undo"));
+        var (free, _) = GenMoveAnalyze(s, "");
+        Assert.Contains(free, m => centre.Contains(m.Move));
+    }
+
+    [Fact]
+    public void Allow_keeps_only_the_listed_moves_and_pass()
+    {
+        var engine = RolloutEngine(visits: 120);
+        using var s = new GtpSession(engine);
+        var (final, move) = GenMoveAnalyze(s, "allow black A1,E5 1");
+        Assert.Contains(move, new[] { "A1", "E5", "pass" });
+        Assert.All(final, m => Assert.Contains(m.Move, new[] { "A1", "E5", "pass" }));
+        Assert.Contains(final, m => m.Move == "pass");
+        // Another colour's allow leaves Black free.
+        Assert.Equal("= ", s.Send("undo"));
+        var (free, _) = GenMoveAnalyze(s, "allow w A1 1");
+        Assert.Contains(free, m => m.Move is not ("A1" or "pass"));
+    }
+
+    [Theory]
+    [InlineData("lz-analyze b avoid b D4 1 2 3", "cannot parse analyze tags: unexpected '3'")]
+    [InlineData("lz-analyze avoid b D4", "cannot parse analyze tags: 'avoid' takes a colour, a comma-separated list of vertices and a number of moves")]
+    [InlineData("lz-analyze avoid x D4 1", "cannot parse analyze tags: 'x' is not a colour")]
+    [InlineData("lz-analyze avoid b Z9 1", "cannot parse analyze tags: 'Z9' is not a vertex of a 5x5 board")]
+    [InlineData("lz-analyze avoid b A1:pass 1", "cannot parse analyze tags: 'A1:pass' is not a rectangle of two points of a 5x5 board")]
+    [InlineData("lz-analyze avoid b D4 0", "cannot parse analyze tags: '0' is not a number of moves (at least 1)")]
+    [InlineData("lz-analyze allow b D4 1 avoid b C3 1", "cannot parse analyze tags: 'allow' and 'avoid' of points for black cannot be combined")]
+    [InlineData("lz-genmove_analyze b minmoves 3", "cannot parse analyze tags: 'minmoves' is not supported")]
+    public void Malformed_tags_are_refused_with_leela_zero_s_message(string command, string expected)
+    {
+        using var s = new GtpSession(RolloutEngine(visits: 8));
+        Assert.Equal("? " + expected, s.Send(command));
+        Assert.Equal("= ", s.Send("play b C3")); // nothing was played or changed
+        Assert.Equal(1, s.Engine.Position.MoveNumber);
+    }
+
+    [Fact]
     public void The_analysis_line_carries_the_search_statistics()
     {
         var game = new GoGame(5);
@@ -108,8 +185,9 @@ public sealed partial class GtpEngineAnalysisTests
             var m = analysis.Moves[i];
             Assert.Equal(game.ActionToString(m.Action), parsed[i].Move);
             Assert.Equal(m.Visits, parsed[i].Visits);
-            Assert.Equal((int)Math.Round(m.Winrate * 10_000), parsed[i].Winrate);
-            Assert.Equal((int)Math.Round(m.Prior * 10_000), parsed[i].Prior);
+            // Leela Zero truncates to units of 1/10,000: the printed figure is the whole part, never rounded up.
+            Assert.InRange(m.Winrate * 10_000 - parsed[i].Winrate, -1e-3, 1);
+            Assert.InRange(m.Prior * 10_000 - parsed[i].Prior, -1e-3, 1);
             Assert.Equal(m.PrincipalVariation.Select(game.ActionToString), parsed[i].Pv);
         }
         Assert.Equal(analysis.Visits - 2, analysis.Moves.Sum(m => m.Visits)); // each tree's first visit expands its root

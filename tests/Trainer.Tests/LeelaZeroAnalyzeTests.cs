@@ -223,8 +223,8 @@ public sealed class LeelaZeroAnalyzeTests(TorchFixture torchFixture) : IDisposab
         Console.WriteLine("children: " + string.Join(", ", childWinrates.Select(kv => $"{kv.Key} {kv.Value}")));
         Assert.True(common.Count >= 3, $"only {common.Count} moves analysed by both: leelaz {string.Join(' ', theirs.Keys)}; ours {string.Join(' ', ours.Keys)}");
         Assert.True(ours.Values.Select(c => c.Prior).Distinct().Count() > 2, "the priors are all alike: the comparison would prove little");
-        foreach (var m in common)
-            Assert.True(Math.Abs(ours[m].Prior - theirs[m].Prior) <= 1, $"prior of {m}: ours {ours[m].Prior}, leelaz {theirs[m].Prior} (1/10000)");
+        foreach (var m in common) // both truncate the same float to units of 1/10,000
+            Assert.True(ours[m].Prior == theirs[m].Prior, $"prior of {m}: ours {ours[m].Prior}, leelaz {theirs[m].Prior} (1/10000)");
         // A move searched once has the value of the network's evaluation of its position, seen from the player who
         // moved: 1 − the winrate Leela Zero's network gives the player to move there.
         Assert.True(once.Count >= 2, $"only {once.Count} moves were visited exactly once by our search");

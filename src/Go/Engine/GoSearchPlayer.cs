@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using SelfPlayBN.Games;
 using SelfPlayBN.Games.Go;
 using SelfPlayBN.Search;
 
@@ -129,14 +130,20 @@ public sealed class GoSearchPlayer
     /// returns the final snapshot. Every <paramref name="reportInterval"/> (checked between rounds; <c>null</c>:
     /// never) <paramref name="report"/> receives a snapshot, on the calling thread.
     /// </summary>
+    /// <remarks><paramref name="actionFilter"/> (see <see cref="Mcts.ActionFilter"/>) keeps moves out of the trees, at
+    /// the root and below; <c>null</c> keeps every legal move.</remarks>
     /// <exception cref="ArgumentException">The position is over (two passes or the move cap): there is nothing to search.</exception>
     public SearchAnalysis Think(GoState root, SearchLimits limits, CancellationToken cancel = default,
-        TimeSpan? reportInterval = null, Action<SearchAnalysis>? report = null)
+        TimeSpan? reportInterval = null, Action<SearchAnalysis>? report = null, Func<IGameState, int, bool>? actionFilter = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         if (root.IsTerminal) throw new ArgumentException("the position is over: there is nothing to search", nameof(root));
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.Visits, 1);
-        foreach (var tree in _trees) tree.Reset(root);
+        foreach (var tree in _trees)
+        {
+            tree.ActionFilter = actionFilter;
+            tree.Reset(root);
+        }
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         int done = 0;

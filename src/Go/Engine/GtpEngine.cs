@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SelfPlayBN.Games;
 using SelfPlayBN.Games.Go;
 
 namespace SelfPlayBN.Go.Engine;
@@ -275,11 +276,11 @@ public sealed partial class GtpEngine
     }
 
     /// <summary>Searches for <paramref name="player"/>, plays the move (unless resigning) and returns its vertex or <c>resign</c>.</summary>
-    private string Decide(int player, bool cleanup, TimeSpan? interval, Action<SearchAnalysis>? report)
+    private string Decide(int player, bool cleanup, TimeSpan? interval, Action<SearchAnalysis>? report, AnalyzeTags? tags = null)
     {
         var root = ToMove(Position, player);
         int empty = root.GoGame.Points - root.StoneCount(GoState.Black) - root.StoneCount(GoState.White);
-        var analysis = _player.Think(root, new SearchLimits(_options.Visits, _time.Budget(player, empty)), default, interval, report);
+        var analysis = _player.Think(root, new SearchLimits(_options.Visits, _time.Budget(player, empty)), default, interval, report, tags?.Filter(root.MoveNumber));
         LastSearch = analysis;
         int action = analysis.BestAction;
         string move;
@@ -353,23 +354,24 @@ public sealed partial class GtpEngine
 
     private GtpOutcome Analyze(IReadOnlyList<string> a)
     {
-        if (!TryParseAnalyzeArguments(a, colourRequired: false, out int? colour, out int interval, out string? error)) return Fail(error!);
-        var root = ToMove(Position, colour ?? Position.CurrentPlayer);
+        if (!TryParseAnalyzeArguments(a, colourRequired: false, out var tags, out string? error)) return Fail(error!);
+        var root = ToMove(Position, tags.Colour ?? Position.CurrentPlayer);
         int visits = _options.AnalysisVisits;
+        var filter = tags.Filter(root.MoveNumber);
         return new GtpStream((write, cancel) =>
         {
-            var period = interval > 0 ? TimeSpan.FromMilliseconds(10.0 * interval) : (TimeSpan?)null;
-            _player.Think(root, new SearchLimits(visits, null), cancel, period, s => write(LeelaZeroAnalysis.Format(s)));
+            var period = tags.Interval > 0 ? TimeSpan.FromMilliseconds(10.0 * tags.Interval) : (TimeSpan?)null;
+            _player.Think(root, new SearchLimits(visits, null), cancel, period, s => write(LeelaZeroAnalysis.Format(s)), filter);
         }, UntilNextCommand: true);
     }
 
     private GtpOutcome GenMoveAnalyze(IReadOnlyList<string> a)
     {
-        if (!TryParseAnalyzeArguments(a, colourRequired: true, out int? colour, out int interval, out string? error)) return Fail(error!);
+        if (!TryParseAnalyzeArguments(a, colourRequired: true, out var tags, out string? error)) return Fail(error!);
         return new GtpStream((write, _) =>
         {
-            var period = interval > 0 ? TimeSpan.FromMilliseconds(10.0 * interval) : (TimeSpan?)null;
-            string move = Decide(colour!.Value, cleanup: false, period, s => write(LeelaZeroAnalysis.Format(s)));
+            var period = tags.Interval > 0 ? TimeSpan.FromMilliseconds(10.0 * tags.Interval) : (TimeSpan?)null;
+            string move = Decide(tags.Colour!.Value, cleanup: false, period, s => write(LeelaZeroAnalysis.Format(s)), tags);
             // The final statistics, whatever the interval: what the move was chosen from.
             if (LastSearch is { Moves.Count: > 0 } last) write(LeelaZeroAnalysis.Format(last));
             write("play " + move);
@@ -377,32 +379,81 @@ public sealed partial class GtpEngine
     }
 
     /// <summary>
-    /// Leela Zero's analysis arguments: an optional colour (required for <c>lz-genmove_analyze</c>), then an
-    /// interval in centiseconds, given bare or after the word <c>interval</c>. The other Leela Zero tags
-    /// (<c>avoid</c>, <c>allow</c>, <c>minmoves</c>) are not supported and fail.
+    /// Leela Zero's analysis arguments: an optional colour (required for <c>lz-genmove_analyze</c>), an interval in
+    /// centiseconds, given bare or after the word <c>interval</c>, and any number of <c>avoid</c> and <c>allow</c>
+    /// tags (see <see cref="AnalyzeTags"/>). <c>minmoves</c> is not supported. Every failure answers
+    /// <c>cannot parse analyze tags</c>, as Leela Zero does, followed by what is wrong.
     /// </summary>
-    private bool TryParseAnalyzeArguments(IReadOnlyList<string> a, bool colourRequired, out int? colour, out int interval, out string? error)
+    private bool TryParseAnalyzeArguments(IReadOnlyList<string> a, bool colourRequired, out AnalyzeTags tags, out string? error)
     {
-        colour = null;
-        interval = _options.DefaultAnalysisInterval;
+        tags = new AnalyzeTags(null, _options.DefaultAnalysisInterval, []);
         error = null;
         int i = 0;
+        int? colour = null;
         if (i < a.Count && TryParseColour(a[i], out int c)) { colour = c; i++; }
         else if (colourRequired) { error = "syntax error: a colour is required"; return false; }
+        int interval = _options.DefaultAnalysisInterval;
         bool haveInterval = false;
+        var restrictions = new List<MoveRestriction>();
+        bool Bad(string why, out string? message)
+        {
+            message = "cannot parse analyze tags: " + why;
+            return false;
+        }
         while (i < a.Count)
         {
             string word = a[i];
-            if (word == "interval" && i + 1 < a.Count) { word = a[++i]; }
-            else if (word is "avoid" or "allow" or "minmoves") { error = $"cannot parse analyze tags: '{word}' is not supported"; return false; }
-            if (haveInterval || !int.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out interval))
+            if (word is "avoid" or "allow")
             {
-                error = $"cannot parse analyze tags: unexpected '{word}'";
-                return false;
+                if (i + 3 >= a.Count) return Bad($"'{word}' takes a colour, a comma-separated list of vertices and a number of moves", out error);
+                if (!TryParseColour(a[i + 1], out int who)) return Bad($"'{a[i + 1]}' is not a colour", out error);
+                if (!TryParseVertexList(a[i + 2], out var actions, out string? why)) return Bad(why!, out error);
+                if (!int.TryParse(a[i + 3], NumberStyles.None, CultureInfo.InvariantCulture, out int until) || until < 1)
+                    return Bad($"'{a[i + 3]}' is not a number of moves (at least 1)", out error);
+                restrictions.Add(new MoveRestriction(who, word == "allow", actions, until, _game.PassAction));
+                i += 4;
+                continue;
             }
+            if (word == "minmoves") return Bad("'minmoves' is not supported", out error);
+            if (word == "interval" && i + 1 < a.Count) word = a[++i];
+            if (haveInterval || !int.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out interval))
+                return Bad($"unexpected '{word}'", out error);
             haveInterval = true;
             i++;
         }
+        foreach (int who in new[] { 0, 1 })
+            if (restrictions.Any(r => r.Player == who && r.Allow) && restrictions.Any(r => r.Player == who && !r.Allow && r.Actions.Any(x => x != _game.PassAction)))
+                return Bad($"'allow' and 'avoid' of points for {(who == 0 ? "black" : "white")} cannot be combined", out error);
+        tags = new AnalyzeTags(colour, interval, restrictions);
+        return true;
+    }
+
+    /// <summary>Leela Zero's vertex list: vertices (<c>pass</c> included) and rectangles <c>A1:C3</c>, separated by commas.</summary>
+    private bool TryParseVertexList(string text, out HashSet<int> actions, out string? error)
+    {
+        actions = [];
+        error = null;
+        foreach (var part in text.Split(','))
+        {
+            int colon = part.IndexOf(':');
+            if (colon < 0)
+            {
+                if (!_game.TryParseAction(part, out int action)) { error = $"'{part}' is not a vertex of a {_game.Size}x{_game.Size} board"; return false; }
+                actions.Add(action);
+                continue;
+            }
+            if (!_game.TryParseAction(part[..colon], out int from) || !_game.TryParseAction(part[(colon + 1)..], out int to)
+                || from == _game.PassAction || to == _game.PassAction)
+            {
+                error = $"'{part}' is not a rectangle of two points of a {_game.Size}x{_game.Size} board";
+                return false;
+            }
+            int size = _game.Size;
+            for (int y = Math.Min(from / size, to / size); y <= Math.Max(from / size, to / size); y++)
+                for (int x = Math.Min(from % size, to % size); x <= Math.Max(from % size, to % size); x++)
+                    actions.Add(y * size + x);
+        }
+        if (actions.Count == 0) { error = "the vertex list is empty"; return false; }
         return true;
     }
 
@@ -430,4 +481,47 @@ public sealed partial class GtpEngine
     private static GtpReply Ok(string text) => new(true, text);
     private static GtpReply Fail(string message) => new(false, message);
     private static GtpReply Syntax(string message) => new(false, "syntax error: " + message);
+}
+
+/// <summary>
+/// One <c>avoid</c> or <c>allow</c> tag of Leela Zero's analysis commands: for the next <paramref name="Plies"/>
+/// moves from the analysed position (plies 0 to <c>Plies − 1</c>, counting both colours), wherever
+/// <paramref name="Player"/> is to move in the search, <c>avoid</c> keeps <paramref name="Actions"/> out of the
+/// tree and <c>allow</c> keeps everything else out except a pass.
+/// </summary>
+/// <param name="Player">0 Black, 1 White.</param>
+/// <param name="Allow">Whether the tag is <c>allow</c>.</param>
+/// <param name="Actions">The moves listed.</param>
+/// <param name="Plies">How many moves from the analysed position the tag lasts; at least 1.</param>
+/// <param name="PassAction">The game's pass, which <c>allow</c> never excludes.</param>
+public sealed record MoveRestriction(int Player, bool Allow, IReadOnlySet<int> Actions, int Plies, int PassAction);
+
+/// <summary>Parsed arguments of <c>lz-analyze</c> and <c>lz-genmove_analyze</c>.</summary>
+/// <param name="Colour">The colour to analyse for (null: the side to move).</param>
+/// <param name="Interval">Centiseconds between analysis lines (0: only the final one).</param>
+/// <param name="Restrictions">The <c>avoid</c> and <c>allow</c> tags.</param>
+public sealed record AnalyzeTags(int? Colour, int Interval, IReadOnlyList<MoveRestriction> Restrictions)
+{
+    /// <summary>The search filter of the tags for a search from a position at move <paramref name="rootMoveNumber"/>; null when there are none.</summary>
+    public Func<IGameState, int, bool>? Filter(int rootMoveNumber)
+    {
+        if (Restrictions.Count == 0) return null;
+        var restrictions = Restrictions;
+        return (state, action) =>
+        {
+            int ply = state.MoveNumber - rootMoveNumber, player = state.CurrentPlayer;
+            bool allowActive = false, allowed = false;
+            foreach (var r in restrictions)
+            {
+                if (r.Player != player || ply >= r.Plies) continue;
+                if (!r.Allow) { if (r.Actions.Contains(action)) return false; }
+                else
+                {
+                    allowActive = true;
+                    allowed |= r.Actions.Contains(action);
+                }
+            }
+            return !allowActive || allowed || action == restrictions[0].PassAction;
+        };
+    }
 }

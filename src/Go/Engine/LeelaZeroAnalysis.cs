@@ -7,7 +7,7 @@ namespace SelfPlayBN.Go.Engine;
 /// The analysis line of Leela Zero's <c>lz-analyze</c> and <c>lz-genmove_analyze</c>, which Lizzie and Sabaki read:
 /// for each visited root move, best first,
 /// <c>info move D4 visits 123 winrate 5234 prior 1200 lcb 5100 order 0 pv D4 Q16 …</c>, all on one line,
-/// separated by single spaces. Winrate, prior and lcb are in units of 1/10,000 (rounded), the winrate and lcb
+/// separated by single spaces. Winrate, prior and lcb are in units of 1/10,000 (truncated, as Leela Zero does), the winrate and lcb
 /// for the player to move at the analysed position; <c>order</c> counts from 0 in the order given.
 /// </summary>
 public static class LeelaZeroAnalysis
@@ -34,5 +34,6 @@ public static class LeelaZeroAnalysis
         return sb.ToString();
     }
 
-    private static string Units(double p) => ((int)Math.Round(Math.Clamp(p, 0, 1) * 10_000)).ToString(CultureInfo.InvariantCulture);
+    /// <summary>Leela Zero's conversion: the float times 10,000, truncated toward zero (<c>static_cast&lt;int&gt;</c>), not rounded.</summary>
+    private static string Units(double p) => ((int)((float)Math.Clamp(p, 0, 1) * 10_000f)).ToString(CultureInfo.InvariantCulture);
 }
