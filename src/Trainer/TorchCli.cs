@@ -21,7 +21,7 @@ internal static class TorchCli
 
     public static readonly Option<int?> Threads = new("--threads")
     {
-        Description = "Intra-op threads for libtorch (default: libtorch's choice, usually the core count).",
+        Description = "Intra-op threads for libtorch (default: libtorch's choice, usually the core count); for gtp also the number of search threads, each with its own tree (default 1).",
         Recursive = true,
     };
 

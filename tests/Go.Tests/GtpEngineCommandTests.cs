@@ -196,4 +196,16 @@ public sealed class GtpEngineCommandTests
         Assert.True(engine.LastSearch!.BestWinrate < 0.2);
         Assert.NotEqual("= resign", s.Send("genmove w"));
     }
+
+    [Fact]
+    public void Never_resigns_on_fewer_visits_than_the_minimum_even_when_visits_per_move_are_fewer()
+    {
+        // The same lost position, but 4 visits per move against the default minimum of 64: four playouts are no evidence.
+        var engine = new GtpEngine(new GoSearchPlayer(_ => new Search.RolloutOracle(3), new GoSearchOptions { Seed = 1 }),
+            new GtpEngineOptions { BoardSize = 5, Komi = 30, Visits = 4, ResignWinrate = 0.2, LagSeconds = 0 });
+        using var s = new GtpSession(engine);
+        Assert.NotEqual("= resign", s.Send("genmove b"));
+        Assert.True(engine.LastSearch!.BestWinrate < 0.2, "the position should look lost, or this test proves nothing");
+        Assert.Equal(1, engine.Position.MoveNumber);
+    }
 }

@@ -7,6 +7,27 @@ public sealed class MatchCommandTests
 {
     private const string GnuGo = "/usr/games/gnugo --mode gtp --level 0 --chinese-rules --capture-all-dead";
 
+    [Theory]
+    [InlineData(0.0, "0")]
+    [InlineData(0.4, "0")]
+    [InlineData(-0.4, "0")]
+    [InlineData(-0.6, "-1")]
+    [InlineData(12.3, "+12")]
+    [InlineData(-393.2, "-393")]
+    [InlineData(double.PositiveInfinity, "+∞")]
+    [InlineData(double.NegativeInfinity, "-∞")]
+    public void Elo_differences_print_with_one_sign(double elo, string expected) =>
+        Assert.Equal(expected, SelfPlayBN.Trainer.Commands.MatchCommand.FormatElo(elo));
+
+    [Fact]
+    public void An_even_score_is_elo_0_not_minus_0()
+    {
+        double even = SelfPlayBN.Go.Match.MatchStatistics.EloFromScore(0.5);
+        Assert.True(double.IsNegative(even) || even == 0);
+        Assert.Equal("0", SelfPlayBN.Trainer.Commands.MatchCommand.FormatElo(even));
+        Assert.Equal("0", SelfPlayBN.Trainer.Commands.MatchCommand.FormatElo(-0.0));
+    }
+
     [Fact]
     public void Two_games_of_GnuGo_print_game_lines_a_summary_and_SGF_files()
     {
@@ -24,6 +45,7 @@ public sealed class MatchCommandTests
             Assert.Contains("| A | GNU Go 3.8 | `" + GnuGo + "` |", output);
             Assert.Contains("| Games | A wins | A losses | Draws | A score (95% Wilson) | Elo A − B (95%) | Black wins |", output);
             Assert.Contains("SPRT elo0 0, elo1 400", output);
+            Assert.DoesNotContain("+-", output); // an even score (one win each, as GNU Go against itself gives) is Elo 0
             // Each game line names its SGF file, whose result is the one printed.
             foreach (var line in lines.Where(l => l.StartsWith("game ", StringComparison.Ordinal)))
             {

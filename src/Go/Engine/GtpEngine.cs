@@ -20,7 +20,7 @@ public sealed record GtpEngineOptions
     /// <summary>Resign when the best move's winrate is below this (after at least <see cref="ResignMinVisits"/> visits); <c>null</c> never resigns. Default 0.1.</summary>
     public double? ResignWinrate { get; init; } = 0.1;
 
-    /// <summary>Visits a search must have made before it may resign. Default 64 (or fewer when <see cref="Visits"/> is smaller).</summary>
+    /// <summary>Visits a search must have made before it may resign. Default 64. With fewer <see cref="Visits"/> per move (or a time budget that stops the search sooner) the engine never resigns: a handful of playouts is no evidence that a game is lost.</summary>
     public int ResignMinVisits { get; init; } = 64;
 
     /// <summary>Simulations after which <c>lz-analyze</c> stops searching (it keeps waiting for the next command); bounds memory. Default 50,000.</summary>
@@ -286,7 +286,7 @@ public sealed partial class GtpEngine
         string move;
         if (cleanup && action == _game.PassAction && CleanupMove(root, analysis) is int capture) action = capture;
         if (!cleanup && _options.ResignWinrate is double threshold && analysis.BestWinrate < threshold
-            && analysis.Visits >= Math.Min(_options.ResignMinVisits, _options.Visits))
+            && analysis.Visits >= _options.ResignMinVisits)
             move = "resign";
         else
         {

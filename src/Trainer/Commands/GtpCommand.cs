@@ -33,7 +33,7 @@ internal static class GtpCommand
         var visits = new Option<int>("--visits") { Description = "Search visits per move (a time budget from time_settings may stop it sooner).", DefaultValueFactory = _ => 400 };
         var size = new Option<int?>("--size") { Description = "Board size at start (default 19, or the network's size)." };
         var komi = new Option<double?>("--komi") { Description = "Komi at start (default: a run's go.komi, else 7.5)." };
-        var resign = new Option<double>("--resign") { Description = "Resign when the best move's winrate is below this (0 never resigns).", DefaultValueFactory = _ => 0.1 };
+        var resign = new Option<double>("--resign") { Description = "Resign when the best move's winrate is below this after at least 64 visits (0 never resigns; with --visits below 64 the engine never resigns).", DefaultValueFactory = _ => 0.1 };
         var device = new Option<string>("--device") { Description = "cpu or cuda (for --weights).", DefaultValueFactory = _ => "cpu" };
         var seed = new Option<int?>("--seed") { Description = "Seed of the search (default: random)." };
         var cmd = new Command("gtp", "Play Go over GTP on standard input/output (GoGui, Sabaki, Lizzie, match runners); lz-analyze for analysis.");

@@ -135,7 +135,7 @@ internal static class MatchCommand
             var (lo, hi) = s.ScoreInterval;
             score = $"{Num(s.Score, "0.000")} ({Num(lo, "0.000")}–{Num(hi, "0.000")})";
             var (elo0, elo1) = s.EloInterval;
-            elo = $"{Elo(s.Elo)} ({Elo(elo0)} to {Elo(elo1)})";
+            elo = $"{FormatElo(s.Elo)} ({FormatElo(elo0)} to {FormatElo(elo1)})";
         }
         int blackWins = match.Games.Count(g => g.Winner == Games.Go.SgfColour.Black);
         w.WriteLine($"| {s.Games} | {s.Wins} | {s.Losses} | {s.Draws} | {score} | {elo} | {blackWins} |");
@@ -166,8 +166,14 @@ internal static class MatchCommand
         _ => "engine failure",
     };
 
-    private static string Elo(double elo) =>
-        double.IsPositiveInfinity(elo) ? "+∞" : double.IsNegativeInfinity(elo) ? "-∞" : (elo >= 0 ? "+" : "") + Num(elo, "0");
+    /// <summary>An Elo difference in whole points with its sign (<c>+12</c>, <c>-7</c>), <c>0</c> for anything that rounds to zero (even −0.0, which an even score gives), <c>±∞</c> at the ends.</summary>
+    internal static string FormatElo(double elo)
+    {
+        if (double.IsPositiveInfinity(elo)) return "+∞";
+        if (double.IsNegativeInfinity(elo)) return "-∞";
+        double whole = Math.Round(elo);
+        return whole > 0 ? "+" + Num(whole, "0") : whole < 0 ? Num(whole, "0") : "0";
+    }
 
     private static string Num(double x, string format) => x.ToString(format, CultureInfo.InvariantCulture);
 
