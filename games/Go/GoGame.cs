@@ -13,7 +13,7 @@ namespace SelfPlayBN.Games.Go;
 /// The observation is from the side to move, planes of size×size with cell <c>y·size + x</c>; its layout is
 /// chosen by <see cref="Inputs"/> (see <see cref="GoInputs"/>).
 /// </remarks>
-public sealed class GoGame : IGame
+public sealed class GoGame : IGame, ISelfPlayRules
 {
     /// <summary>Column letters of GTP vertices (no <c>I</c>).</summary>
     public const string ColumnLetters = "ABCDEFGHJKLMNOPQRST";
@@ -39,8 +39,11 @@ public sealed class GoGame : IGame
     /// <param name="komi">Points added to White's area.</param>
     /// <param name="allowSuicide">Whether a move that leaves its own group without liberties is legal (the group is then removed).</param>
     /// <param name="inputs">The observation layout (network input planes).</param>
-    public GoGame(int size = 9, double komi = 7.5, bool allowSuicide = false, GoInputs inputs = GoInputs.Basic)
+    /// <param name="selfPlayPass">When self-play may pass (<see cref="GoSelfPlayPass"/>).</param>
+    public GoGame(int size = 9, double komi = 7.5, bool allowSuicide = false, GoInputs inputs = GoInputs.Basic, GoSelfPlayPass selfPlayPass = GoSelfPlayPass.Settled)
     {
+        if (!Enum.IsDefined(selfPlayPass)) throw new ArgumentOutOfRangeException(nameof(selfPlayPass), selfPlayPass, "unknown self-play pass rule");
+        SelfPlayPass = selfPlayPass;
         if (size < MinSize || size > MaxSize) throw new ArgumentOutOfRangeException(nameof(size), size, $"board size must be {MinSize}..{MaxSize}");
         if (!double.IsFinite(komi)) throw new ArgumentOutOfRangeException(nameof(komi), komi, "komi must be finite");
         if (!Enum.IsDefined(inputs)) throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "unknown Go input layout");
@@ -98,7 +101,27 @@ public sealed class GoGame : IGame
     };
 
     /// <summary>The same rules with another observation layout.</summary>
-    public GoGame WithInputs(GoInputs inputs) => inputs == Inputs ? this : new GoGame(Size, Komi, AllowSuicide, inputs);
+    public GoGame WithInputs(GoInputs inputs) => inputs == Inputs ? this : new GoGame(Size, Komi, AllowSuicide, inputs, SelfPlayPass);
+
+    /// <summary>When self-play may pass; see <see cref="GoSelfPlayPass"/>.</summary>
+    public GoSelfPlayPass SelfPlayPass { get; }
+
+    /// <summary>
+    /// Self-play's pass rule (<see cref="SelfPlayPass"/>): with <see cref="GoSelfPlayPass.Settled"/> a pass that would
+    /// not end the game (the opponent did not just pass) is permitted only when every other legal move fills one of the
+    /// mover's own eyes (<see cref="GoPlayout.IsOwnEye"/>); a pass that ends the game is always permitted, since the
+    /// search then scores the position exactly. Every other action is permitted.
+    /// </summary>
+    public bool PermitsInSelfPlay(IGameState state, int action)
+    {
+        if (action != PassAction || SelfPlayPass == GoSelfPlayPass.Free) return true;
+        var s = (GoState)state;
+        if (s.ConsecutivePasses > 0) return true;
+        int colour = s.CurrentPlayer + 1;
+        for (int p = 0; p < Points; p++)
+            if (s.At(p) == GoState.Empty && !GoPlayout.IsOwnEye(s, p, colour) && s.IsLegal(p)) return false;
+        return true;
+    }
 
     /// <summary>The pass action, <c>Size²</c>.</summary>
     public int PassAction => Points;
@@ -198,4 +221,21 @@ public enum GoInputs
     /// move; 17 all ones when White is to move.
     /// </summary>
     LeelaZero,
+}
+
+/// <summary>When Go self-play may pass (config <c>go.selfPlayPass</c>).</summary>
+/// <remarks>
+/// Under Tromp-Taylor scoring with komi, two passes at the start end the game in White's favour. A network that has
+/// learnt little, searching few moves, finds that equilibrium easily (Black's moves look no better than a pass, White
+/// answers a pass with a pass) and self-play collapses into games of a few moves that teach nothing.
+/// <see cref="Settled"/> rules it out: the game goes on until the board is settled in the sense of random playouts
+/// (only moves into one's own eyes left), and every stone left on the board is scored as it stands, so dead stones
+/// must be captured: the games teach life, death and the count.
+/// </remarks>
+public enum GoSelfPlayPass
+{
+    /// <summary>A pass that does not end the game only when every other legal move fills one of one's own eyes (the default).</summary>
+    Settled,
+    /// <summary>A pass whenever it is legal.</summary>
+    Free,
 }

@@ -19,7 +19,8 @@ internal static class Local
 /// <param name="Positions">Positions of those games.</param>
 /// <param name="Unacknowledged">Games submitted but not yet acknowledged by the buffer.</param>
 /// <param name="Inference">The inference service's counters.</param>
-public sealed record SelfPlayStats(long Games, long Positions, int Unacknowledged, InferenceStatistics Inference) : INoSerializationVerificationNeeded;
+/// <param name="Tally">Game lengths, passes and resignations of the games finished by this process.</param>
+public sealed record SelfPlayStats(long Games, long Positions, int Unacknowledged, InferenceStatistics Inference, GameTally Tally) : INoSerializationVerificationNeeded;
 
 /// <summary>Event from the self-play actor: the replay buffer has these games on disk.</summary>
 /// <param name="GameIds">The acknowledged submission's games.</param>

@@ -76,6 +76,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     private SelfPlayStats? _stats;
     private readonly Queue<(DateTime Time, long Games, long Positions)> _recent = new();
     private long _generation, _gamesAtPublication;
+    private GameTally _tallyAtPublication = GameTally.Empty;
     private LossSummary? _losses;
     private StalenessSummary? _staleness;
     private string? _lastEvaluation;
@@ -154,6 +155,9 @@ public sealed class RunActor : ReceiveActor, IWithTimers
             var i = p.Info;
             _generation = i.Version;
             _gamesAtPublication = _stats?.Games ?? 0;
+            var tally = _stats?.Tally;
+            var recent = tally?.Since(_tallyAtPublication);
+            if (tally is not null) _tallyAtPublication = tally;
             _losses = i.Losses ?? _losses;
             bool noBatchNorm = i.Statistics == "none"; // a network without BatchNorm: no statistics, no staleness
             _staleness = noBatchNorm ? null : i.Staleness ?? _staleness;
@@ -179,6 +183,11 @@ public sealed class RunActor : ReceiveActor, IWithTimers
                 games = _stats?.Games,
                 gamesAccepted = _bufferStatus?.GamesAccepted,
                 positions = _stats?.Positions,
+                moves = tally?.Moves,
+                passes = tally?.Passes,
+                resigned = tally?.Resigned,
+                resignChecks = tally?.ResignChecks,
+                resignFalsePositives = tally?.ResignFalsePositives,
                 averageInferenceBatch = _stats?.Inference.AverageBatch,
                 inferencePositions = _stats?.Inference.Positions,
                 inferenceBatches = _stats?.Inference.Batches,
@@ -203,12 +212,20 @@ public sealed class RunActor : ReceiveActor, IWithTimers
                 tb.Scalar("selfplay/games", _stats?.Games, g);
                 tb.Scalar("selfplay/positions", _stats?.Positions, g);
                 tb.Scalar("selfplay/average_inference_batch", _stats?.Inference.AverageBatch, g);
+                tb.Scalar("selfplay/mean_game_length", recent?.MeanLength, g);
+                tb.Scalar("selfplay/pass_share", recent is { Moves: > 0 } r ? (double)r.Passes / r.Moves : null, g);
+                tb.Scalar("selfplay/resigned_share", recent is { Games: > 0 } q ? (double)q.Resigned / q.Games : null, g);
                 tb.Scalar("replay/positions", _bufferStatus?.Positions, g);
                 Report($"generation {i.Version}: loss policy {i.Losses?.Policy:0.000} value {i.Losses?.Value:0.000}, " +
                        (noBatchNorm
                            ? "no BatchNorm (nothing for Precise BN to measure), "
                            : $"BN staleness {i.Staleness?.MeanGap:0.000} σ (loss EMA {i.Staleness?.LossWithEma:0.000} vs precise {i.Staleness?.LossWithPrecise:0.000}), ") +
-                       $"published {i.Statistics}");
+                       $"published {i.Statistics}" +
+                       (recent is { Games: > 0 } games
+                           ? $"; self-play games since the last one: {games.Games}, {games.MeanLength:0.0} moves on average" +
+                             (games.Passes > 0 ? $", {(double)games.Passes / games.Moves:P1} passes" : "") +
+                             (games.Resigned > 0 ? $", {(double)games.Resigned / games.Games:P0} resigned" : "")
+                           : ""));
             }
             if (o.Limits.Generations is { } limit && i.Version >= limit) End(null, $"reached {limit} generations");
         });

@@ -34,6 +34,7 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
     private readonly IActorRef? _acknowledgements;
     private SelfPlayEngine? _engine;
     private long _games, _positions;
+    private GameTally _tally = GameTally.Empty;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -72,6 +73,7 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
         {
             _games++;
             _positions += m.Game.Length;
+            _tally = _tally.Add(m.Game, _game);
             _pending.Add(m.Game);
             if (_pending.Count >= _submitEvery) Submit();
         });
@@ -92,7 +94,7 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
             _acknowledgements?.Tell(new GamesAcknowledged(games.Select(g => g.Id).ToArray(), m.NewGames));
         });
         Receive<Local.WorkFailed>(m => throw new InvalidOperationException($"self-play failed: {m.What}", m.Error));
-        Receive<GetSelfPlayStats>(_ => Sender.Tell(new SelfPlayStats(_games, _positions, _tracker.UnacknowledgedGames, _inference.Statistics)));
+        Receive<GetSelfPlayStats>(_ => Sender.Tell(new SelfPlayStats(_games, _positions, _tracker.UnacknowledgedGames, _inference.Statistics, _tally)));
     }
 
     private void Submit()

@@ -31,7 +31,13 @@ internal static class GameCatalog
                 "leelaZero" => GoInputs.LeelaZero,
                 var other => throw new UserInputException($"go.inputs '{other}' is not known (known: {string.Join(", ", GoOptions.InputLayouts)})"),
             };
-            return new GoGame(size, go.Komi, go.AllowSuicide, inputs);
+            var pass = go.SelfPlayPass switch
+            {
+                "settled" => GoSelfPlayPass.Settled,
+                "free" => GoSelfPlayPass.Free,
+                var other => throw new UserInputException($"go.selfPlayPass '{other}' is not known (known: {string.Join(", ", GoOptions.SelfPlayPassRules)})"),
+            };
+            return new GoGame(size, go.Komi, go.AllowSuicide, inputs, pass);
         }
         throw new UserInputException($"game '{name}' is not known (known: {KnownNames})");
     }

@@ -16,6 +16,10 @@ namespace SelfPlayBN.Training;
 /// <param name="Policies">For each move, the search's visit distribution over the game's whole action space (sums to 1).</param>
 /// <param name="Returns">The final returns per player (+1 win, 0 draw, −1 loss for that player).</param>
 /// <param name="FirstModelVersion">The model version that evaluated the game's first position.</param>
+/// <param name="ResignedPlayer">The player who resigned (the game then ended there, that player losing), or null when the game
+/// ended by its rules.</param>
+/// <param name="WouldHaveResigned">In a game played out to check resignation (resigning was disabled in it), the first player
+/// whose search fell below the resignation threshold, or null: a false positive when that player did not lose.</param>
 [MessagePackObject]
 public sealed record GameRecord(
     [property: Key(0)] Guid Id,
@@ -24,7 +28,9 @@ public sealed record GameRecord(
     [property: Key(3)] int[] Actions,
     [property: Key(4)] float[][] Policies,
     [property: Key(5)] double[] Returns,
-    [property: Key(6)] long FirstModelVersion)
+    [property: Key(6)] long FirstModelVersion,
+    [property: Key(7)] int? ResignedPlayer = null,
+    [property: Key(8)] int? WouldHaveResigned = null)
 {
     /// <summary>Number of positions (one per move).</summary>
     [IgnoreMember]
@@ -37,6 +43,8 @@ public sealed record GameRecord(
         if (Policies.Length != Actions.Length)
             throw new InvalidDataException($"game {Id}: {Actions.Length} actions but {Policies.Length} policies");
         if (Returns.Length != numPlayers) throw new InvalidDataException($"game {Id}: {Returns.Length} returns for {numPlayers} players");
+        if (ResignedPlayer is int r && (uint)r >= (uint)numPlayers) throw new InvalidDataException($"game {Id}: resigned player {r} is not one of the {numPlayers} players");
+        if (WouldHaveResigned is int w && (uint)w >= (uint)numPlayers) throw new InvalidDataException($"game {Id}: would-have-resigned player {w} is not one of the {numPlayers} players");
         for (int i = 0; i < Actions.Length; i++)
         {
             if ((uint)Actions[i] >= (uint)numActions) throw new InvalidDataException($"game {Id}: action {Actions[i]} at move {i} is outside [0, {numActions})");

@@ -204,8 +204,24 @@ public sealed record SelfPlayOptions
     /// <summary>Weight of the root noise.</summary>
     public double DirichletEpsilon { get; init; } = 0.25;
 
+    /// <summary>
+    /// Resign when the root's value and its best move's value, for the player to move, are both below this (in (−1, 1);
+    /// AlphaGo Zero's v_resign); null (the default) never resigns. Resigned games end early and count as lost by the
+    /// resigner; see <see cref="ResignCheckShare"/> for how the threshold is checked.
+    /// </summary>
+    public double? ResignValue { get; init; }
+
+    /// <summary>The share of games (in [0, 1]) played out with resigning disabled, to count false positives: games where a player
+    /// would have resigned and did not lose. The metrics report them. Default 0.1.</summary>
+    public double ResignCheckShare { get; init; } = 0.1;
+
+    /// <summary>The resignation policy of these options, or null when <see cref="ResignValue"/> is null.</summary>
+    public ResignPolicy? Resignation() => ResignValue is double v ? new Training.ResignPolicy(v, ResignCheckShare) : null;
+
     internal void Check(List<string> p)
     {
+        if (ResignValue is double rv && !(rv > -1 && rv < 1)) p.Add($"selfPlay.resignValue must be in (-1, 1) or null (never resign), got {rv}");
+        if (!(ResignCheckShare >= 0 && ResignCheckShare <= 1)) p.Add($"selfPlay.resignCheckShare must be in [0, 1], got {ResignCheckShare}");
         if (ParallelGames is < 1 or > 65_536) p.Add($"selfPlay.parallelGames must be in [1, 65536] or null (chosen for the device), got {ParallelGames}");
         if (Workers is < 1 or > 1024) p.Add($"selfPlay.workers must be in [1, 1024] or null (chosen from the cores), got {Workers}");
         if (GroupsPerWorker is < 1 or > 64) p.Add($"selfPlay.groupsPerWorker must be in [1, 64], got {GroupsPerWorker}");
@@ -473,9 +489,20 @@ public sealed record GoOptions
     /// <summary>Whether suicide is legal.</summary>
     public bool AllowSuicide { get; init; }
 
+    /// <summary>The self-play pass rules, by config name.</summary>
+    public static readonly IReadOnlyList<string> SelfPlayPassRules = ["settled", "free"];
+
+    /// <summary>
+    /// When self-play may pass: <c>settled</c> (the default) only when every other legal move fills one of one's own eyes,
+    /// unless the pass ends the game (the opponent just passed); <c>free</c> whenever it is legal. <c>settled</c> keeps
+    /// self-play from collapsing into games that two passes end at once (see <c>GoSelfPlayPass</c>).
+    /// </summary>
+    public string SelfPlayPass { get; init; } = "settled";
+
     internal void Check(List<string> p)
     {
         if (!double.IsFinite(Komi)) p.Add($"go.komi must be a finite number, got {Komi}");
+        if (!SelfPlayPassRules.Contains(SelfPlayPass)) p.Add($"go.selfPlayPass must be one of {string.Join(", ", SelfPlayPassRules)}, got '{SelfPlayPass}'");
         if (!InputLayouts.Contains(Inputs)) p.Add($"go.inputs must be one of {string.Join(", ", InputLayouts)}, got '{Inputs}'");
     }
 }

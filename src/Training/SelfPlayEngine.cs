@@ -15,6 +15,9 @@ namespace SelfPlayBN.Training;
 /// <param name="Seed">The base of every game's seed.</param>
 public sealed record SelfPlayEngineOptions(int Games, int Workers, int GroupsPerWorker, MctsOptions Search, int Seed)
 {
+    /// <summary>When games end by resignation; null: never (every game is played to its end).</summary>
+    public ResignPolicy? Resign { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting, given the inference batch limit.</summary>
     public void Validate(int maxBatch)
     {
@@ -176,7 +179,7 @@ public sealed class SelfPlayEngine : IDisposable
             {
                 int size = games / groups + (g < games % groups ? 1 : 0);
                 var members = new SelfPlayGame[size];
-                for (int i = 0; i < size; i++) members[i] = new SelfPlayGame(engine._game, new Mcts(engine._options.Search), slot++);
+                for (int i = 0; i < size; i++) members[i] = new SelfPlayGame(engine._game, new Mcts(engine._options.Search), slot++, engine._options.Resign);
                 _groups[g] = new Group(members);
             }
         }
@@ -328,20 +331,26 @@ public sealed class SelfPlayEngine : IDisposable
 public sealed class SelfPlayGame
 {
     private readonly IGame _game;
+    private readonly ResignPolicy? _resign;
     private readonly List<int> _actions = [];
     private readonly List<float[]> _policies = [];
     private IGameState _state;
     private long _firstVersion = -1, _newestVersion;
+    private bool _resignDisabled;
+    private int? _wouldHaveResigned;
 
     /// <summary>A game slot that plays with <paramref name="search"/> (started with <see cref="Start"/>).</summary>
-    /// <param name="game">The game.</param>
+    /// <param name="game">The game; where it has <see cref="ISelfPlayRules"/>, the search keeps to them (<see cref="Mcts.ActionFilter"/>).</param>
     /// <param name="search">The search that plays both sides.</param>
     /// <param name="slot">The slot's number in its worker (part of its games' seeds).</param>
-    public SelfPlayGame(IGame game, Mcts search, int slot = 0)
+    /// <param name="resign">When a player resigns; null: never.</param>
+    public SelfPlayGame(IGame game, Mcts search, int slot = 0, ResignPolicy? resign = null)
     {
         _game = game;
         Search = search;
         Slot = slot;
+        _resign = resign is not null && game.NumPlayers == 2 ? resign : null;
+        if (game is ISelfPlayRules rules) search.ActionFilter = rules.PermitsInSelfPlay;
         _state = game.NewInitialState();
     }
 
@@ -357,7 +366,8 @@ public sealed class SelfPlayGame
     /// <summary>Games this slot has started.</summary>
     public long Played { get; private set; }
 
-    /// <summary>Starts a game from the initial position; <paramref name="seed"/> (if any) reseeds the search first.</summary>
+    /// <summary>Starts a game from the initial position; <paramref name="seed"/> (if any) reseeds the search first and decides
+    /// whether this game is one played out to check resignation (<see cref="ResignPolicy.CheckShare"/>).</summary>
     public void Start(int? seed = null)
     {
         if (seed is int s) Search.Reseed(s);
@@ -367,6 +377,8 @@ public sealed class SelfPlayGame
         _policies.Clear();
         _firstVersion = -1;
         _newestVersion = 0;
+        _resignDisabled = _resign is { } r && new Random(seed ?? (int)Played).NextDouble() < r.CheckShare;
+        _wouldHaveResigned = null;
         Active = true;
         Played++;
     }
@@ -378,11 +390,16 @@ public sealed class SelfPlayGame
         if (version > _newestVersion) _newestVersion = version;
     }
 
-    /// <summary>Plays the move <paramref name="result"/> chose and records its visit distribution; returns the game's
-    /// record when the move ended it (the slot is then free), else null.</summary>
+    /// <summary>Plays the move <paramref name="result"/> chose and records its visit distribution, or resigns for the player to
+    /// move (<see cref="ResignPolicy"/>); returns the game's record when that ended it (the slot is then free), else null.</summary>
     public GameRecord? Play(SearchResult result)
     {
         if (!Active) throw new InvalidOperationException("no game in progress: call Start first");
+        if (_resign is { } policy && _actions.Count > 0 && policy.Resigns(result))
+        {
+            if (!_resignDisabled) return End(resigned: result.RootPlayer);
+            _wouldHaveResigned ??= result.RootPlayer;
+        }
         _actions.Add(result.Action);
         _policies.Add(result.Policy());
         _state = _state.Apply(result.Action);
@@ -391,9 +408,38 @@ public sealed class SelfPlayGame
             Search.AdvanceTo(result.Action);
             return null;
         }
+        return End(resigned: null);
+    }
+
+    private GameRecord End(int? resigned)
+    {
         Active = false;
         var returns = new double[_game.NumPlayers];
-        for (int p = 0; p < returns.Length; p++) returns[p] = _state.Returns(p);
-        return new GameRecord(Guid.NewGuid(), _game.Name, _newestVersion, _actions.ToArray(), _policies.ToArray(), returns, Math.Max(_firstVersion, 0));
+        for (int p = 0; p < returns.Length; p++)
+            returns[p] = resigned is int loser ? (p == loser ? -1 : 1) : _state.Returns(p);
+        return new GameRecord(Guid.NewGuid(), _game.Name, _newestVersion, _actions.ToArray(), _policies.ToArray(), returns, Math.Max(_firstVersion, 0),
+            resigned, _wouldHaveResigned);
+    }
+}
+
+/// <summary>
+/// When a self-play player resigns, as AlphaGo Zero's self-play did: when both the root's value and its best move's value,
+/// for the player to move, are below <paramref name="Value"/>. In a share <paramref name="CheckShare"/> of the games
+/// resigning is disabled and the game is played out; a player who would have resigned there and did not lose is a false
+/// positive (<see cref="GameRecord.WouldHaveResigned"/>), which is how the threshold is judged.
+/// </summary>
+/// <param name="Value">The resignation threshold, a value in <c>(−1, 1)</c> (AlphaGo Zero kept its false positives under 5 %).</param>
+/// <param name="CheckShare">The share of games played out whatever the values, in <c>[0, 1]</c>.</param>
+public sealed record ResignPolicy(double Value, double CheckShare)
+{
+    /// <summary>Whether the player to move at the root of <paramref name="result"/> resigns.</summary>
+    public bool Resigns(SearchResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (!(result.RootValue < Value)) return false;
+        float best = float.NegativeInfinity;
+        for (int a = 0; a < result.Visits.Length; a++)
+            if (result.Visits[a] > 0 && result.ActionValues[a] > best) best = result.ActionValues[a];
+        return best < Value;
     }
 }

@@ -67,7 +67,8 @@ public sealed record SelfPlaySetup(int Games, int Workers, int GroupsPerWorker, 
     public InferenceServiceOptions Service => new(MaxBatch, Runners, Buffers, MaxWait);
 
     /// <summary>The self-play engine's settings, with the search of <paramref name="selfPlay"/> and the base seed <paramref name="seed"/>.</summary>
-    public SelfPlayEngineOptions Engine(SelfPlayOptions selfPlay, int seed) => new(Games, Workers, GroupsPerWorker, Search(selfPlay, LeavesPerGame), seed);
+    public SelfPlayEngineOptions Engine(SelfPlayOptions selfPlay, int seed) =>
+        new(Games, Workers, GroupsPerWorker, Search(selfPlay, LeavesPerGame), seed) { Resign = selfPlay.Resignation() };
 
     /// <summary>The self-play search of <paramref name="selfPlay"/>: root noise, temperature moves, tree reuse.</summary>
     public static MctsOptions Search(SelfPlayOptions selfPlay, int leavesPerGame = 1)

@@ -17,10 +17,11 @@ public static class SelfPlayer
     /// <param name="options">Search options (simulations, noise, temperature moves, seed).</param>
     /// <param name="cancel">Stops the game between moves (throws <see cref="OperationCanceledException"/>).</param>
     /// <param name="version">The model version the record names as having played it (0: the initial model).</param>
-    public static GameRecord Play(IGame game, IOracle oracle, MctsOptions options, CancellationToken cancel = default, long version = 0)
+    /// <param name="resign">When a player resigns (null: never); the game's seed is <see cref="MctsOptions.Seed"/>.</param>
+    public static GameRecord Play(IGame game, IOracle oracle, MctsOptions options, CancellationToken cancel = default, long version = 0, ResignPolicy? resign = null)
     {
-        var played = new SelfPlayGame(game, new Mcts(oracle, options));
-        played.Start();
+        var played = new SelfPlayGame(game, new Mcts(oracle, options), resign: resign);
+        played.Start(resign is null ? null : options.Seed);
         while (true)
         {
             cancel.ThrowIfCancellationRequested();

@@ -41,6 +41,40 @@ public sealed class GoTests
     }
 
     [Fact]
+    public void Self_play_may_pass_only_on_a_settled_board_or_to_end_the_game()
+    {
+        var g = new GoGame(5);
+        var open = g.NewGame();
+        Assert.True(open.IsLegal(g.PassAction));
+        Assert.False(g.PermitsInSelfPlay(open, g.PassAction)); // an empty board is not settled
+        Assert.True(g.PermitsInSelfPlay(open, 12));
+        Assert.True(g.PermitsInSelfPlay(open.Play("pass"), g.PassAction)); // answering a pass ends the game: the search scores it exactly
+        var free = new GoGame(5, selfPlayPass: GoSelfPlayPass.Free);
+        Assert.True(free.PermitsInSelfPlay(open, free.PassAction));
+        Assert.Equal(GoSelfPlayPass.Free, free.WithInputs(GoInputs.AlphaGoZero).SelfPlayPass);
+
+        // Black to move with only its own eyes empty (A5, C5, E5, and so on): nothing left but filling them, so Black may pass.
+        var settled = GoState.FromDiagram(g, """
+            . X . X .
+            X X X X X
+            . X . X .
+            X X X X X
+            . X . X .
+            """, currentPlayer: 0);
+        Assert.True(g.PermitsInSelfPlay(settled, g.PassAction));
+        // White to move there may play inside Black's area (suicide aside, such points are legal only where they capture),
+        // and the same board with one dame is not settled for Black.
+        var dame = GoState.FromDiagram(g, """
+            . X . X .
+            X X X X X
+            . X . X .
+            X X X X X
+            . . . X .
+            """, currentPlayer: 0);
+        Assert.False(g.PermitsInSelfPlay(dame, g.PassAction));
+    }
+
+    [Fact]
     public void Single_stone_is_captured()
     {
         var s = Go9.NewGame().Play("B1", "B2", "A2", "pass", "C2", "pass");

@@ -68,6 +68,25 @@ public sealed class GoTrainingTests : IDisposable
         var game = new GoGame(9, inputs: GoInputs.AlphaGoZero);
         var buffer = ReplayBuffer.Open(game, Path.Combine(run, "replay"), 1_000_000);
         Assert.True(buffer.Games >= 8, $"{buffer.Games} games in the replay buffer");
+        // The file's pass rule held in every game: a pass that did not answer a pass came only on a settled board.
+        var games = ReplayBuffer.ReadGames(Path.Combine(run, "replay")).ToList();
+        foreach (var g in games)
+        {
+            var s = game.NewGame();
+            foreach (int a in g.Actions)
+            {
+                if (a == game.PassAction) Assert.True(game.PermitsInSelfPlay(s, a), $"game {g.Id} passed at move {s.MoveNumber} on an unsettled board");
+                s = s.Play(a);
+            }
+            Assert.True(s.IsTerminal || g.ResignedPlayer is not null, $"game {g.Id} stopped before its end without a resignation");
+        }
+        Assert.True(games.Average(g => g.Length) > 30, $"games of {games.Average(g => g.Length):0.0} moves on average: self-play collapsed");
+        // The metrics carry the game statistics the report prints.
+        var publication = records.Last(r => (string?)r["kind"] == "publication");
+        long played = (long)publication["games"]!, moves = (long)publication["moves"]!;
+        Assert.True(played > 0 && moves > 30 * played, $"{played} games of {moves} moves in the metrics");
+        Assert.InRange((long)publication["resigned"]!, 0, played);
+        Assert.InRange((long)publication["passes"]!, 0, moves);
 
         // The published model plays Go: a match against rollout MCTS, scored by the rules.
         var match = ProcessRunner.Run(ProcessRunner.Dotnet, [TrainCommandTests.Exe, "evaluate", run, "--games", "2", "--simulations", "4", "--rollout-simulations", "4"],

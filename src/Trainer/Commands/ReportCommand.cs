@@ -80,6 +80,7 @@ internal static class ReportCommand
         if (metrics.Throughput() is [.., var t])
             yield return F($"self-play before generation {t.Generation}: {t.GamesPerSecond:0.0} games/s, {t.PositionsPerSecond:0.0} positions/s") +
                          (last.AverageInferenceBatch is { } batch ? F($", average inference batch {batch:0.0}") : "");
+        if (GameLines(p) is { } games) yield return games;
         foreach (string opponent in metrics.Opponents())
         {
             var best = metrics.Evaluations.Where(e => e.Opponent == opponent && e.Score is not null)
@@ -96,6 +97,25 @@ internal static class ReportCommand
             var top = chained.ByVersion.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).First();
             yield return F($"chained Elo relative to generation {anchor}: generation {latest.Key} {latest.Value:+0;-0;0}, highest generation {top.Key} {top.Value:+0;-0;0}");
         }
+    }
+
+    /// <summary>
+    /// Game length, passes and resignations: over the run (the last publication's totals) and over the games between the
+    /// last two publications of one process; null when the metrics carry no game statistics (runs before they were written).
+    /// </summary>
+    private static string? GameLines(IReadOnlyList<Publication> p)
+    {
+        var withMoves = p.Where(x => x.Moves is not null && x.Games is > 0).ToList();
+        if (withMoves.Count == 0) return null;
+        var last = withMoves[^1];
+        string text = F($"self-play games: {last.Games} of {(double)last.Moves!.Value / last.Games!.Value:0.0} moves on average");
+        if (withMoves.Count > 1 && withMoves[^2] is var before && before.Games < last.Games && before.Moves <= last.Moves)
+            text += F($" ({(double)(last.Moves - before.Moves)!.Value / (last.Games - before.Games)!.Value:0.0} in the last generation's games)");
+        if (last.Passes is long passes) text += F($", passes {(double)passes / Math.Max(1, last.Moves.Value):P1} of moves");
+        if (last.Resigned is long resigned) text += F($", {(double)resigned / last.Games.Value:P1} resigned");
+        if (last.ResignChecks is long checks && checks > 0)
+            text += F($", resignation false positives {last.ResignFalsePositives} of {checks} played-out games ({(double)(last.ResignFalsePositives ?? 0) / checks:P1})");
+        return text;
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

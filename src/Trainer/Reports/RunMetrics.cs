@@ -8,12 +8,16 @@ namespace SelfPlayBN.Trainer.Reports;
 /// trainer's losses, the Precise BN stage's staleness figures and the self-play counters at that moment.
 /// Every figure is null where the line has none (generation 0 has no losses or staleness). <c>Games</c> and
 /// <c>Positions</c> count since the writing process started, as do <c>ElapsedSeconds</c>: a resumed run counts from zero again.
+/// So do the game statistics: <c>Moves</c> (of the games finished), <c>Passes</c> among them, games <c>Resigned</c>, and of the
+/// games played out to check resignation, <c>ResignChecks</c> (a player fell below the threshold) and
+/// <c>ResignFalsePositives</c> (that player did not lose).
 /// </summary>
 internal sealed record Publication(
     long Generation, double? PolicyLoss, double? ValueLoss, double? L2, double? LearningRate, long? Steps,
     double? TrainSeconds, double? PreciseSeconds, double? StalenessMeanGap, double? StalenessLogVarGap,
     double? LossWithEma, double? LossWithPrecise, long? Games, long? Positions, double? AverageInferenceBatch,
-    long? BufferPositions, double? ElapsedSeconds)
+    long? BufferPositions, double? ElapsedSeconds,
+    long? Moves = null, long? Passes = null, long? Resigned = null, long? ResignChecks = null, long? ResignFalsePositives = null)
 {
     /// <summary>Policy + value + L2, or null unless all three are known.</summary>
     public double? TotalLoss => PolicyLoss + ValueLoss + L2;
@@ -110,7 +114,8 @@ internal sealed class RunMetrics
                         parsed.Generation ?? throw Missing(i + 1, "generation"), parsed.PolicyLoss, parsed.ValueLoss, parsed.L2,
                         parsed.LearningRate, parsed.Steps, parsed.TrainSeconds, parsed.PreciseSeconds, parsed.StalenessMeanGap,
                         parsed.StalenessLogVarGap, parsed.LossWithEma, parsed.LossWithPrecise, parsed.Games, parsed.Positions,
-                        parsed.AverageInferenceBatch, parsed.BufferPositions, parsed.ElapsedSeconds));
+                        parsed.AverageInferenceBatch, parsed.BufferPositions, parsed.ElapsedSeconds,
+                        parsed.Moves, parsed.Passes, parsed.Resigned, parsed.ResignChecks, parsed.ResignFalsePositives));
                     break;
                 case "evaluation":
                     evaluations.Add(new Evaluation(
@@ -184,7 +189,8 @@ internal sealed class RunMetrics
         string? Kind, long? Generation, double? PolicyLoss, double? ValueLoss, double? L2, double? LearningRate, long? Steps,
         double? TrainSeconds, double? PreciseSeconds, double? StalenessMeanGap, double? StalenessLogVarGap, double? LossWithEma,
         double? LossWithPrecise, long? Games, long? Positions, double? AverageInferenceBatch, long? BufferPositions,
-        double? ElapsedSeconds, string? Opponent, int? Wins, int? Draws, int? Losses, double? Score, double? Elo);
+        double? ElapsedSeconds, string? Opponent, int? Wins, int? Draws, int? Losses, double? Score, double? Elo,
+        long? Moves, long? Passes, long? Resigned, long? ResignChecks, long? ResignFalsePositives);
 }
 
 /// <summary>Elo by version relative to <paramref name="Anchor"/> (at 0); see <see cref="RunMetrics.ChainedElo"/>.</summary>
