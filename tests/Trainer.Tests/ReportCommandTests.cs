@@ -86,6 +86,23 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_summary_gives_game_length_passes_and_resignation_false_positives()
+    {
+        WriteMetrics(
+            """{"kind":"publication","generation":1,"games":100,"positions":8000,"moves":8000,"passes":400,"resigned":30,"resignChecks":8,"resignFalsePositives":1}""",
+            """{"kind":"publication","generation":2,"games":160,"positions":14000,"moves":14000,"passes":640,"resigned":48,"resignChecks":12,"resignFalsePositives":1}""");
+        var (code, output, error) = CliTests.Run("report", _runDir);
+        Assert.True(code == 0, error);
+        Assert.Contains("self-play games: 160 of 87.5 moves on average (100.0 in the last generation's games), passes 4.6 % of moves, 30.0 % resigned, " +
+                        "resignation false positives 1 of 12 played-out games (8.3 %)", output);
+        // Metrics written before these fields: no such line.
+        WriteMetrics(SampleLines);
+        (code, output, error) = CliTests.Run("report", _runDir);
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("self-play games:", output);
+    }
+
+    [Fact]
     public void A_missing_folder_is_a_usage_error()
     {
         string missing = Path.Combine(_runDir, "no-such-run");
