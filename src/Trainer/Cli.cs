@@ -27,6 +27,7 @@ internal static class Cli
         root.Subcommands.Add(ExportLzCommand.Create(output));
         root.Subcommands.Add(MatchCommand.Create(output));
         root.Subcommands.Add(GtpCommand.Create(Console.In, output, error));
+        root.Subcommands.Add(AnalyzeCommand.Create(() => Console.In, output, error));
         root.Subcommands.Add(NodeCommand.Create(output));
         TorchCli.AddTo(root);
         return root;

@@ -87,6 +87,38 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains(4L, publications);
     }
 
+    [Fact]
+    public void Analyze_answers_positions_with_a_trained_model_and_names_bad_lines()
+    {
+        string run = Path.Combine(_dir, "run-analyze");
+        var train = ProcessRunner.Run(ProcessRunner.Dotnet, [Exe, "train", "--config", SmallConfig(), "--run-dir", run, "--generations", "1"],
+            timeout: TimeSpan.FromMinutes(3), workingDirectory: _dir);
+        Assert.True(train.ExitCode == 0, train.Error + train.Output);
+        var r = ProcessRunner.Run(ProcessRunner.Dotnet, [Exe, "analyze", run, "--simulations", "32"], "\nb2 a1\nb2 b2\nxx\na1 b1 a2 b2 a3\nc3\n",
+            timeout: TimeSpan.FromMinutes(2), workingDirectory: _dir);
+        Assert.Equal(1, r.ExitCode); // some lines were bad
+        var lines = r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length); // the start, "b2 a1" and "c3"
+        Assert.Matches(@"^start move [a-c][1-3] value -?\d\.\d{4} policy( [a-c][1-3]:\d\.\d{4}){9}$", lines[0]);
+        Assert.Matches(@"^b2 a1 move [a-c][1-3] value -?\d\.\d{4} policy( [a-c][1-3]:\d\.\d{4}){7}$", lines[1]);
+        Assert.StartsWith("c3 move ", lines[2]);
+        var errors = r.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("error: ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(["error: line 3: move 2, 'b2', is illegal there", "error: line 4: move 1, 'xx', is not a move of tictactoe",
+                      "error: line 5: the game is over: there is no move to choose"], errors);
+        var json = ProcessRunner.Run(ProcessRunner.Dotnet, [Exe, "analyze", run, "--simulations", "0", "--json"], "b2\n",
+            timeout: TimeSpan.FromMinutes(2), workingDirectory: _dir);
+        Assert.True(json.ExitCode == 0, json.Error);
+        var answer = JsonNode.Parse(json.Output.Trim())!;
+        Assert.Equal("b2", (string?)answer["position"]);
+        Assert.Equal(1, (int)answer["toMove"]!);
+        Assert.Equal(0, (int)answer["simulations"]!);
+        var policy = answer["policy"]!.AsObject();
+        Assert.Equal(8, policy.Count);
+        Assert.Equal(1.0, policy.Sum(kv => (double)kv.Value!), 4);
+        Assert.Equal(policy.MaxBy(kv => (double)kv.Value!).Key, (string?)answer["move"]); // raw: the move of highest prior
+        Assert.InRange((double)answer["value"]!, -1, 1);
+    }
+
     [Theory]
     [InlineData("group")]
     [InlineData("layer")]
