@@ -122,7 +122,9 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         var buffer = Context.ActorOf(ReplayBufferActor.Props(r.Buffer ?? throw new ArgumentException("a single-process run needs its buffer"), o.Seed), "replay-buffer");
         var registry = Context.ActorOf(ModelRegistryActor.Props(r.Folder.Models, r.InitialWeights), "model-registry");
         Context.ActorOf(InferenceActor.Props(r.Game, o.Network, setup, inference, registry, r.Device), "inference");
-        var selfPlay = Context.ActorOf(SelfPlayActor.Props(r.Game, inference, o.SelfPlay, setup, buffer, HashCode.Combine(o.Seed, r.Generation)), "self-play");
+        // The buffer is in this process: no remoting frame limits a submission, so a game of any length is kept.
+        var selfPlay = Context.ActorOf(SelfPlayActor.Props(r.Game, inference, o.SelfPlay, setup, buffer, HashCode.Combine(o.Seed, r.Generation),
+            maxSubmissionBytes: int.MaxValue), "self-play");
         var precise = Context.ActorOf(PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
         Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed,
             o.Bn.KeepEmaSnapshots ? r.Folder.EmaSnapshots : null), "trainer");

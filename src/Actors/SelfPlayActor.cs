@@ -50,13 +50,16 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
     /// <param name="maxUnacknowledged">Games finished or in progress and not yet acknowledged, at most (at least the games
     /// at once); 0 picks <see cref="SelfPlaySetup.MaxUnacknowledged"/>.</param>
     /// <param name="acknowledgements">Told <see cref="GamesAcknowledged"/> for each acknowledged submission (may be <c>null</c>).</param>
+    /// <param name="maxSubmissionBytes">Upper bound on one submission's games, which must fit the remoting frame when the buffer is
+    /// on another node (the default, <see cref="SubmissionTracker.DefaultMaxMessageBytes"/>); a buffer in the same process takes
+    /// games of any size (<see cref="int.MaxValue"/>), such as long Go games, whose policies alone can pass 96,000 bytes.</param>
     public static Props Props(IGame game, InferenceService inference, SelfPlayOptions options, SelfPlaySetup setup, IActorRef buffer, int seed,
-        int submitEvery = 8, int maxUnacknowledged = 0, IActorRef? acknowledgements = null) =>
-        Akka.Actor.Props.Create(() => new SelfPlayActor(game, inference, options, setup, buffer, seed, submitEvery, maxUnacknowledged, acknowledgements));
+        int submitEvery = 8, int maxUnacknowledged = 0, IActorRef? acknowledgements = null, int maxSubmissionBytes = SubmissionTracker.DefaultMaxMessageBytes) =>
+        Akka.Actor.Props.Create(() => new SelfPlayActor(game, inference, options, setup, buffer, seed, submitEvery, maxUnacknowledged, acknowledgements, maxSubmissionBytes));
 
     /// <summary>Creates the actor (use <see cref="Props"/>).</summary>
     public SelfPlayActor(IGame game, InferenceService inference, SelfPlayOptions options, SelfPlaySetup setup, IActorRef buffer, int seed,
-        int submitEvery, int maxUnacknowledged, IActorRef? acknowledgements)
+        int submitEvery, int maxUnacknowledged, IActorRef? acknowledgements, int maxSubmissionBytes = SubmissionTracker.DefaultMaxMessageBytes)
     {
         _game = game;
         _inference = inference;
@@ -65,7 +68,7 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
         _buffer = buffer;
         _seed = seed;
         _submitEvery = Math.Max(1, submitEvery);
-        _tracker = new SubmissionTracker(RetryAfter);
+        _tracker = new SubmissionTracker(RetryAfter, maxSubmissionBytes);
         _credits = maxUnacknowledged > 0 ? Math.Max(maxUnacknowledged, setup.Games) : setup.MaxUnacknowledged;
         _acknowledgements = acknowledgements;
 

@@ -50,6 +50,20 @@ public sealed class SubmissionTrackerTests : IDisposable
     }
 
     [Fact]
+    public void WithoutAFrameToFitAGameOfAnyLengthGoesInOneSubmission()
+    {
+        // A long 19x19 game: 400 moves of 362-float policies, several times the default limit.
+        var policies = Enumerable.Range(0, 400).Select(_ => Enumerable.Range(0, 362).Select(i => (float)Math.Sqrt(i + 1)).ToArray()).ToArray();
+        var long19 = new GameRecord(Guid.NewGuid(), "go19", 1, new int[400], policies, [1, -1], 1);
+        Assert.True(MessagePack.MessagePackSerializer.Serialize(long19).Length > SubmissionTracker.DefaultMaxMessageBytes);
+        Assert.Throws<InvalidDataException>(() => new SubmissionTracker(TimeSpan.FromSeconds(5)).Submit([long19], T0));
+        var local = new SubmissionTracker(TimeSpan.FromSeconds(5), maxMessageBytes: int.MaxValue); // what a single-process run uses
+        var message = Assert.Single(local.Submit([Game(), long19, Game()], T0));
+        Assert.Equal(3, message.Games.Length);
+        Assert.Equal(3, local.UnacknowledgedGames);
+    }
+
+    [Fact]
     public void AnOverdueSubmissionComesDueAgainUntilAcknowledgedOnce()
     {
         var tracker = new SubmissionTracker(TimeSpan.FromSeconds(5));
