@@ -8,7 +8,8 @@
 # RUN_DIR: a run folder of a Go game (config.json, models/); GAMES per match (default 40); VISITS per move of our
 # engine and of the rollout engine (default 100); OUT_DIR for summaries and SGF files (default RUN_DIR/strength).
 # SELFPLAYBN (default: dotnet src/Trainer/bin/Release/net10.0/selfplaybn.dll) runs the executable; MODEL picks a
-# model file instead of the latest. Needs /usr/games/gnugo (apt-get install gnugo).
+# model file instead of the latest; PARALLEL games at once (default 1; each game's two engines take turns, so one per core).
+# Needs /usr/games/gnugo (apt-get install gnugo).
 set -euo pipefail
 run=${1:?usage: scripts/go-strength.sh RUN_DIR [GAMES] [VISITS] [OUT_DIR]}
 games=${2:-40}
@@ -32,5 +33,5 @@ for opponent in "gnugo-level1|$gnugo --mode gtp --level 1 --chinese-rules --capt
   command=${opponent#*|}
   echo "== $name: $command"
   $exe match --black "$ours" --white "$command" --games "$games" --size "$size" --komi "$komi" \
-    --sgf-dir "$out/$name" --timeout 120 | tee "$out/$name.txt" | sed -n '/^###/,$p'
+    --sgf-dir "$out/$name" --timeout 120 --parallel "${PARALLEL:-1}" | tee "$out/$name.txt" | sed -n '/^###/,$p'
 done
