@@ -48,7 +48,7 @@ public sealed class GtpEngineCommandTests
     [InlineData("16 time_settings 10 x 2", "?16 syntax error: time_settings takes main time, byo-yomi time (non-negative seconds) and byo-yomi stones (a non-negative integer)")]
     [InlineData("16 time_settings -1 0 0", "?16 syntax error: time_settings takes main time, byo-yomi time (non-negative seconds) and byo-yomi stones (a non-negative integer)")]
     [InlineData("17 time_left b 10", "?17 syntax error: time_left takes a colour, non-negative seconds and a non-negative number of stones")]
-    [InlineData("18 lz-analyze avoid b D4 1", "?18 cannot parse analyze tags: 'avoid' is not supported")]
+    [InlineData("18 lz-analyze avoid b D4", "?18 cannot parse analyze tags: 'avoid' takes a colour, a comma-separated list of vertices and a number of moves")]
     [InlineData("18 lz-analyze 10 20", "?18 cannot parse analyze tags: unexpected '20'")]
     [InlineData("19 lz-genmove_analyze 10", "?19 syntax error: a colour is required")]
     public void Malformed_and_unknown_commands_fail_with_the_id_and_the_engine_keeps_serving(string command, string expected)
