@@ -17,7 +17,8 @@ namespace SelfPlayBN.Trainer.Commands;
 /// protocol; log lines go to standard error.
 /// </summary>
 /// <remarks>
-/// <c>--weights</c> reads Leela Zero text weights (first line <c>1</c>; 19×19, Leela Zero's 18 input planes) or a
+/// <c>--weights</c> reads Leela Zero text weights, plain or gzipped (format 1, or ELF OpenGo's format 2, whose value is
+/// Black's and is turned round for White; 19×19, Leela Zero's 18 input planes), or a
 /// model this project published (<c>models/model-NNNNNN.bin</c> of a run folder; its network and game come from
 /// the run's <c>config.json</c>, found beside the <c>models</c> folder or given with <c>--config</c>).
 /// <c>--threads T</c> (the root option that also sets libtorch's intra-op threads) is the number of search
