@@ -59,17 +59,13 @@ public static class LeelaZeroWeights
     public static LeelaZeroFileProbe Probe(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        bool compressed;
-        using (var raw = File.OpenRead(path))
-        {
-            if (raw.Length == 0) return new LeelaZeroFileProbe(LeelaZeroFileKind.Empty, false, null, "");
-            compressed = raw.ReadByte() == 0x1f && raw.ReadByte() == 0x8b;
-        }
+        if (new FileInfo(path).Length == 0) return new LeelaZeroFileProbe(LeelaZeroFileKind.Empty, false, null, "");
+        bool compressed = false;
         var head = new byte[256];
         int n = 0;
         try
         {
-            using var stream = OpenText(path);
+            using var stream = OpenText(path, out compressed);
             for (int read; n < head.Length && (read = stream.Read(head, n, head.Length - n)) > 0;) n += read;
         }
         catch (InvalidDataException)
@@ -90,29 +86,23 @@ public static class LeelaZeroWeights
     }
 
     /// <summary>Opens the file for reading, decompressing it when it starts with gzip's magic bytes (Leela Zero reads both).</summary>
-    public static Stream OpenText(string path)
+    public static Stream OpenText(string path) => OpenText(path, out _);
+
+    private static Stream OpenText(string path, out bool compressed)
     {
         ArgumentNullException.ThrowIfNull(path);
         var stream = File.OpenRead(path);
-        bool gzip = stream.ReadByte() == 0x1f && stream.ReadByte() == 0x8b;
+        compressed = stream.ReadByte() == 0x1f && stream.ReadByte() == 0x8b;
         stream.Position = 0;
-        return gzip ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+        return compressed ? new GZipStream(stream, CompressionMode.Decompress) : stream;
     }
 
     /// <summary>Reads a Leela Zero weights file into a new network (eval mode, on the CPU).</summary>
     /// <param name="path">The file, plain text or gzip-compressed.</param>
     /// <param name="batchNorm">Options for the network's BatchNorm layers (ε is forced to 1e-5).</param>
     /// <exception cref="LeelaZeroWeightsException">The file is not valid version-1 Leela Zero weights; the message names the line and the problem.</exception>
-    public static ResidualNetwork Read(string path, BatchNormOptions? batchNorm = null)
-    {
-        var net = Read(path, out int version, batchNorm);
-        if (version != FormatVersion)
-        {
-            net.Dispose();
-            throw new LeelaZeroWeightsException(Path.GetFileName(path), 1, VersionTwoMessage);
-        }
-        return net;
-    }
+    public static ResidualNetwork Read(string path, BatchNormOptions? batchNorm = null) =>
+        VersionOneOnly(Read(path, out int version, batchNorm), version, Path.GetFileName(path));
 
     /// <summary>
     /// Reads a Leela Zero weights file of format version 1 or 2 (<paramref name="formatVersion"/>): the same
@@ -135,20 +125,19 @@ public static class LeelaZeroWeights
         }
     }
 
-    private const string VersionTwoMessage = "format version 2 (ELF OpenGo's value head, from Black's point of view) is read only where the value is turned round for White (the gtp command does); this reader takes version 1";
+    /// <summary>The network of a version-1 file; a version-2 network is disposed and refused, since its value is Black's.</summary>
+    private static ResidualNetwork VersionOneOnly(ResidualNetwork net, int version, string source)
+    {
+        if (version == FormatVersion) return net;
+        net.Dispose();
+        throw new LeelaZeroWeightsException(source, 1,
+            "format version 2 (ELF OpenGo's value head, from Black's point of view) is read only where the value is turned round for White (the gtp command does); this reader takes version 1");
+    }
 
     /// <summary>Reads version-1 Leela Zero weights from <paramref name="reader"/>; <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="LeelaZeroWeightsException">The text is not valid version-1 Leela Zero weights.</exception>
-    public static ResidualNetwork Read(TextReader reader, string source, BatchNormOptions? batchNorm = null)
-    {
-        var net = Read(reader, source, out int version, batchNorm);
-        if (version != FormatVersion)
-        {
-            net.Dispose();
-            throw new LeelaZeroWeightsException(source, 1, VersionTwoMessage);
-        }
-        return net;
-    }
+    public static ResidualNetwork Read(TextReader reader, string source, BatchNormOptions? batchNorm = null) =>
+        VersionOneOnly(Read(reader, source, out int version, batchNorm), version, source);
 
     /// <summary>Reads Leela Zero weights of format version 1 or 2 (<paramref name="formatVersion"/>; see <see cref="Read(string, out int, BatchNormOptions?)"/>) from <paramref name="reader"/>.</summary>
     /// <exception cref="LeelaZeroWeightsException">The text is not valid Leela Zero weights.</exception>

@@ -57,6 +57,17 @@ public sealed class GtpCommandTests
         }
     }
 
+    /// <summary><c>gtp --weights FILE</c> stops with exit code 2 and one error line naming <c>--weights</c> and containing <paramref name="expected"/>.</summary>
+    private static void AssertWeightsRefused(string file, string expected)
+    {
+        var (code, output, error) = CliTests.Run("gtp", "--weights", file);
+        Assert.Equal(Cli.UsageError, code);
+        Assert.Equal("", output);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: --weights", line);
+        Assert.Contains(expected, line);
+    }
+
     [Fact]
     public void A_bad_weights_file_gives_one_error_line_and_exit_code_2()
     {
@@ -67,14 +78,7 @@ public sealed class GtpCommandTests
             File.WriteAllText(garbage, "not weights\n");
             File.WriteAllText(truncated, "1\n0.5 0.25\n0.125\n");
             foreach (var (file, expected) in new[] { (Path.Combine(dir, "missing.txt"), "does not exist"), (garbage, "no run config"), (truncated, "truncated.txt") })
-            {
-                var (code, output, error) = CliTests.Run("gtp", "--weights", file);
-                Assert.Equal(Cli.UsageError, code);
-                Assert.Equal("", output);
-                var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-                Assert.StartsWith("error: --weights", line);
-                Assert.Contains(expected, line);
-            }
+                AssertWeightsRefused(file, expected);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
@@ -105,15 +109,7 @@ public sealed class GtpCommandTests
                 (Write("noise.bin", binary), "noise.bin is binary"),
                 (Write("notes.txt", System.Text.Encoding.ASCII.GetBytes("hello\nworld\n")), "first line, 'hello', is not a format version"),
             };
-            foreach (var (file, expected) in cases)
-            {
-                var (code, output, error) = CliTests.Run("gtp", "--weights", file);
-                Assert.Equal(Cli.UsageError, code);
-                Assert.Equal("", output);
-                var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-                Assert.StartsWith("error: --weights", line);
-                Assert.Contains(expected, line);
-            }
+            foreach (var (file, expected) in cases) AssertWeightsRefused(file, expected);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

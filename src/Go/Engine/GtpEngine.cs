@@ -280,7 +280,7 @@ public sealed partial class GtpEngine
     {
         var root = ToMove(Position, player);
         int empty = root.GoGame.Points - root.StoneCount(GoState.Black) - root.StoneCount(GoState.White);
-        var analysis = _player.Think(root, new SearchLimits(_options.Visits, _time.Budget(player, empty)), default, interval, report, tags?.Filter(root.MoveNumber));
+        var analysis = _player.Think(root, new SearchLimits(_options.Visits, _time.Budget(player, empty)), default, interval, report, tags?.Filter(root));
         LastSearch = analysis;
         int action = analysis.BestAction;
         string move;
@@ -357,7 +357,7 @@ public sealed partial class GtpEngine
         if (!TryParseAnalyzeArguments(a, colourRequired: false, out var tags, out string? error)) return Fail(error!);
         var root = ToMove(Position, tags.Colour ?? Position.CurrentPlayer);
         int visits = _options.AnalysisVisits;
-        var filter = tags.Filter(root.MoveNumber);
+        var filter = tags.Filter(root);
         return new GtpStream((write, cancel) =>
         {
             var period = tags.Interval > 0 ? TimeSpan.FromMilliseconds(10.0 * tags.Interval) : (TimeSpan?)null;
@@ -410,7 +410,7 @@ public sealed partial class GtpEngine
                 if (!TryParseVertexList(a[i + 2], out var actions, out string? why)) return Bad(why!, out error);
                 if (!int.TryParse(a[i + 3], NumberStyles.None, CultureInfo.InvariantCulture, out int until) || until < 1)
                     return Bad($"'{a[i + 3]}' is not a number of moves (at least 1)", out error);
-                restrictions.Add(new MoveRestriction(who, word == "allow", actions, until, _game.PassAction));
+                restrictions.Add(new MoveRestriction(who, word == "allow", actions, until));
                 i += 4;
                 continue;
             }
@@ -493,8 +493,7 @@ public sealed partial class GtpEngine
 /// <param name="Allow">Whether the tag is <c>allow</c>.</param>
 /// <param name="Actions">The moves listed.</param>
 /// <param name="Plies">How many moves from the analysed position the tag lasts; at least 1.</param>
-/// <param name="PassAction">The game's pass, which <c>allow</c> never excludes.</param>
-public sealed record MoveRestriction(int Player, bool Allow, IReadOnlySet<int> Actions, int Plies, int PassAction);
+public sealed record MoveRestriction(int Player, bool Allow, IReadOnlySet<int> Actions, int Plies);
 
 /// <summary>Parsed arguments of <c>lz-analyze</c> and <c>lz-genmove_analyze</c>.</summary>
 /// <param name="Colour">The colour to analyse for (null: the side to move).</param>
@@ -502,11 +501,13 @@ public sealed record MoveRestriction(int Player, bool Allow, IReadOnlySet<int> A
 /// <param name="Restrictions">The <c>avoid</c> and <c>allow</c> tags.</param>
 public sealed record AnalyzeTags(int? Colour, int Interval, IReadOnlyList<MoveRestriction> Restrictions)
 {
-    /// <summary>The search filter of the tags for a search from a position at move <paramref name="rootMoveNumber"/>; null when there are none.</summary>
-    public Func<IGameState, int, bool>? Filter(int rootMoveNumber)
+    /// <summary>The search filter of the tags for a search from <paramref name="root"/>; null when there are none.</summary>
+    public Func<IGameState, int, bool>? Filter(GoState root)
     {
+        ArgumentNullException.ThrowIfNull(root);
         if (Restrictions.Count == 0) return null;
         var restrictions = Restrictions;
+        int rootMoveNumber = root.MoveNumber, pass = root.GoGame.PassAction;
         return (state, action) =>
         {
             int ply = state.MoveNumber - rootMoveNumber, player = state.CurrentPlayer;
@@ -521,7 +522,7 @@ public sealed record AnalyzeTags(int? Colour, int Interval, IReadOnlyList<MoveRe
                     allowed |= r.Actions.Contains(action);
                 }
             }
-            return !allowActive || allowed || action == restrictions[0].PassAction;
+            return !allowActive || allowed || action == pass;
         };
     }
 }

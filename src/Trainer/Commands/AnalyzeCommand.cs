@@ -58,34 +58,19 @@ internal static class AnalyzeCommand
         var search = simulations > 0
             ? new Mcts(oracle, new MctsOptions { Simulations = simulations, RootNoise = false, TemperatureMoves = 0, ReuseTree = false, LeavesPerBatch = 8, Seed = 1 })
             : null;
-        bool anyInvalid = false;
-        int lineNumber = 0;
-        while (input.ReadLine() is { } line)
+        return LineAnswers.AnswerEach(input, output, error, line =>
         {
-            lineNumber++;
-            Answer answer;
-            try
-            {
-                var state = PositionText.Parse(game, line);
-                if (state.IsTerminal) throw new FormatException("the game is over: there is no move to choose");
-                answer = Analyse(game, oracle, search, state, line.Trim());
-            }
-            catch (FormatException e)
-            {
-                anyInvalid = true;
-                error.WriteLine($"error: line {lineNumber}: {e.Message}");
-                error.Flush();
-                continue;
-            }
-            output.WriteLine(json ? Json(answer) : Text(answer));
-            output.Flush();
-        }
-        return anyInvalid ? 1 : 0;
+            var state = PositionText.Parse(game, line);
+            if (state.IsTerminal) throw new FormatException("the game is over: there is no move to choose");
+            var answer = Analyse(game, oracle, search, state, line.Trim());
+            return json ? Json(answer) : Text(answer);
+        }, (_, e) => e.Message);
     }
 
     private static Answer Analyse(IGame game, IOracle oracle, Mcts? search, IGameState state, string position)
     {
         int n = game.NumActions;
+        var legal = Enumerable.Range(0, n).Where(state.IsLegal).ToArray();
         var shares = new double[n];
         double value;
         int move;
@@ -94,12 +79,10 @@ internal static class AnalyzeCommand
             var priors = new float[n];
             var values = new float[1];
             oracle.Evaluate([state], priors, values);
-            double sum = 0;
-            for (int a = 0; a < n; a++) if (state.IsLegal(a) && priors[a] > 0 && float.IsFinite(priors[a])) sum += priors[a];
-            for (int a = 0; a < n; a++)
-                if (state.IsLegal(a)) shares[a] = sum > 0 ? Math.Max(0, priors[a]) / sum : 1.0 / Enumerable.Range(0, n).Count(state.IsLegal);
+            double sum = legal.Where(a => priors[a] > 0 && float.IsFinite(priors[a])).Sum(a => (double)priors[a]);
+            foreach (int a in legal) shares[a] = sum > 0 ? Math.Max(0, priors[a]) / sum : 1.0 / legal.Length;
             value = values[0];
-            move = Enumerable.Range(0, n).Where(state.IsLegal).MaxBy(a => shares[a]);
+            move = legal.MaxBy(a => shares[a]);
         }
         else
         {
@@ -110,7 +93,7 @@ internal static class AnalyzeCommand
             value = result.RootValue;
             move = result.Action;
         }
-        var policy = Enumerable.Range(0, n).Where(state.IsLegal)
+        var policy = legal
             .Select(a => (Move: game.ActionToString(a), Share: shares[a], Action: a))
             .OrderByDescending(p => p.Share).ThenBy(p => p.Action)
             .Select(p => (p.Move, p.Share)).ToList();

@@ -52,26 +52,6 @@ internal static class SolveCommand
     internal static int Run(TextReader input, TextWriter output, TextWriter error, ConnectFourSolver? solver = null)
     {
         solver ??= new ConnectFourSolver();
-        bool anyInvalid = false;
-        int lineNumber = 0;
-        while (input.ReadLine() is { } line)
-        {
-            lineNumber++;
-            string answer;
-            try
-            {
-                answer = solver.AnswerLine(line);
-            }
-            catch (FormatException e)
-            {
-                anyInvalid = true;
-                error.WriteLine($"error: line {lineNumber}: '{line}': {e.Message}");
-                error.Flush();
-                continue;
-            }
-            output.WriteLine(answer);
-            output.Flush();
-        }
-        return anyInvalid ? 1 : 0;
+        return LineAnswers.AnswerEach(input, output, error, solver.AnswerLine, (line, e) => $"'{line}': {e.Message}");
     }
 }
