@@ -85,6 +85,7 @@ public sealed class Mcts
     private IGameState?[] _spareStates = [];
     private int _count; // nodes in use; the root is node 0 when _count > 0
     private bool _rootNoised;
+    private bool _noiseThisSearch = true;
 
     private int _numActions;
     private readonly int[] _batchNodes;
@@ -216,10 +217,16 @@ public sealed class Mcts
     /// If the oracle throws (or returns NaN), the leaves of that batch are taken back and the exception
     /// propagates; the tree stays consistent (simulations completed before it are kept) and may be searched again.
     /// </remarks>
-    public SearchResult Search(int simulations)
+    public SearchResult Search(int simulations) => Search(simulations, rootNoise: true);
+
+    /// <summary>
+    /// As <see cref="Search(int)"/>; with <paramref name="rootNoise"/> false this search mixes no noise into the root priors
+    /// even where <see cref="MctsOptions.RootNoise"/> is on (the cheap searches of playout cap randomisation).
+    /// </summary>
+    public SearchResult Search(int simulations, bool rootNoise)
     {
         if (_oracle is null) throw new InvalidOperationException("this search has no oracle: drive it with BeginSearch, GatherLeaves, ApplyEvaluations and EndSearch");
-        BeginSearch(simulations);
+        BeginSearch(simulations, rootNoise);
         while (!IsSearchComplete)
         {
             var leaves = GatherLeaves();
@@ -234,14 +241,18 @@ public sealed class Mcts
     /// <see cref="EndSearch"/>. A search already in progress is dropped (its pending leaves taken back; the simulations it
     /// completed stay in the tree).
     /// </summary>
+    /// <param name="simulations">Simulations to run (at least 1).</param>
+    /// <param name="rootNoise">False: no root noise in this search, even where <see cref="MctsOptions.RootNoise"/> is on (noise
+    /// already mixed in by an earlier search of the same root stays).</param>
     /// <exception cref="InvalidOperationException">No root (call <see cref="Reset"/>), or the root is terminal.</exception>
-    public void BeginSearch(int simulations)
+    public void BeginSearch(int simulations, bool rootNoise = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(simulations, 1);
         if (_count == 0) throw NoRoot();
         if ((_nodes[0].Flags & TerminalFlag) != 0) throw new InvalidOperationException("the root is terminal: there is nothing to search");
         if (_batchCount > 0) AbandonBatch();
-        if (Options.RootNoise && !_rootNoised && _nodes[0].FirstChild != None) ApplyRootNoise();
+        _noiseThisSearch = rootNoise;
+        if (Options.RootNoise && rootNoise && !_rootNoised && _nodes[0].FirstChild != None) ApplyRootNoise();
         _searching = true;
         _target = simulations;
         _done = 0;
@@ -557,7 +568,7 @@ public sealed class Mcts
         n.FirstChild = first;
         n.NumChildren = legal;
         n.Flags &= unchecked((byte)~PendingFlag);
-        if (node == 0 && Options.RootNoise && !_rootNoised) ApplyRootNoise();
+        if (node == 0 && Options.RootNoise && _noiseThisSearch && !_rootNoised) ApplyRootNoise();
     }
 
     private void ApplyRootNoise()

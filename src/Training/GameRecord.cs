@@ -20,6 +20,11 @@ namespace SelfPlayBN.Training;
 /// ended by its rules.</param>
 /// <param name="WouldHaveResigned">In a game played out to check resignation (resigning was disabled in it), the first player
 /// whose search fell below the resignation threshold, or null: a false positive when that player did not lose.</param>
+/// <param name="RootValues">For each move, the search's root value for the player to move (in <c>[−1, 1]</c>), which a trainer may
+/// mix into the value target (<c>trainer.valueTargetMix</c>); null in records written before it was kept.</param>
+/// <param name="FullSearch">For each move, whether its search was a full one (<c>selfPlay.fullSearchShare</c>, playout cap
+/// randomisation): only those positions are training positions, since a cheap search's visits make a poor policy target.
+/// Null: every move was a full search.</param>
 [MessagePackObject]
 public sealed record GameRecord(
     [property: Key(0)] Guid Id,
@@ -30,11 +35,26 @@ public sealed record GameRecord(
     [property: Key(5)] double[] Returns,
     [property: Key(6)] long FirstModelVersion,
     [property: Key(7)] int? ResignedPlayer = null,
-    [property: Key(8)] int? WouldHaveResigned = null)
+    [property: Key(8)] int? WouldHaveResigned = null,
+    [property: Key(9)] float[]? RootValues = null,
+    [property: Key(10)] bool[]? FullSearch = null)
 {
     /// <summary>Number of positions (one per move).</summary>
     [IgnoreMember]
     public int Length => Actions.Length;
+
+    /// <summary>Number of training positions: the moves of a full search (every move when <see cref="FullSearch"/> is null).</summary>
+    [IgnoreMember]
+    public int TrainingPositions => FullSearch is null ? Actions.Length : FullSearch.Count(f => f);
+
+    /// <summary>The ply of training position <paramref name="index"/> (in <c>[0, TrainingPositions)</c>), in move order.</summary>
+    public int TrainingPly(int index)
+    {
+        if (FullSearch is null) return index;
+        for (int ply = 0; ply < FullSearch.Length; ply++)
+            if (FullSearch[ply] && index-- == 0) return ply;
+        throw new ArgumentOutOfRangeException(nameof(index), $"game {Id} has {TrainingPositions} training positions");
+    }
 
     /// <summary>Throws <see cref="InvalidDataException"/> naming the first inconsistency with <paramref name="numActions"/>.</summary>
     public void Validate(int numActions, int numPlayers)
@@ -45,8 +65,14 @@ public sealed record GameRecord(
         if (Returns.Length != numPlayers) throw new InvalidDataException($"game {Id}: {Returns.Length} returns for {numPlayers} players");
         if (ResignedPlayer is int r && (uint)r >= (uint)numPlayers) throw new InvalidDataException($"game {Id}: resigned player {r} is not one of the {numPlayers} players");
         if (WouldHaveResigned is int w && (uint)w >= (uint)numPlayers) throw new InvalidDataException($"game {Id}: would-have-resigned player {w} is not one of the {numPlayers} players");
+        if (RootValues is not null && RootValues.Length != Actions.Length)
+            throw new InvalidDataException($"game {Id}: {Actions.Length} actions but {RootValues.Length} root values");
+        if (FullSearch is not null && FullSearch.Length != Actions.Length)
+            throw new InvalidDataException($"game {Id}: {Actions.Length} actions but {FullSearch.Length} full-search flags");
         for (int i = 0; i < Actions.Length; i++)
         {
+            if (RootValues is not null && !(Math.Abs(RootValues[i]) <= 1))
+                throw new InvalidDataException($"game {Id}: root value {RootValues[i]} at move {i} is outside [-1, 1]");
             if ((uint)Actions[i] >= (uint)numActions) throw new InvalidDataException($"game {Id}: action {Actions[i]} at move {i} is outside [0, {numActions})");
             if (Policies[i] is null || Policies[i].Length != numActions)
                 throw new InvalidDataException($"game {Id}: policy at move {i} has {Policies[i]?.Length ?? 0} entries, expected {numActions}");

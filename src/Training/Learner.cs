@@ -21,12 +21,20 @@ public sealed record LossReport(long Step, double Policy, double Value, double L
 /// <summary>
 /// Turns replay positions into tensors: replays the game's actions up to the position, writes the observation
 /// from the side to move, optionally applies a random symmetry of the game to observation and policy target, and
-/// takes the value target as the final return of the player to move.
+/// takes the value target as the final return <c>z</c> of the player to move, or, with a mix <c>m</c> &gt; 0, as
+/// <c>(1 − m)·z + m·q</c> with <c>q</c> the search's root value at that move (<see cref="GameRecord.RootValues"/>; records
+/// without them use <c>z</c>).
 /// </summary>
-public sealed class PositionEncoder(IGame game)
+/// <param name="game">The game.</param>
+/// <param name="valueTargetMix">The weight <c>m</c> of the root value in the value target, in <c>[0, 1]</c>.</param>
+public sealed class PositionEncoder(IGame game, double valueTargetMix = 0)
 {
     /// <summary>The game.</summary>
     public IGame Game { get; } = game;
+
+    /// <summary>The weight of the search's root value in the value target (0: the game's result alone).</summary>
+    public double ValueTargetMix { get; } = valueTargetMix is >= 0 and <= 1 ? valueTargetMix
+        : throw new ArgumentOutOfRangeException(nameof(valueTargetMix), valueTargetMix, "the value target mix must be in [0, 1]");
 
     /// <summary>The state before move <paramref name="ply"/> of <paramref name="record"/>.</summary>
     public IGameState StateAt(GameRecord record, int ply)
@@ -54,7 +62,8 @@ public sealed class PositionEncoder(IGame game)
             state.WriteObservation(scratch);
             symmetry.TransformObservation(scratch, input.AsSpan(i * shape.Size, shape.Size), shape);
             symmetry.TransformPolicy<float>(target, policy.AsSpan(i * actions, actions));
-            value[i] = (float)record.Returns[state.CurrentPlayer];
+            double z = record.Returns[state.CurrentPlayer];
+            value[i] = (float)(ValueTargetMix > 0 && record.RootValues is { } q ? (1 - ValueTargetMix) * z + ValueTargetMix * q[ply] : z);
         }
         return (tensor(input, [n, shape.Planes, shape.Height, shape.Width]), tensor(policy, [n, actions]), tensor(value, [n]));
     }
@@ -78,7 +87,7 @@ public sealed class Learner : IDisposable
     public Learner(IGame game, ResidualNetwork network, TrainerOptions options, Device device)
     {
         _options = options;
-        _encoder = new PositionEncoder(game);
+        _encoder = new PositionEncoder(game, options.ValueTargetMix);
         Network = network;
         Device = device;
         var parameters = network.parameters().ToList();

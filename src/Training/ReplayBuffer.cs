@@ -58,7 +58,8 @@ public sealed class ReplayBuffer
         return buffer;
     }
 
-    /// <summary>Positions in the window.</summary>
+    /// <summary>Training positions in the window (<see cref="GameRecord.TrainingPositions"/>: every move, or with playout cap
+    /// randomisation the moves of full searches); the window's size is counted in them.</summary>
     public int Positions => _positions;
 
     /// <summary>Games in the window.</summary>
@@ -93,7 +94,7 @@ public sealed class ReplayBuffer
         return fresh.Count;
     }
 
-    /// <summary>Draws <paramref name="count"/> positions uniformly (with replacement) from the window: i.i.d. across
+    /// <summary>Draws <paramref name="count"/> training positions uniformly (with replacement) from the window: i.i.d. across
     /// games, never a run of one game's positions.</summary>
     public ReplayPosition[] Sample(int count, Random rng)
     {
@@ -109,7 +110,7 @@ public sealed class ReplayBuffer
                 int mid = (lo + hi + 1) >> 1;
                 if (_index[mid].Start <= p) lo = mid; else hi = mid - 1;
             }
-            result[i] = new ReplayPosition(_index[lo].Game, p - _index[lo].Start);
+            result[i] = new ReplayPosition(_index[lo].Game, _index[lo].Game.TrainingPly(p - _index[lo].Start));
         }
         return result;
     }
@@ -123,14 +124,14 @@ public sealed class ReplayBuffer
         foreach (var g in games)
         {
             _games.AddLast((segment, g));
-            _positions += g.Length;
+            _positions += g.TrainingPositions;
         }
         _liveGamesPerSegment[segment] = _liveGamesPerSegment.GetValueOrDefault(segment) + games.Count;
-        while (_games.Count > 1 && _positions - _games.First!.Value.Game.Length >= _window)
+        while (_games.Count > 1 && _positions - _games.First!.Value.Game.TrainingPositions >= _window)
         {
             var (oldSegment, old) = _games.First.Value;
             _games.RemoveFirst();
-            _positions -= old.Length;
+            _positions -= old.TrainingPositions;
             _ids.Remove(old.Id);
             if (--_liveGamesPerSegment[oldSegment] == 0)
             {
@@ -145,7 +146,7 @@ public sealed class ReplayBuffer
     {
         var index = new (GameRecord, int)[_games.Count];
         int i = 0, start = 0;
-        foreach (var (_, g) in _games) { index[i++] = (g, start); start += g.Length; }
+        foreach (var (_, g) in _games) { index[i++] = (g, start); start += g.TrainingPositions; }
         return index;
     }
 

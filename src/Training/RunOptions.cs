@@ -204,6 +204,24 @@ public sealed record SelfPlayOptions
     /// <summary>Weight of the root noise.</summary>
     public double DirichletEpsilon { get; init; } = 0.25;
 
+    /// <summary>First-play urgency reduction: a never-visited move is valued at its parent's mean value minus this, in [0, 2]
+    /// (<see cref="Search.MctsOptions.FpuValue"/>). Default 0.25.</summary>
+    public double FpuReduction { get; init; } = 0.25;
+
+    /// <summary>
+    /// Playout cap randomisation (KataGo): the share of moves, in (0, 1], searched in full with <see cref="Simulations"/> and
+    /// root noise; the others get a cheap search of <see cref="FastSimulations"/> without noise and are not trained on.
+    /// 1 (the default) searches every move in full.
+    /// </summary>
+    public double FullSearchShare { get; init; } = 1;
+
+    /// <summary>Simulations of a cheap search when <see cref="FullSearchShare"/> is below 1; null: a fifth of
+    /// <see cref="Simulations"/> (at least 1).</summary>
+    public int? FastSimulations { get; init; }
+
+    /// <summary>The playout cap of these options, or null when every move is a full search.</summary>
+    public PlayoutCap? PlayoutCap() => FullSearchShare < 1 ? new Training.PlayoutCap(FullSearchShare, FastSimulations ?? Math.Max(1, Simulations / 5)) : null;
+
     /// <summary>
     /// Resign when the root's value and its best move's value, for the player to move, are both below this (in (−1, 1);
     /// AlphaGo Zero's v_resign); null (the default) never resigns. Resigned games end early and count as lost by the
@@ -233,6 +251,10 @@ public sealed record SelfPlayOptions
         if (!(CPuct > 0) || !double.IsFinite(CPuct)) p.Add($"selfPlay.cPuct must be a finite number > 0, got {CPuct}");
         if (!(DirichletAlpha > 0) || !double.IsFinite(DirichletAlpha)) p.Add($"selfPlay.dirichletAlpha must be > 0, got {DirichletAlpha}");
         if (!(DirichletEpsilon >= 0 && DirichletEpsilon <= 1)) p.Add($"selfPlay.dirichletEpsilon must be in [0, 1], got {DirichletEpsilon}");
+        if (!(FpuReduction >= 0 && FpuReduction <= 2)) p.Add($"selfPlay.fpuReduction must be in [0, 2], got {FpuReduction}");
+        if (!(FullSearchShare > 0 && FullSearchShare <= 1)) p.Add($"selfPlay.fullSearchShare must be in (0, 1] (1: every move a full search), got {FullSearchShare}");
+        if (FastSimulations is int fast && (fast < 1 || fast >= Simulations))
+            p.Add($"selfPlay.fastSimulations must be at least 1 and below selfPlay.simulations ({Simulations}), got {fast}");
     }
 }
 
@@ -348,6 +370,12 @@ public sealed record TrainerOptions
     /// <summary>Apply a random symmetry of the game to each training position.</summary>
     public bool Augment { get; init; } = true;
 
+    /// <summary>
+    /// Weight <c>m</c> of the search's root value <c>q</c> in the value target <c>(1 − m)·z + m·q</c>, <c>z</c> the game's
+    /// result for the player to move; in <c>[0, 1]</c>. 0 (the default) trains on the result alone, as AlphaZero did.
+    /// </summary>
+    public double ValueTargetMix { get; init; }
+
     /// <summary>The learning rate at <paramref name="step"/>.</summary>
     public double RateAt(long step)
     {
@@ -364,6 +392,7 @@ public sealed record TrainerOptions
         if (Accumulation < 1) p.Add($"trainer.accumulation must be at least 1, got {Accumulation}");
         if (!(Momentum >= 0 && Momentum < 1)) p.Add($"trainer.momentum must be in [0, 1), got {Momentum}");
         if (!(L2 >= 0) || !double.IsFinite(L2)) p.Add($"trainer.l2 must be ≥ 0, got {L2}");
+        if (!(ValueTargetMix >= 0 && ValueTargetMix <= 1)) p.Add($"trainer.valueTargetMix must be in [0, 1], got {ValueTargetMix}");
         if (LearningRate is null || LearningRate.Count == 0) p.Add("trainer.learningRate needs at least one step");
         else if (Enumerable.Range(0, LearningRate.Count).FirstOrDefault(i => LearningRate[i] is null, -1) is var missing and >= 0)
             p.Add($"trainer.learningRate[{missing}] must be an object {{ fromStep, rate }}, got null");

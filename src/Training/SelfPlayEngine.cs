@@ -18,6 +18,10 @@ public sealed record SelfPlayEngineOptions(int Games, int Workers, int GroupsPer
     /// <summary>When games end by resignation; null: never (every game is played to its end).</summary>
     public ResignPolicy? Resign { get; init; }
 
+    /// <summary>Playout cap randomisation (most moves searched cheaply, without noise, and not trained on); null: every
+    /// move is a full search of <see cref="MctsOptions.Simulations"/>.</summary>
+    public PlayoutCap? Cap { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting, given the inference batch limit.</summary>
     public void Validate(int maxBatch)
     {
@@ -179,7 +183,7 @@ public sealed class SelfPlayEngine : IDisposable
             {
                 int size = games / groups + (g < games % groups ? 1 : 0);
                 var members = new SelfPlayGame[size];
-                for (int i = 0; i < size; i++) members[i] = new SelfPlayGame(engine._game, new Mcts(engine._options.Search), slot++, engine._options.Resign);
+                for (int i = 0; i < size; i++) members[i] = new SelfPlayGame(engine._game, new Mcts(engine._options.Search), slot++, engine._options.Resign, engine._options.Cap);
                 _groups[g] = new Group(members);
             }
         }
@@ -275,7 +279,7 @@ public sealed class SelfPlayEngine : IDisposable
                         game.Start(GameSeed(_engine._options.Seed, Index, game.Slot, game.Played));
                     }
                     var search = game.Search;
-                    if (!search.IsSearching) search.BeginSearch(_engine._options.Search.Simulations);
+                    if (!search.IsSearching) game.BeginSearch(_engine._options.Search.Simulations);
                     int k = search.IsSearchComplete ? 0 : search.GatherLeaves().Length; // empty only once complete
                     if (k > 0)
                     {
@@ -332,24 +336,30 @@ public sealed class SelfPlayGame
 {
     private readonly IGame _game;
     private readonly ResignPolicy? _resign;
+    private readonly PlayoutCap? _cap;
     private readonly List<int> _actions = [];
     private readonly List<float[]> _policies = [];
+    private readonly List<float> _rootValues = [];
+    private readonly List<bool> _fullSearch = [];
     private IGameState _state;
     private long _firstVersion = -1, _newestVersion;
-    private bool _resignDisabled;
+    private bool _resignDisabled, _full = true;
     private int? _wouldHaveResigned;
+    private Random _random = new(0);
 
     /// <summary>A game slot that plays with <paramref name="search"/> (started with <see cref="Start"/>).</summary>
     /// <param name="game">The game; where it has <see cref="ISelfPlayRules"/>, the search keeps to them (<see cref="Mcts.ActionFilter"/>).</param>
     /// <param name="search">The search that plays both sides.</param>
     /// <param name="slot">The slot's number in its worker (part of its games' seeds).</param>
     /// <param name="resign">When a player resigns; null: never.</param>
-    public SelfPlayGame(IGame game, Mcts search, int slot = 0, ResignPolicy? resign = null)
+    /// <param name="cap">Playout cap randomisation; null: every move is a full search.</param>
+    public SelfPlayGame(IGame game, Mcts search, int slot = 0, ResignPolicy? resign = null, PlayoutCap? cap = null)
     {
         _game = game;
         Search = search;
         Slot = slot;
         _resign = resign is not null && game.NumPlayers == 2 ? resign : null;
+        _cap = cap;
         if (game is ISelfPlayRules rules) search.ActionFilter = rules.PermitsInSelfPlay;
         _state = game.NewInitialState();
     }
@@ -375,12 +385,41 @@ public sealed class SelfPlayGame
         Search.Reset(_state);
         _actions.Clear();
         _policies.Clear();
+        _rootValues.Clear();
+        _fullSearch.Clear();
         _firstVersion = -1;
         _newestVersion = 0;
-        _resignDisabled = _resign is { } r && new Random(seed ?? (int)Played).NextDouble() < r.CheckShare;
+        _random = new Random(seed ?? (int)Played);
+        _resignDisabled = _resign is { } r && _random.NextDouble() < r.CheckShare;
+        _full = true;
         _wouldHaveResigned = null;
         Active = true;
         Played++;
+    }
+
+    /// <summary>
+    /// Starts the search of the next move on <see cref="Search"/> (to be driven stepwise): a full search of
+    /// <paramref name="simulations"/> with root noise, or, with playout cap randomisation, in a share of moves a cheap one
+    /// of <see cref="PlayoutCap.FastSimulations"/> without noise, whose position will not be a training position.
+    /// </summary>
+    public void BeginSearch(int simulations)
+    {
+        var (n, full) = NextSearch(simulations);
+        Search.BeginSearch(n, rootNoise: full);
+    }
+
+    /// <summary>Searches the next move synchronously (with the search's oracle), choosing full or cheap as <see cref="BeginSearch"/> does.</summary>
+    public SearchResult SearchMove(int simulations)
+    {
+        var (n, full) = NextSearch(simulations);
+        return Search.Search(n, rootNoise: full);
+    }
+
+    private (int Simulations, bool Full) NextSearch(int simulations)
+    {
+        if (!Active) throw new InvalidOperationException("no game in progress: call Start first");
+        _full = _cap is not { } cap || cap.FastSimulations >= simulations || _random.NextDouble() < cap.FullShare;
+        return (_full ? simulations : _cap!.FastSimulations, _full);
     }
 
     /// <summary>Notes that model <paramref name="version"/> answered a position of this game.</summary>
@@ -402,6 +441,8 @@ public sealed class SelfPlayGame
         }
         _actions.Add(result.Action);
         _policies.Add(result.Policy());
+        _rootValues.Add((float)Math.Clamp(result.RootValue, -1, 1));
+        _fullSearch.Add(_full);
         _state = _state.Apply(result.Action);
         if (!_state.IsTerminal)
         {
@@ -418,7 +459,7 @@ public sealed class SelfPlayGame
         for (int p = 0; p < returns.Length; p++)
             returns[p] = resigned is int loser ? (p == loser ? -1 : 1) : _state.Returns(p);
         return new GameRecord(Guid.NewGuid(), _game.Name, _newestVersion, _actions.ToArray(), _policies.ToArray(), returns, Math.Max(_firstVersion, 0),
-            resigned, _wouldHaveResigned);
+            resigned, _wouldHaveResigned, _rootValues.ToArray(), _cap is null ? null : _fullSearch.ToArray());
     }
 }
 
@@ -442,4 +483,23 @@ public sealed record ResignPolicy(double Value, double CheckShare)
             if (result.Visits[a] > 0 && result.ActionValues[a] > best) best = result.ActionValues[a];
         return best < Value;
     }
+}
+
+/// <summary>
+/// KataGo's playout cap randomisation: each move is a full search (with root noise; its visits are a policy target) with
+/// probability <paramref name="FullShare"/>, else a cheap search of <paramref name="FastSimulations"/> without noise, whose
+/// position is not a training position. Games get longer per simulation spent, so more games (and results for the value
+/// target) come from the same compute, while every policy target still comes from a full search.
+/// </summary>
+/// <param name="FullShare">The share of moves searched in full, in <c>(0, 1]</c>.</param>
+/// <param name="FastSimulations">Simulations of a cheap search, at least 1 (a move whose full search would be no larger is searched in full).</param>
+public sealed record PlayoutCap(double FullShare, int FastSimulations)
+{
+    /// <summary>The share of moves searched in full.</summary>
+    public double FullShare { get; } = FullShare > 0 && FullShare <= 1 ? FullShare
+        : throw new ArgumentOutOfRangeException(nameof(FullShare), FullShare, "the share of full searches must be in (0, 1]");
+
+    /// <summary>Simulations of a cheap search.</summary>
+    public int FastSimulations { get; } = FastSimulations >= 1 ? FastSimulations
+        : throw new ArgumentOutOfRangeException(nameof(FastSimulations), FastSimulations, "a cheap search needs at least 1 simulation");
 }

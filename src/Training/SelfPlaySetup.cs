@@ -68,7 +68,7 @@ public sealed record SelfPlaySetup(int Games, int Workers, int GroupsPerWorker, 
 
     /// <summary>The self-play engine's settings, with the search of <paramref name="selfPlay"/> and the base seed <paramref name="seed"/>.</summary>
     public SelfPlayEngineOptions Engine(SelfPlayOptions selfPlay, int seed) =>
-        new(Games, Workers, GroupsPerWorker, Search(selfPlay, LeavesPerGame), seed) { Resign = selfPlay.Resignation() };
+        new(Games, Workers, GroupsPerWorker, Search(selfPlay, LeavesPerGame), seed) { Resign = selfPlay.Resignation(), Cap = selfPlay.PlayoutCap() };
 
     /// <summary>The self-play search of <paramref name="selfPlay"/>: root noise, temperature moves, tree reuse.</summary>
     public static MctsOptions Search(SelfPlayOptions selfPlay, int leavesPerGame = 1)
@@ -80,6 +80,8 @@ public sealed record SelfPlaySetup(int Games, int Workers, int GroupsPerWorker, 
             CPuct = selfPlay.CPuct,
             DirichletAlpha = selfPlay.DirichletAlpha,
             DirichletEpsilon = selfPlay.DirichletEpsilon,
+            FpuMode = FpuMode.Reduction,
+            FpuValue = selfPlay.FpuReduction,
             TemperatureMoves = selfPlay.TemperatureMoves,
             LeavesPerBatch = leavesPerGame,
             RootNoise = true,

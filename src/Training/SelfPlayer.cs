@@ -18,14 +18,16 @@ public static class SelfPlayer
     /// <param name="cancel">Stops the game between moves (throws <see cref="OperationCanceledException"/>).</param>
     /// <param name="version">The model version the record names as having played it (0: the initial model).</param>
     /// <param name="resign">When a player resigns (null: never); the game's seed is <see cref="MctsOptions.Seed"/>.</param>
-    public static GameRecord Play(IGame game, IOracle oracle, MctsOptions options, CancellationToken cancel = default, long version = 0, ResignPolicy? resign = null)
+    /// <param name="cap">Playout cap randomisation (null: every move a full search); the game's seed is <see cref="MctsOptions.Seed"/>.</param>
+    public static GameRecord Play(IGame game, IOracle oracle, MctsOptions options, CancellationToken cancel = default, long version = 0, ResignPolicy? resign = null,
+        PlayoutCap? cap = null)
     {
-        var played = new SelfPlayGame(game, new Mcts(oracle, options), resign: resign);
-        played.Start(resign is null ? null : options.Seed);
+        var played = new SelfPlayGame(game, new Mcts(oracle, options), resign: resign, cap: cap);
+        played.Start(resign is null && cap is null ? null : options.Seed);
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
-            var result = played.Search.Search();
+            var result = played.SearchMove(options.Simulations);
             played.Answered(version);
             if (played.Play(result) is { } record) return record;
         }

@@ -142,10 +142,11 @@ public sealed class TrainCommandTests : IDisposable
         });
 
         // The published network loads and plays a match through the same model code the GTP engine and evaluator use.
-        var match = ProcessRunner.Run(ProcessRunner.Dotnet, [Exe, "evaluate", run, "--games", "2", "--simulations", "4", "--rollout-simulations", "4"],
+        var match = ProcessRunner.Run(ProcessRunner.Dotnet, [Exe, "evaluate", run, "--games", "2", "--simulations", "4", "--rollout-simulations", "4", "--opening-moves", "0"],
             timeout: TimeSpan.FromMinutes(2), workingDirectory: _dir);
         Assert.True(match.ExitCode == 0, match.Error + match.Output);
         Assert.Contains($"Model 2 of", match.Output);
+        Assert.Contains("0 opening moves sampled", match.Output);
         Assert.Contains($"{normalization} normalization, no BN statistics", match.Output);
     }
 
@@ -200,6 +201,9 @@ public sealed class EvaluateCommandTests
             (code, _, error) = CliTests.Run("evaluate", dir, "--games", "3");
             Assert.Equal(Cli.UsageError, code);
             Assert.Contains("--games", error);
+            (code, _, error) = CliTests.Run("evaluate", dir, "--opening-moves", "-1");
+            Assert.Equal(Cli.UsageError, code);
+            Assert.Contains("--opening-moves", error);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

@@ -57,15 +57,17 @@ public sealed class SelfPlayEngineTests
     }
 
     [Theory]
-    [InlineData(1, 1, 6)]
-    [InlineData(1, 2, 6)]
-    [InlineData(2, 2, 8)]
-    [InlineData(3, 1, 7)]
-    public void Each_game_is_the_game_the_sequential_player_plays_with_its_seed(int workers, int groups, int games)
+    [InlineData(1, 1, 6, false)]
+    [InlineData(1, 2, 6, false)]
+    [InlineData(2, 2, 8, false)]
+    [InlineData(3, 1, 7, false)]
+    [InlineData(1, 2, 6, true)]
+    public void Each_game_is_the_game_the_sequential_player_plays_with_its_seed(int workers, int groups, int games, bool capped)
     {
         var game = TestGames.TicTacToe;
         var search = Search();
-        var options = new SelfPlayEngineOptions(games, workers, groups, search, Seed: 5);
+        var cap = capped ? new PlayoutCap(0.5, 3) : null;
+        var options = new SelfPlayEngineOptions(games, workers, groups, search, Seed: 5) { Cap = cap };
         var collector = new Collector();
         using (var service = Service(game, new ObservationModel(game.NumActions), maxBatch: 16))
         using (var engine = new SelfPlayEngine(game, service, options, credits: games, collector.Finished, collector.Failed))
@@ -80,14 +82,15 @@ public sealed class SelfPlayEngineTests
         // took which credit depends on timing when there are several workers, so every engine game must be one of the
         // sequential player's games for some (w, s, k), each at most once.
         var expected = new Dictionary<string, int>();
-        static string Key(GameRecord r) => string.Join(",", r.Actions) + "|" + string.Join(";", r.Policies.Select(p => string.Join(",", p)));
+        static string Key(GameRecord r) => string.Join(",", r.Actions) + "|" + string.Join(";", r.Policies.Select(p => string.Join(",", p))) +
+                                           "|" + string.Join(",", r.FullSearch ?? []) + "|" + string.Join(",", r.RootValues!);
         for (int w = 0; w < workers; w++)
         {
             int mine = games / workers + (w < games % workers ? 1 : 0);
             for (int slot = 0; slot < mine; slot++)
             for (int k = 0; k < games; k++)
             {
-                var record = SelfPlayer.Play(game, new ObservationOracle(), search with { Seed = SelfPlayEngine.GameSeed(5, w, slot, k) }, version: 1);
+                var record = SelfPlayer.Play(game, new ObservationOracle(), search with { Seed = SelfPlayEngine.GameSeed(5, w, slot, k) }, version: 1, cap: cap);
                 expected[Key(record)] = expected.GetValueOrDefault(Key(record)) + 1;
             }
         }
@@ -98,6 +101,8 @@ public sealed class SelfPlayEngineTests
             expected[key]--;
         }
         Assert.All(collector.Games, r => { Assert.Equal(1, r.FirstModelVersion); Assert.Equal(1, r.ModelVersion); });
+        if (capped) Assert.Contains(collector.Games, r => r.FullSearch!.Contains(false) && r.FullSearch.Contains(true));
+        else Assert.All(collector.Games, r => Assert.Null(r.FullSearch));
     }
 
     [Fact]

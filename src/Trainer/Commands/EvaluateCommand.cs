@@ -23,26 +23,29 @@ internal static class EvaluateCommand
     {
         var runDir = new Argument<DirectoryInfo>("RUN_DIR") { Description = "A run folder written by train." };
         var version = new Option<long?>("--version") { Description = "The published version to evaluate (default: the latest)." };
-        var games = new Option<int>("--games") { Description = "Games per match (even: colours alternate).", DefaultValueFactory = _ => 100 };
+        var games = new Option<int>("--games") { Description = "Games per match (even: colours alternate; 0: no matches, move accuracy only).", DefaultValueFactory = _ => 100 };
         var simulations = new Option<int>("--simulations") { Description = "Search simulations per move of the network side.", DefaultValueFactory = _ => 200 };
         var rollouts = new Option<int>("--rollout-simulations") { Description = "Simulations per move of the pure-MCTS opponent (random rollouts).", DefaultValueFactory = _ => 1000 };
+        var opening = new Option<int>("--opening-moves") { Description = "Opening moves (plies) of each match game that the network side samples in proportion to visits; 0: always the most visited move.", DefaultValueFactory = _ => 2 };
         var positions = new Option<int>("--accuracy-positions") { Description = "Connect Four: labelled positions for move accuracy.", DefaultValueFactory = _ => 500 };
         var cmd = new Command("evaluate", "Evaluate a run's published model: matches against pure MCTS (and the perfect Tic-tac-toe player), move accuracy against the Connect Four solver.");
         cmd.Arguments.Add(runDir);
-        foreach (var o in new Option[] { version, games, simulations, rollouts, positions }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { version, games, simulations, rollouts, opening, positions }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             int g = parse.GetValue(games), sims = parse.GetValue(simulations), roll = parse.GetValue(rollouts), acc = parse.GetValue(positions);
-            if (g < 2 || g % 2 != 0) throw new UserInputException($"--games must be an even number ≥ 2, got {g}");
+            if (g < 0 || g % 2 != 0) throw new UserInputException($"--games must be an even number ≥ 0 (0: no matches), got {g}");
             if (sims < 1 || roll < 1) throw new UserInputException("--simulations and --rollout-simulations must be at least 1");
             if (acc < 0) throw new UserInputException($"--accuracy-positions must be ≥ 0, got {acc}");
-            Evaluate(output, parse, parse.GetValue(runDir)!, parse.GetValue(version), g, sims, roll, acc);
+            int open = parse.GetValue(opening);
+            if (open < 0) throw new UserInputException($"--opening-moves must be ≥ 0, got {open}");
+            Evaluate(output, parse, parse.GetValue(runDir)!, parse.GetValue(version), g, sims, roll, open, acc);
             return 0;
         });
         return cmd;
     }
 
-    private static void Evaluate(TextWriter output, ParseResult parse, DirectoryInfo dir, long? version, int games, int simulations, int rolloutSimulations, int accuracyPositions)
+    private static void Evaluate(TextWriter output, ParseResult parse, DirectoryInfo dir, long? version, int games, int simulations, int rolloutSimulations, int openingMoves, int accuracyPositions)
     {
         var (folder, options, game, v, weightsPath) = RunModel.Find(dir, version);
 
@@ -51,16 +54,19 @@ internal static class EvaluateCommand
         try { oracle = Models.InferenceOracle(game, options.Network, File.ReadAllBytes(weightsPath), CPU, out _); }
         catch (InvalidDataException e) { throw new UserInputException($"{weightsPath}: {e.Message}"); }
         using var network = oracle; // freed when the command ends
-        var search = new MctsOptions { Simulations = simulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true, LeavesPerBatch = 8 };
+        var search = new MctsOptions { Simulations = simulations, RootNoise = false, TemperatureMoves = openingMoves, ReuseTree = true, LeavesPerBatch = 8 };
         var rolloutSearch = new MctsOptions { Simulations = rolloutSimulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true };
         IPlayer Candidate(int g) => new MctsPlayer(new Mcts(oracle, search with { Seed = 2 * g }));
 
         var rows = new List<string>();
         string Row(string what, string value, string note) => $"| {what} | {value} | {note} |";
         var clock = Stopwatch.StartNew();
-        var mcts = Arena.Play(game, Candidate, g => new MctsPlayer(new Mcts(new RolloutOracle(10_000 + g), rolloutSearch with { Seed = 2 * g + 1 })), games);
-        rows.Add(Row($"vs pure MCTS, {rolloutSimulations} rollouts/move", Score(mcts), $"{clock.Elapsed.TotalSeconds:0} s"));
-        if (game is TicTacToeGame)
+        if (games > 0)
+        {
+            var mcts = Arena.Play(game, Candidate, g => new MctsPlayer(new Mcts(new RolloutOracle(10_000 + g), rolloutSearch with { Seed = 2 * g + 1 })), games);
+            rows.Add(Row($"vs pure MCTS, {rolloutSimulations} rollouts/move", Score(mcts), $"{clock.Elapsed.TotalSeconds:0} s"));
+        }
+        if (game is TicTacToeGame && games > 0)
         {
             clock.Restart();
             var perfect = Arena.Play(game, Candidate, g =>
@@ -79,7 +85,7 @@ internal static class EvaluateCommand
             rows.Add(Row($"move accuracy, network + {simulations} simulations", searched.Accuracy.ToString("P1", CultureInfo.InvariantCulture), $"{searched.Correct}/{searched.Positions}"));
         }
         output.WriteLine($"Model {v} of {folder.Root} ({game.Name}, {options.Network.Blocks}x{options.Network.Filters}, {Normalization(options)}), " +
-                         $"network side: {simulations} simulations/move; {games} games per match, colours alternating; {info.Backend} backend, {Environment.ProcessorCount} cores; " +
+                         $"network side: {simulations} simulations/move, {openingMoves} opening moves sampled; {games} games per match, colours alternating; {info.Backend} backend, {Environment.ProcessorCount} cores; " +
                          $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         output.WriteLine();
         output.WriteLine("| measure | result | note |");
