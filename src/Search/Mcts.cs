@@ -48,7 +48,7 @@ namespace SelfPlayBN.Search;
 /// <para><b>Thread-safety.</b> An instance is not thread-safe: use one per thread, or drive it from one thread at a
 /// time. Its oracle is called on the thread that calls <see cref="Search()"/>.</para>
 /// </remarks>
-public sealed class Mcts
+public sealed partial class Mcts
 {
     private const int None = -1;
     private const byte TerminalFlag = 1;
@@ -66,6 +66,7 @@ public sealed class Mcts
         public int InFlight;     // pending evaluations below (virtual loss count)
         public double ValueSum;  // W, for Mover
         public float Prior;      // P of the edge from the parent
+        public float NetValue;   // the oracle's value for Player, once expanded
         public sbyte Mover;      // player who chose this node's action (the parent's player to move)
         public sbyte Player;     // player to move here; −1 until the state is known
         public byte Flags;
@@ -76,7 +77,7 @@ public sealed class Mcts
     private readonly IOracle? _oracle;
     private Random _rng;
     private readonly double _cPuct, _cPuctBase, _fpuValue, _virtualLoss;
-    private readonly bool _fpuAbsolute, _growExploration;
+    private readonly bool _fpuAbsolute, _growExploration, _gumbel;
     private readonly int _leavesPerBatch;
 
     private Node[] _nodes = new Node[InitialCapacity];
@@ -129,6 +130,7 @@ public sealed class Mcts
         _growExploration = !double.IsPositiveInfinity(options.CPuctBase);
         _fpuAbsolute = options.FpuMode == FpuMode.Absolute;
         _fpuValue = options.FpuValue;
+        _gumbel = options.RootSearch == RootSearch.Gumbel;
         _virtualLoss = options.VirtualLoss;
         _leavesPerBatch = options.LeavesPerBatch;
         _batchNodes = new int[_leavesPerBatch];
@@ -183,6 +185,9 @@ public sealed class Mcts
             _batchPriors = new float[_leavesPerBatch * numActions];
             _legal = new int[numActions];
             _noise = new double[numActions];
+            _gumbelScore = new double[numActions];
+            _gumbelSigma = new double[numActions];
+            _gumbelBase = new int[numActions];
         }
         Array.Clear(_states, 0, _count);
         Array.Clear(_batchStates);
@@ -201,6 +206,7 @@ public sealed class Mcts
         _states[0] = state;
         _count = 1;
         _rootNoised = false;
+        _gumbelActive = false;
     }
 
     /// <summary>Runs <see cref="MctsOptions.Simulations"/> simulations from the root; see <see cref="Search(int)"/>.</summary>
@@ -252,10 +258,12 @@ public sealed class Mcts
         if ((_nodes[0].Flags & TerminalFlag) != 0) throw new InvalidOperationException("the root is terminal: there is nothing to search");
         if (_batchCount > 0) AbandonBatch();
         _noiseThisSearch = rootNoise;
-        if (Options.RootNoise && rootNoise && !_rootNoised && _nodes[0].FirstChild != None) ApplyRootNoise();
+        if (Options.RootNoise && rootNoise && !_gumbel && !_rootNoised && _nodes[0].FirstChild != None) ApplyRootNoise();
         _searching = true;
         _target = simulations;
         _done = 0;
+        _gumbelActive = false;
+        if (_gumbel && _nodes[0].FirstChild != None) StartGumbel();
         _oracleCalls = _leavesEvaluated = _terminalVisits = _collisions = 0;
     }
 
@@ -327,6 +335,7 @@ public sealed class Mcts
         for (int b = 0; b < count; b++)
         {
             int node = _batchNodes[b];
+            _nodes[node].NetValue = Math.Clamp(values[b], -1f, 1f);
             Expand(node, priors.Slice(b * numActions, numActions));
             Backup(node, Math.Clamp(values[b], -1f, 1f), _nodes[node].Player, pending: true);
         }
@@ -433,7 +442,7 @@ public sealed class Mcts
                 _batchCount++;
                 return Outcome.Leaf;
             }
-            int child = SelectChild(ref n);
+            int child = node == 0 && _gumbelActive ? SelectGumbelChild() : SelectChild(ref n);
             if (_states[child] is null) Materialise(node, child);
             node = child;
         }
@@ -568,7 +577,8 @@ public sealed class Mcts
         n.FirstChild = first;
         n.NumChildren = legal;
         n.Flags &= unchecked((byte)~PendingFlag);
-        if (node == 0 && Options.RootNoise && _noiseThisSearch && !_rootNoised) ApplyRootNoise();
+        if (node == 0 && _gumbel && _searching) StartGumbel();
+        else if (node == 0 && Options.RootNoise && _noiseThisSearch && !_gumbel && !_rootNoised) ApplyRootNoise();
     }
 
     private void ApplyRootNoise()
@@ -627,6 +637,7 @@ public sealed class Mcts
         (_states, _spareStates) = (dstStates, srcStates);
         _count = count;
         _rootNoised = false;
+        _gumbelActive = false;
     }
 
     // ---------------------------------------------------------------- results
@@ -646,8 +657,19 @@ public sealed class Mcts
             if (c.Visits > 0) values[c.Action] = (float)((c.Mover == rootPlayer ? 1 : -1) * c.ValueSum / c.Visits);
         }
         double temperature = Options.TemperatureAt(_states[0]!.MoveNumber);
-        int action = SelectAction(visits, temperature, _rng);
-        if (action < 0) action = ArgMax(priors); // one simulation only expanded the root
+        var improved = ImmutableArray<float>.Empty;
+        int action;
+        if (_gumbelActive)
+        {
+            temperature = 0;
+            action = GumbelResult(out var target);
+            improved = ImmutableArray.Create(target);
+        }
+        else
+        {
+            action = SelectAction(visits, temperature, _rng);
+            if (action < 0) action = ArgMax(priors); // one simulation only expanded the root
+        }
         return new SearchResult
         {
             RootPlayer = rootPlayer,
@@ -661,6 +683,7 @@ public sealed class Mcts
             Action = action,
             PrincipalVariation = PrincipalVariation(),
             Statistics = stats,
+            ImprovedPolicy = improved,
         };
     }
 

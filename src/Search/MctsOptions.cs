@@ -17,6 +17,21 @@ public enum FpuMode
     Absolute,
 }
 
+/// <summary>How <see cref="Mcts"/> chooses which root child each simulation visits, and what it returns as the policy target.</summary>
+public enum RootSearch
+{
+    /// <summary>PUCT at the root as below it (AlphaZero); the policy target is the visit distribution.</summary>
+    Puct,
+
+    /// <summary>
+    /// Gumbel AlphaZero's root (Danihelka et al., ICLR 2022): the top <see cref="MctsOptions.GumbelActions"/> actions by
+    /// Gumbel noise plus log-prior are searched by sequential halving on <c>g + logit + σ(q̂)</c>; the move is the survivor,
+    /// and the policy target is the improved policy <c>softmax(logit + σ(q̂))</c> built from completed Q-values. Below the
+    /// root, PUCT as usual. Meant for few simulations: it improves the policy even with 2–16 of them.
+    /// </summary>
+    Gumbel,
+}
+
 /// <summary>
 /// Settings of <see cref="Mcts"/>. Immutable; every property is checked when set (including through
 /// <c>with</c> and deserialisation), and a bad value throws <see cref="ArgumentException"/> whose
@@ -36,6 +51,9 @@ public sealed record MctsOptions
     private readonly double _finalTemperature;
     private readonly double _virtualLoss = 1.0;
     private readonly int _leavesPerBatch = 1;
+    private readonly RootSearch _rootSearch = RootSearch.Puct;
+    private readonly int _gumbelActions = 16;
+    private readonly double _gumbelCVisit = 50, _gumbelCScale = 1;
 
     /// <summary>Simulations per <see cref="Mcts.Search()"/> (each adds exactly one visit to the root). At least 1. Default 800.</summary>
     public int Simulations { get => _simulations; init => _simulations = Check(value >= 1, value, "at least 1"); }
@@ -94,6 +112,22 @@ public sealed record MctsOptions
     /// search). At least 1 (1 = classic sequential MCTS). Default 1.
     /// </summary>
     public int LeavesPerBatch { get => _leavesPerBatch; init => _leavesPerBatch = Check(value >= 1, value, "at least 1"); }
+
+    /// <summary>
+    /// The root search (<see cref="SelfPlayBN.Search.RootSearch"/>). With <see cref="SelfPlayBN.Search.RootSearch.Gumbel"/>,
+    /// <see cref="RootNoise"/> means Gumbel noise (no Dirichlet noise is mixed in) and the temperature options are not used:
+    /// the move is the sequential-halving survivor, drawn through the noise. Default <see cref="SelfPlayBN.Search.RootSearch.Puct"/>.
+    /// </summary>
+    public RootSearch RootSearch { get => _rootSearch; init => _rootSearch = Check(Enum.IsDefined(value), value, "Puct or Gumbel"); }
+
+    /// <summary>Actions sampled (without replacement, by Gumbel-top-k) into a Gumbel root search's sequential halving; at least 1. Default 16.</summary>
+    public int GumbelActions { get => _gumbelActions; init => _gumbelActions = Check(value >= 1, value, "at least 1"); }
+
+    /// <summary><c>c_visit</c> of Gumbel's <c>σ(q̂) = (c_visit + max_b N(b))·c_scale·q̂</c>, q̂ the completed Q-values rescaled to [0, 1]; non-negative. Default 50.</summary>
+    public double GumbelCVisit { get => _gumbelCVisit; init => _gumbelCVisit = Check(value >= 0 && double.IsFinite(value), value, "finite and non-negative"); }
+
+    /// <summary><c>c_scale</c> of Gumbel's <c>σ</c> (see <see cref="GumbelCVisit"/>); positive. Default 1.</summary>
+    public double GumbelCScale { get => _gumbelCScale; init => _gumbelCScale = Check(value > 0 && double.IsFinite(value), value, "finite and positive"); }
 
     /// <summary>Whether <see cref="Mcts.AdvanceTo"/> keeps the played child's subtree and its statistics. Default true.</summary>
     public bool ReuseTree { get; init; } = true;

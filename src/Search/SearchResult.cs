@@ -47,9 +47,15 @@ public sealed record SearchResult
     /// <summary>How the simulations of this search went (oracle calls, terminal visits, collisions).</summary>
     public required SearchStatistics Statistics { get; init; }
 
-    /// <summary>The visit distribution over actions (sums to 1): the AlphaZero policy target.</summary>
+    /// <summary>A Gumbel root search's improved policy <c>softmax(logit + σ(q̂))</c> over the legal actions (0 elsewhere; sums to
+    /// 1); empty for a PUCT search. See <see cref="RootSearch.Gumbel"/>.</summary>
+    public ImmutableArray<float> ImprovedPolicy { get; init; } = [];
+
+    /// <summary>The policy target (sums to 1): the <see cref="ImprovedPolicy"/> of a Gumbel search, else the visit distribution
+    /// over actions (AlphaZero's target).</summary>
     public float[] Policy()
     {
+        if (!ImprovedPolicy.IsDefaultOrEmpty) return ImprovedPolicy.ToArray();
         var p = new float[Visits.Length];
         long total = 0;
         foreach (int v in Visits) total += v;

@@ -219,6 +219,16 @@ public sealed record SelfPlayOptions
     /// <see cref="Simulations"/> (at least 1).</summary>
     public int? FastSimulations { get; init; }
 
+    /// <summary>
+    /// The root search: <c>puct</c> (AlphaZero: visit-count targets, Dirichlet noise, temperature moves) or <c>gumbel</c>
+    /// (Gumbel AlphaZero: sequential halving over <see cref="GumbelActions"/> Gumbel-sampled moves, improved-policy targets;
+    /// the Dirichlet and temperature keys are then unused). Default puct.
+    /// </summary>
+    public Search.RootSearch RootSearch { get; init; } = Search.RootSearch.Puct;
+
+    /// <summary>Moves a Gumbel root search considers (the top ones by Gumbel noise plus log-prior), at least 2. Default 16.</summary>
+    public int GumbelActions { get; init; } = 16;
+
     /// <summary>The playout cap of these options, or null when every move is a full search.</summary>
     public PlayoutCap? PlayoutCap() => FullSearchShare < 1 ? new Training.PlayoutCap(FullSearchShare, FastSimulations ?? Math.Max(1, Simulations / 5)) : null;
 
@@ -251,6 +261,8 @@ public sealed record SelfPlayOptions
         if (!(CPuct > 0) || !double.IsFinite(CPuct)) p.Add($"selfPlay.cPuct must be a finite number > 0, got {CPuct}");
         if (!(DirichletAlpha > 0) || !double.IsFinite(DirichletAlpha)) p.Add($"selfPlay.dirichletAlpha must be > 0, got {DirichletAlpha}");
         if (!(DirichletEpsilon >= 0 && DirichletEpsilon <= 1)) p.Add($"selfPlay.dirichletEpsilon must be in [0, 1], got {DirichletEpsilon}");
+        if (!Enum.IsDefined(RootSearch)) p.Add($"selfPlay.rootSearch must be puct or gumbel, got {RootSearch}");
+        if (GumbelActions < 2) p.Add($"selfPlay.gumbelActions must be at least 2, got {GumbelActions}");
         if (!(FpuReduction >= 0 && FpuReduction <= 2)) p.Add($"selfPlay.fpuReduction must be in [0, 2], got {FpuReduction}");
         if (!(FullSearchShare > 0 && FullSearchShare <= 1)) p.Add($"selfPlay.fullSearchShare must be in (0, 1] (1: every move a full search), got {FullSearchShare}");
         if (FastSimulations is int fast && (fast < 1 || fast >= Simulations))
