@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Move accuracy against wall-clock minutes for one or more Connect Four runs, as a CSV table and an SVG plot.
 
-usage: scripts/accuracy-curve.py [--minutes 5,10,15] [--simulations 200] [--positions 500] OUT LABEL=RUN_DIR [LABEL=RUN_DIR ...]
+usage: scripts/accuracy-curve.py [--minutes 5,10,15] [--simulations 200] [--positions 500] [--in-run] OUT LABEL=RUN_DIR [LABEL=RUN_DIR ...]
 
 For each run and each minute mark, the model the run had published by then (its metrics.jsonl gives each publication's
 elapsed seconds) is measured with `selfplaybn evaluate --games 0`: move accuracy of the raw network and of the network
 with search on the solver-labelled positions. Writes OUT.csv and OUT.svg (solid: with search, dashed: raw network).
-The executable is $SELFPLAYBN (default: `dotnet run --project src/Trainer -c Release --`).
+The executable is $SELFPLAYBN (default: `dotnet run --project src/Trainer -c Release --`). With --in-run nothing is run:
+the points are the run's own evaluations (the `accuracy` records of metrics.jsonl: raw network and search with
+`evaluation.simulations`), each at the minute its model was published.
 """
 import argparse
 import json
@@ -37,6 +39,24 @@ def publications(run_dir):
             if record.get("kind") == "publication":
                 result.append((int(record["generation"]), float(record["elapsedSeconds"])))
     return result
+
+
+def in_run(run_dir):
+    """(minutes, version, raw, search) of every version the run's own evaluator measured, from metrics.jsonl."""
+    published = dict(publications(run_dir))
+    found = {}
+    with open(os.path.join(run_dir, "metrics.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            if '"accuracy"' not in line:
+                continue
+            record = json.loads(line)
+            if record.get("kind") != "accuracy":
+                continue
+            player = record["player"]
+            if player == "network" or player.startswith("search-"):
+                found.setdefault(int(record["generation"]), {})["raw" if player == "network" else "search"] = round(100 * float(record["accuracy"]), 1)
+    return [(published[v] / 60, v, a["raw"], a["search"]) for v, a in sorted(found.items())
+            if v in published and "raw" in a and "search" in a]
 
 
 def measure(exe, run_dir, version, simulations, positions):
@@ -96,6 +116,7 @@ def main():
     parser.add_argument("--minutes", default="5,10,15", help="minute marks, comma-separated")
     parser.add_argument("--simulations", type=int, default=200)
     parser.add_argument("--positions", type=int, default=500)
+    parser.add_argument("--in-run", action="store_true", help="plot the runs' own evaluations instead of measuring")
     parser.add_argument("out", help="output prefix: OUT.csv and OUT.svg")
     parser.add_argument("runs", nargs="+", help="LABEL=RUN_DIR")
     args = parser.parse_args()
@@ -110,8 +131,13 @@ def main():
         if "=" not in item:
             sys.exit(f"error: {item!r} is not LABEL=RUN_DIR")
         label, run_dir = item.split("=", 1)
-        pubs = publications(run_dir)
         points = []
+        if args.in_run:
+            points = in_run(run_dir)
+            rows.extend(f"{label},{m:.2f},{v},{raw},{searched}" for m, v, raw, searched in points)
+            series.append((label, points))
+            continue
+        pubs = publications(run_dir)
         for mark in marks:
             before = [v for v, s in pubs if s <= mark * 60 + 1e-9]
             if not before:
@@ -125,7 +151,8 @@ def main():
     with open(args.out + ".csv", "w", encoding="utf-8") as f:
         f.write("\n".join(rows) + "\n")
     with open(args.out + ".svg", "w", encoding="utf-8") as f:
-        f.write(svg(series, max(marks), f"Connect Four: optimal moves on {args.positions} solver-labelled positions"))
+        longest = max([p[0] for _, points in series for p in points] + marks)
+        f.write(svg(series, longest, f"Connect Four: optimal moves on {args.positions} solver-labelled positions"))
 
 
 if __name__ == "__main__":
