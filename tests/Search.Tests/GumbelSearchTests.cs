@@ -112,19 +112,7 @@ public sealed class GumbelSearchTests
         var expected = whole.Search();
         var stepwise = new Mcts(options);
         stepwise.Reset(s);
-        stepwise.BeginSearch(24);
-        var oracle = new SlopedOracle();
-        int n = s.Game.NumActions;
-        while (!stepwise.IsSearchComplete)
-        {
-            var leaves = stepwise.GatherLeaves().ToArray();
-            if (leaves.Length == 0) continue;
-            var priors = new float[leaves.Length * n];
-            var values = new float[leaves.Length];
-            oracle.Evaluate(leaves, priors, values);
-            stepwise.ApplyEvaluations(priors, values);
-        }
-        var result = stepwise.EndSearch();
+        var result = StepwiseSearchTests.DriveStepwise(stepwise, new SlopedOracle(), 24);
         Assert.Equal(expected.Action, result.Action);
         Assert.Equal(expected.Visits.ToArray(), result.Visits.ToArray());
         Assert.Equal(expected.ImprovedPolicy.ToArray(), result.ImprovedPolicy.ToArray());

@@ -11,7 +11,7 @@ namespace SelfPlayBN.Search.Tests;
 public sealed class StepwiseSearchTests
 {
     /// <summary>Drives <paramref name="mcts"/> stepwise, answering each gathered batch with <paramref name="oracle"/>.</summary>
-    private static SearchResult DriveStepwise(Mcts mcts, IOracle oracle, int simulations)
+    internal static SearchResult DriveStepwise(Mcts mcts, IOracle oracle, int simulations)
     {
         int actions = mcts.RootState.Game.NumActions;
         mcts.BeginSearch(simulations);
