@@ -66,7 +66,7 @@ public static class TrainingRun
         if (game.Name != options.Game) throw new ArgumentException($"the options are for {options.Game}, the game is {game.Name}");
         PrepareFolder(options, folder);
         var (learner, generation, initial) = PrepareTrainer(game, options, folder, device, progress);
-        var buffer = ReplayBuffer.Open(game, folder.Replay, options.Replay.WindowPositions);
+        var buffer = ReplayBuffer.Open(game, folder.Replay, options.Replay.ToWindow());
         if (buffer.Games > 0) progress?.Invoke($"replay buffer: {buffer.Games} games, {buffer.Positions} positions reloaded");
         if (options.Limits.Generations is { } limit && generation >= limit)
             return new RunOutcome(null, generation);

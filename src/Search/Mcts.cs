@@ -87,6 +87,7 @@ public sealed partial class Mcts
     private int _count; // nodes in use; the root is node 0 when _count > 0
     private bool _rootNoised;
     private bool _noiseThisSearch = true;
+    private bool _forcedActive; // forced playouts at the root in the search in progress
 
     private int _numActions;
     private readonly int[] _batchNodes;
@@ -264,6 +265,7 @@ public sealed partial class Mcts
         _done = 0;
         _gumbelActive = false;
         if (_gumbel && _nodes[0].FirstChild != None) StartGumbel();
+        _forcedActive = Options.ForcedPlayouts > 0 && !_gumbel && Options.RootNoise && rootNoise;
         _oracleCalls = _leavesEvaluated = _terminalVisits = _collisions = 0;
     }
 
@@ -442,18 +444,18 @@ public sealed partial class Mcts
                 _batchCount++;
                 return Outcome.Leaf;
             }
-            int child = node == 0 && _gumbelActive ? SelectGumbelChild() : SelectChild(ref n);
+            int child = node == 0 && _gumbelActive ? SelectGumbelChild() : SelectChild(ref n, forced: node == 0 && _forcedActive);
             if (_states[child] is null) Materialise(node, child);
             node = child;
         }
     }
 
-    private int SelectChild(ref Node parent)
+    private int SelectChild(ref Node parent, bool forced = false)
     {
         int parentVisits = parent.Visits + parent.InFlight;
-        double c = _cPuct;
-        if (_growExploration) c += Math.Log((1 + parentVisits + _cPuctBase) / _cPuctBase);
-        double explore = c * Math.Sqrt(parentVisits);
+        double explore = ExplorationAt(parentVisits);
+        // Forced playouts: a child below √(k·P·N) visits comes first (among such children, the best by PUCT).
+        double forcedScale = forced ? Options.ForcedPlayouts * Math.Max(0, parentVisits - 1) : 0;
         double fpu = _fpuAbsolute ? _fpuValue : MeanForPlayerToMove(ref parent) - _fpuValue;
         double virtualLoss = _virtualLoss;
         var nodes = _nodes;
@@ -465,6 +467,7 @@ public sealed partial class Mcts
             int n = child.Visits + child.InFlight;
             double q = n == 0 ? fpu : (child.ValueSum - virtualLoss * child.InFlight) / n;
             double score = q + explore * child.Prior / (1 + n);
+            if (forced && child.Prior > 0 && n * (double)n < forcedScale * child.Prior) score += 1e6;
             if (score > bestScore)
             {
                 bestScore = score;
@@ -472,6 +475,52 @@ public sealed partial class Mcts
             }
         }
         return best;
+    }
+
+    /// <summary>PUCT's exploration factor <c>c(N)·√N</c> at a parent with <paramref name="parentVisits"/> visits.</summary>
+    private double ExplorationAt(int parentVisits)
+    {
+        double c = _cPuct;
+        if (_growExploration) c += Math.Log((1 + parentVisits + _cPuctBase) / _cPuctBase);
+        return c * Math.Sqrt(parentVisits);
+    }
+
+    /// <summary>
+    /// Policy target pruning (after forced playouts): the root children's visits with, for every child but the most visited,
+    /// as many visits removed (up to its forced ones, <c>√(k·P·N)</c>) as keep its PUCT score at or below the most visited
+    /// child's; a child left with one visit or fewer is dropped.
+    /// </summary>
+    private int[] PrunedVisits(int[] visits)
+    {
+        ref Node root = ref _nodes[0];
+        int first = root.FirstChild, end = first + root.NumChildren, best = -1, total = 0;
+        for (int i = first; i < end; i++)
+        {
+            total += _nodes[i].Visits;
+            if (best < 0 || _nodes[i].Visits > _nodes[best].Visits) best = i;
+        }
+        var pruned = (int[])visits.Clone();
+        if (best < 0 || _nodes[best].Visits == 0) return pruned;
+        double explore = ExplorationAt(root.Visits);
+        ref Node top = ref _nodes[best];
+        double bestScore = top.ValueSum / top.Visits + explore * top.Prior / (1 + top.Visits);
+        for (int i = first; i < end; i++)
+        {
+            if (i == best) continue;
+            ref Node c = ref _nodes[i];
+            if (c.Visits == 0) continue;
+            double q = c.ValueSum / c.Visits;
+            int keep = c.Visits;
+            if (q < bestScore)
+            {
+                // The fewest visits n' with q + explore·P/(1 + n') ≤ bestScore, but no fewer than its visits minus its forced ones.
+                int forced = (int)Math.Floor(Math.Sqrt(Options.ForcedPlayouts * c.Prior * total));
+                double atLeast = Math.Ceiling(explore * c.Prior / (bestScore - q) - 1 - 1e-9);
+                keep = (int)Math.Clamp(Math.Max(atLeast, c.Visits - forced), 0, c.Visits);
+            }
+            pruned[c.Action] = keep <= 1 ? 0 : keep;
+        }
+        return pruned;
     }
 
     /// <summary>The node's mean value for the player to move at it (its mover may be someone else).</summary>
@@ -658,6 +707,7 @@ public sealed partial class Mcts
         }
         double temperature = Options.TemperatureAt(_states[0]!.MoveNumber);
         var improved = ImmutableArray<float>.Empty;
+        var targetVisits = ImmutableArray<int>.Empty;
         int action;
         if (_gumbelActive)
         {
@@ -667,7 +717,13 @@ public sealed partial class Mcts
         }
         else
         {
-            action = SelectAction(visits, temperature, _rng);
+            var chooseFrom = visits;
+            if (_forcedActive)
+            {
+                chooseFrom = PrunedVisits(visits);
+                targetVisits = ImmutableArray.Create(chooseFrom);
+            }
+            action = SelectAction(chooseFrom, temperature, _rng);
             if (action < 0) action = ArgMax(priors); // one simulation only expanded the root
         }
         return new SearchResult
@@ -684,6 +740,7 @@ public sealed partial class Mcts
             PrincipalVariation = PrincipalVariation(),
             Statistics = stats,
             ImprovedPolicy = improved,
+            TargetVisits = targetVisits,
         };
     }
 

@@ -54,6 +54,7 @@ public sealed record MctsOptions
     private readonly RootSearch _rootSearch = RootSearch.Puct;
     private readonly int _gumbelActions = 16;
     private readonly double _gumbelCVisit = 50, _gumbelCScale = 1;
+    private readonly double _forcedPlayouts;
 
     /// <summary>Simulations per <see cref="Mcts.Search()"/> (each adds exactly one visit to the root). At least 1. Default 800.</summary>
     public int Simulations { get => _simulations; init => _simulations = Check(value >= 1, value, "at least 1"); }
@@ -128,6 +129,16 @@ public sealed record MctsOptions
 
     /// <summary><c>c_scale</c> of Gumbel's <c>σ</c> (see <see cref="GumbelCVisit"/>); positive. Default 1.</summary>
     public double GumbelCScale { get => _gumbelCScale; init => _gumbelCScale = Check(value > 0 && double.IsFinite(value), value, "finite and positive"); }
+
+    /// <summary>
+    /// KataGo's forced playouts and policy target pruning, as the factor <c>k</c> (KataGo: 2); 0 (the default) turns them off.
+    /// In a PUCT search with root noise, a root child with (noised) prior <c>P</c> that has fewer than
+    /// <c>√(k·P·N)</c> visits (<c>N</c> the root children's visits) is visited first, so that noise-favoured moves get a real look;
+    /// afterwards those extra visits are pruned from every child but the most visited, as far as the child's PUCT score
+    /// stays below the most visited one's, and children left with one visit are dropped: what remains is
+    /// <see cref="SearchResult.TargetVisits"/>, the policy target and the visits the move is chosen from. Non-negative and finite.
+    /// </summary>
+    public double ForcedPlayouts { get => _forcedPlayouts; init => _forcedPlayouts = Check(value >= 0 && double.IsFinite(value), value, "finite and non-negative"); }
 
     /// <summary>Whether <see cref="Mcts.AdvanceTo"/> keeps the played child's subtree and its statistics. Default true.</summary>
     public bool ReuseTree { get; init; } = true;

@@ -38,7 +38,8 @@ public sealed record SearchResult
     /// <summary>The temperature the move was chosen with (from <see cref="MctsOptions.TemperatureAt"/>).</summary>
     public required double Temperature { get; init; }
 
-    /// <summary>The chosen move: the most visited at temperature 0, else drawn ∝ <c>visits^(1/T)</c>.</summary>
+    /// <summary>The chosen move: the most visited at temperature 0, else drawn ∝ <c>visits^(1/T)</c> (the <see cref="TargetVisits"/>
+    /// where pruned).</summary>
     public required int Action { get; init; }
 
     /// <summary>The principal variation: from the root, repeatedly the most visited child, while it has visits.</summary>
@@ -51,16 +52,21 @@ public sealed record SearchResult
     /// 1); empty for a PUCT search. See <see cref="RootSearch.Gumbel"/>.</summary>
     public ImmutableArray<float> ImprovedPolicy { get; init; } = [];
 
-    /// <summary>The policy target (sums to 1): the <see cref="ImprovedPolicy"/> of a Gumbel search, else the visit distribution
-    /// over actions (AlphaZero's target).</summary>
+    /// <summary>With forced playouts (<see cref="MctsOptions.ForcedPlayouts"/>), the root children's visits after policy target
+    /// pruning: the policy target's counts and those the move was chosen from; empty otherwise.</summary>
+    public ImmutableArray<int> TargetVisits { get; init; } = [];
+
+    /// <summary>The policy target (sums to 1): the <see cref="ImprovedPolicy"/> of a Gumbel search, else the distribution of
+    /// <see cref="TargetVisits"/> where pruned, else of <see cref="Visits"/> (AlphaZero's target).</summary>
     public float[] Policy()
     {
         if (!ImprovedPolicy.IsDefaultOrEmpty) return ImprovedPolicy.ToArray();
-        var p = new float[Visits.Length];
+        var counts = TargetVisits.IsDefaultOrEmpty ? Visits : TargetVisits;
+        var p = new float[counts.Length];
         long total = 0;
-        foreach (int v in Visits) total += v;
+        foreach (int v in counts) total += v;
         if (total == 0) return p;
-        for (int a = 0; a < p.Length; a++) p[a] = (float)((double)Visits[a] / total);
+        for (int a = 0; a < p.Length; a++) p[a] = (float)((double)counts[a] / total);
         return p;
     }
 

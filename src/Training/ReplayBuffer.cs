@@ -13,50 +13,76 @@ public readonly record struct ReplayPosition(GameRecord Game, int Ply);
 /// The replay buffer: a window of the most recent positions, sampled uniformly, persisted as append-only segment
 /// files. Each <see cref="Append"/> writes its new games as one segment (<c>segment-NNNNNNNN.msgpack</c>, a MessagePack
 /// array of <see cref="GameRecord"/>) atomically and durably before they enter the window, so a game counts as
-/// accepted only once it is on disk; <see cref="Open"/> reloads the segments in order after a restart. Games are
+/// accepted only once it is on disk; <see cref="Open(IGame, string, ReplayWindow)"/> reloads the segments in order after a restart. Games are
 /// de-duplicated by id among the games kept. Segments whose games have all left the window are deleted.
+/// With a growing window (<see cref="ReplayWindow.Growth"/>) the count of training positions accepted in all is kept in
+/// <c>window.msgpack</c> (written after each segment; positions of segments written after it are counted again when the
+/// buffer is opened), so a resumed run keeps its window's size.
 /// </summary>
 /// <remarks>Not thread-safe: one owner (the replay-buffer actor) calls it.</remarks>
 public sealed class ReplayBuffer
 {
     private const string Prefix = "segment-";
     private const string Extension = ".msgpack";
+    private const string CounterFile = "window.msgpack";
     private static readonly MessagePackSerializerOptions Wire = MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
 
     private readonly IGame _game;
     private readonly string _directory;
-    private readonly int _window;
+    private readonly ReplayWindow _window;
     private readonly LinkedList<(long Segment, GameRecord Game)> _games = new();
     private readonly HashSet<Guid> _ids = [];
     private readonly Dictionary<long, int> _liveGamesPerSegment = [];
     private long _nextSegment;
     private int _positions;
+    private long _accepted;
     private (GameRecord Game, int Start)[]? _index;
 
-    private ReplayBuffer(IGame game, string directory, int windowPositions)
+    private ReplayBuffer(IGame game, string directory, ReplayWindow window)
     {
         _game = game;
         _directory = directory;
-        _window = windowPositions;
+        _window = window;
     }
 
-    /// <summary>Opens (or creates) the buffer in <paramref name="directory"/>, reloading every segment there.</summary>
+    /// <summary>Opens (or creates) the buffer in <paramref name="directory"/> with a fixed window of
+    /// <paramref name="windowPositions"/> training positions, reloading every segment there.</summary>
     /// <exception cref="InvalidDataException">A segment is corrupt or holds games of another game; the message names the file.</exception>
-    public static ReplayBuffer Open(IGame game, string directory, int windowPositions)
+    public static ReplayBuffer Open(IGame game, string directory, int windowPositions) => Open(game, directory, new ReplayWindow(windowPositions));
+
+    /// <summary>Opens (or creates) the buffer in <paramref name="directory"/>, reloading every segment there.</summary>
+    /// <exception cref="InvalidDataException">A segment or the window's counter is corrupt, or a segment holds games of another
+    /// game; the message names the file.</exception>
+    public static ReplayBuffer Open(IGame game, string directory, ReplayWindow window)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(windowPositions, 1);
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window.MaxPositions, 1);
         Directory.CreateDirectory(directory);
         DurableFile.CleanTemporaryFiles(directory);
-        var buffer = new ReplayBuffer(game, directory, windowPositions);
+        var buffer = new ReplayBuffer(game, directory, window);
+        var (countedTo, accepted) = window.Growth is null ? (-1L, 0L) : ReadCounter(Path.Combine(directory, CounterFile));
+        var loaded = new List<(long Segment, List<GameRecord> Games)>();
         foreach (var (segment, path) in SegmentFiles(directory))
         {
             var games = ReadSegment(path);
             foreach (var g in games) buffer.CheckGame(g, path);
             buffer._nextSegment = segment + 1;
-            buffer.AddToWindow(segment, games.Where(g => buffer._ids.Add(g.Id)).ToList());
+            var fresh = games.Where(g => buffer._ids.Add(g.Id)).ToList();
+            if (segment > countedTo) accepted += fresh.Sum(g => (long)g.TrainingPositions);
+            loaded.Add((segment, fresh));
         }
+        // The count first, so that the segments are windowed with the size the run had reached.
+        buffer._accepted = accepted;
+        foreach (var (segment, games) in loaded) buffer.AddToWindow(segment, games);
         return buffer;
     }
+
+    /// <summary>Training positions accepted in all: with a growing window, since the run began (the count survives a
+    /// restart); with a fixed one, those loaded at <see cref="Open(IGame, string, ReplayWindow)"/> plus those accepted since.</summary>
+    public long PositionsAccepted => _accepted;
+
+    /// <summary>The window's size now, in training positions (<see cref="ReplayWindow.Size"/> of <see cref="PositionsAccepted"/>).</summary>
+    public int WindowSize => _window.Size(_accepted);
 
     /// <summary>Training positions in the window (<see cref="GameRecord.TrainingPositions"/>: every move, or with playout cap
     /// randomisation the moves of full searches); the window's size is counted in them.</summary>
@@ -89,6 +115,8 @@ public sealed class ReplayBuffer
         var bytes = MessagePackSerializer.Serialize(fresh.ToArray(), Wire);
         DurableFile.WriteAllBytes(SegmentPath(segment), bytes);
         foreach (var g in fresh) _ids.Add(g.Id);
+        _accepted += fresh.Sum(g => (long)g.TrainingPositions);
+        if (_window.Growth is not null) WriteCounter(segment);
         AddToWindow(segment, fresh);
         GamesAccepted += fresh.Count;
         return fresh.Count;
@@ -127,7 +155,8 @@ public sealed class ReplayBuffer
             _positions += g.TrainingPositions;
         }
         _liveGamesPerSegment[segment] = _liveGamesPerSegment.GetValueOrDefault(segment) + games.Count;
-        while (_games.Count > 1 && _positions - _games.First!.Value.Game.TrainingPositions >= _window)
+        int window = WindowSize;
+        while (_games.Count > 1 && _positions - _games.First!.Value.Game.TrainingPositions >= window)
         {
             var (oldSegment, old) = _games.First.Value;
             _games.RemoveFirst();
@@ -140,6 +169,21 @@ public sealed class ReplayBuffer
             }
         }
         _index = null;
+    }
+
+    private void WriteCounter(long segment) =>
+        DurableFile.WriteAllBytes(Path.Combine(_directory, CounterFile), MessagePackSerializer.Serialize(new[] { segment, _accepted }, Wire));
+
+    /// <summary>The last segment counted and the positions accepted up to it; (-1, 0) when there is no counter yet.</summary>
+    private static (long Segment, long Accepted) ReadCounter(string path)
+    {
+        if (!File.Exists(path)) return (-1, 0);
+        long[]? counter;
+        try { counter = MessagePackSerializer.Deserialize<long[]>(File.ReadAllBytes(path), Wire); }
+        catch (MessagePackSerializationException e) { throw new InvalidDataException($"replay window counter {path} is corrupt: {e.Message}", e); }
+        if (counter is not [long segment, long accepted] || segment < 0 || accepted < 0)
+            throw new InvalidDataException($"replay window counter {path} is corrupt: expected [last segment, positions accepted], both non-negative");
+        return (segment, accepted);
     }
 
     private (GameRecord, int)[] BuildIndex()

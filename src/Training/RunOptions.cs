@@ -226,6 +226,10 @@ public sealed record SelfPlayOptions
     /// </summary>
     public Search.RootSearch RootSearch { get; init; } = Search.RootSearch.Puct;
 
+    /// <summary>KataGo's forced playouts and policy target pruning with factor <c>k</c> (KataGo: 2; see
+    /// <see cref="Search.MctsOptions.ForcedPlayouts"/>), in [0, 10]; 0 (the default) turns them off.</summary>
+    public double ForcedPlayouts { get; init; }
+
     /// <summary>Moves a Gumbel root search considers (the top ones by Gumbel noise plus log-prior), at least 2. Default 16.</summary>
     public int GumbelActions { get; init; } = 16;
 
@@ -263,6 +267,7 @@ public sealed record SelfPlayOptions
         if (!(DirichletEpsilon >= 0 && DirichletEpsilon <= 1)) p.Add($"selfPlay.dirichletEpsilon must be in [0, 1], got {DirichletEpsilon}");
         if (!Enum.IsDefined(RootSearch)) p.Add($"selfPlay.rootSearch must be puct or gumbel, got {RootSearch}");
         if (GumbelActions < 2) p.Add($"selfPlay.gumbelActions must be at least 2, got {GumbelActions}");
+        if (!(ForcedPlayouts >= 0 && ForcedPlayouts <= 10)) p.Add($"selfPlay.forcedPlayouts must be in [0, 10] (0: off), got {ForcedPlayouts}");
         if (!(FpuReduction >= 0 && FpuReduction <= 2)) p.Add($"selfPlay.fpuReduction must be in [0, 2], got {FpuReduction}");
         if (!(FullSearchShare > 0 && FullSearchShare <= 1)) p.Add($"selfPlay.fullSearchShare must be in (0, 1] (1: every move a full search), got {FullSearchShare}");
         if (FastSimulations is int fast && (fast < 1 || fast >= Simulations))
@@ -330,10 +335,17 @@ public sealed record ReplayOptions
     /// <summary>Positions needed before the first training step.</summary>
     public int MinPositions { get; init; } = 2_000;
 
+    /// <summary>A window that grows with the run up to <see cref="WindowPositions"/>; null (the default): a fixed window.</summary>
+    public WindowGrowth? WindowGrowth { get; init; }
+
+    /// <summary>The window these options describe.</summary>
+    public ReplayWindow ToWindow() => new(WindowPositions, WindowGrowth);
+
     internal void Check(List<string> p)
     {
         if (WindowPositions < 1) p.Add($"replay.windowPositions must be at least 1, got {WindowPositions}");
         if (MinPositions < 1 || MinPositions > WindowPositions) p.Add($"replay.minPositions must be in [1, replay.windowPositions], got {MinPositions}");
+        WindowGrowth?.Check(p);
     }
 }
 

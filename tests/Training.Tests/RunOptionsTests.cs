@@ -41,10 +41,15 @@ public sealed class RunOptionsTests
     [InlineData("""{ "selfPlay": { "fullSearchShare": 0 } }""", "selfPlay.fullSearchShare")]
     [InlineData("""{ "selfPlay": { "simulations": 50, "fastSimulations": 50 } }""", "selfPlay.fastSimulations")]
     [InlineData("""{ "selfPlay": { "fpuReduction": -0.1 } }""", "selfPlay.fpuReduction")]
+    [InlineData("""{ "selfPlay": { "forcedPlayouts": -1 } }""", "selfPlay.forcedPlayouts")]
     [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 0, "rate": 0.1 }, { "fromStep": 0, "rate": 0.01 } ] } }""", "trainer.learningRate[1].fromStep")]
     [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 0, "rate": -1 } ] } }""", "trainer.learningRate[0].rate")]
     [InlineData("""{ "trainer": { "momentum": 1 } }""", "trainer.momentum")]
     [InlineData("""{ "replay": { "windowPositions": 100, "minPositions": 101 } }""", "replay.minPositions")]
+    [InlineData("""{ "replay": { "windowGrowth": { "initial": 0 } } }""", "replay.windowGrowth.initial")]
+    [InlineData("""{ "replay": { "windowGrowth": { "exponent": 0 } } }""", "replay.windowGrowth.exponent")]
+    [InlineData("""{ "replay": { "windowGrowth": { "exponent": 1.5 } } }""", "replay.windowGrowth.exponent")]
+    [InlineData("""{ "replay": { "windowGrowth": { "rate": -0.4 } } }""", "replay.windowGrowth.rate")]
     [InlineData("""{ "selfPlay": { "dirichletEpsilon": 1.5 } }""", "selfPlay.dirichletEpsilon")]
     [InlineData("""{ "inference": { "maxBatch": 0 } }""", "inference.maxBatch")]
     [InlineData("""{ "inference": { "runners": 0 } }""", "inference.runners")]
@@ -147,10 +152,10 @@ public sealed class RunOptionsTests
             SelfPlay = new SelfPlayOptions
             {
                 ParallelGames = 3, Workers = 1, GroupsPerWorker = 3, LeavesPerGame = 2, Simulations = 17, TemperatureMoves = 2, CPuct = 2.5,
-                DirichletAlpha = 0.7, DirichletEpsilon = 0.1,
+                DirichletAlpha = 0.7, DirichletEpsilon = 0.1, ForcedPlayouts = 1.5,
             },
             Inference = new InferenceOptions { MaxBatch = 7, MaxWaitMs = 0.5, Runners = 2, Buffers = 5, Precision = InferencePrecision.Bf16, ChannelsLast = true },
-            Replay = new ReplayOptions { WindowPositions = 500, MinPositions = 50 },
+            Replay = new ReplayOptions { WindowPositions = 500, MinPositions = 50, WindowGrowth = new WindowGrowth { Initial = 100, Exponent = 0.5, Rate = 0.3 } },
             Trainer = new TrainerOptions
             {
                 StepsPerGeneration = 9, GamesPerGeneration = 11, BatchSize = 32, Accumulation = 3, Optimizer = OptimizerKind.Adam,

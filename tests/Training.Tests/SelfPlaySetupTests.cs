@@ -8,6 +8,20 @@ public sealed class SelfPlaySetupTests
         new() { SelfPlay = selfPlay ?? new SelfPlayOptions(), Inference = inference ?? new InferenceOptions() };
 
     [Fact]
+    public void The_self_play_search_takes_the_search_keys_of_the_config()
+    {
+        var selfPlay = new SelfPlayOptions
+        {
+            Simulations = 37, CPuct = 2, DirichletAlpha = 0.5, DirichletEpsilon = 0.3, FpuReduction = 0.1, ForcedPlayouts = 2,
+            RootSearch = Search.RootSearch.Gumbel, GumbelActions = 5, TemperatureMoves = 4,
+        };
+        var m = SelfPlaySetup.Search(selfPlay, leavesPerGame: 3);
+        Assert.Equal((37, 2.0, 0.5, 0.3, 0.1, 2.0), (m.Simulations, m.CPuct, m.DirichletAlpha, m.DirichletEpsilon, m.FpuValue, m.ForcedPlayouts));
+        Assert.Equal((Search.RootSearch.Gumbel, 5, 4, 3), (m.RootSearch, m.GumbelActions, m.TemperatureMoves, m.LeavesPerBatch));
+        Assert.True(m.RootNoise);
+    }
+
+    [Fact]
     public void On_a_cpu_one_worker_per_eight_cores_feeds_one_fp32_runner_batches_of_half_the_games()
     {
         var two = SelfPlaySetup.Resolve(With(), cuda: false, cores: 2);

@@ -186,7 +186,7 @@ public static class ClusterNode
 
     private static ReplayBuffer OpenBuffer(IGame game, RunOptions options, RunFolder folder, Action<string>? progress)
     {
-        var buffer = ReplayBuffer.Open(game, folder.Replay, options.Replay.WindowPositions);
+        var buffer = ReplayBuffer.Open(game, folder.Replay, options.Replay.ToWindow());
         progress?.Invoke($"replay buffer: {buffer.Games} games, {buffer.Positions} positions on disk");
         return buffer;
     }
