@@ -131,6 +131,44 @@ public sealed class MoveAccuracyTests
     }
 
     [Fact]
+    public void AccuracyByStonesSplitsThePositionsIntoBandsThatAddUp()
+    {
+        var set = ConnectFourSet(500);
+        var optimal = set.ToDictionary(p => ((ConnectFourState)p.State).Key, p => p.OptimalActions);
+        // Optimal only from 22 stones on: the bands tell the early positions from the late ones.
+        var each = MoveAccuracy.Each(set, new FunctionPlayer(s => s.MoveNumber >= 22
+            ? optimal[((ConnectFourState)s).Key][0]
+            : Enumerable.Range(0, 7).First(c => s.IsLegal(c) && !optimal[((ConnectFourState)s).Key].Contains(c))));
+        Assert.Equal(set.Count(p => p.State.MoveNumber >= 22), each.Count(c => c));
+        var bands = MoveAccuracy.ByMoveNumber(set, each, 4);
+        int min = set.Min(p => p.State.MoveNumber), max = set.Max(p => p.State.MoveNumber);
+        Assert.Equal(min, bands[0].From);
+        Assert.Equal(max, bands[^1].To);
+        for (int b = 1; b < bands.Count; b++) Assert.Equal(bands[b - 1].To + 1, bands[b].From);
+        Assert.Equal(set.Count, bands.Sum(b => b.Result.Positions));
+        Assert.All(bands.Where(b => b.To < 22), b => Assert.Equal(0, b.Result.Correct));
+        Assert.All(bands.Where(b => b.From >= 22), b => Assert.Equal(b.Result.Positions, b.Result.Correct));
+    }
+
+    [Theory]
+    [InlineData(new[] { 3, 4, 5, 6, 7, 8, 9 }, 3, new[] { 3, 6 }, new[] { 5, 9 })]      // 7 move numbers: 3–5, 6–9 (a remainder of 1 joins the last band)
+    [InlineData(new[] { 3, 4, 5, 6, 7, 8, 9, 10 }, 3, new[] { 3, 6, 9 }, new[] { 5, 8, 10 })] // a remainder of 2 of 3 is a band of its own
+    [InlineData(new[] { 5, 5, 5 }, 4, new[] { 5 }, new[] { 5 })]
+    public void BandsCoverTheMoveNumbersOfTheSet(int[] moveNumbers, int width, int[] from, int[] to)
+    {
+        var set = moveNumbers.Select(m => new LabelledMove(PlayedTo(m), [0])).ToArray();
+        var bands = MoveAccuracy.ByMoveNumber(set, set.Select(_ => true).ToArray(), width);
+        Assert.Equal(from, bands.Select(b => b.From).ToArray());
+        Assert.Equal(to, bands.Select(b => b.To).ToArray());
+        Assert.Throws<ArgumentException>(() => MoveAccuracy.ByMoveNumber(set, [true], width));
+    }
+
+    /// <summary>A Connect Four position with <paramref name="stones"/> stones, filling columns bottom-up in turn (no four in a row
+    /// below 12 stones: columns 1, 2, 3 then 5, 6, 7 hold alternating colours).</summary>
+    private static IGameState PlayedTo(int stones) =>
+        ConnectFourState.FromMoves(string.Concat("123567123567".Take(stones)));
+
+    [Fact]
     public void ATerminalPositionIsRejected()
     {
         var won = TicTacToeGame.Instance.NewInitialState().Apply(0).Apply(3).Apply(1).Apply(4).Apply(2);

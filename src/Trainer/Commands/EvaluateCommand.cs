@@ -79,10 +79,18 @@ internal static class EvaluateCommand
         if (game is ConnectFourGame && accuracyPositions > 0)
         {
             var set = ConnectFourLabelledPositions.Load().Take(accuracyPositions).Select(p => new LabelledMove(p.State, p.OptimalColumns)).ToArray();
-            var raw = MoveAccuracy.Measure(set, new PolicyPlayer(oracle));
-            var searched = MoveAccuracy.Measure(set, new MctsPlayer(new Mcts(oracle, search with { TemperatureMoves = 0 })));
-            rows.Add(Row($"move accuracy, raw network ({set.Length} positions)", raw.Accuracy.ToString("P1", CultureInfo.InvariantCulture), $"{raw.Correct}/{raw.Positions}"));
-            rows.Add(Row($"move accuracy, network + {simulations} simulations", searched.Accuracy.ToString("P1", CultureInfo.InvariantCulture), $"{searched.Correct}/{searched.Positions}"));
+            var rawEach = MoveAccuracy.Each(set, new PolicyPlayer(oracle));
+            var searchedEach = MoveAccuracy.Each(set, new MctsPlayer(new Mcts(oracle, search with { TemperatureMoves = 0 })));
+            var raw = new AccuracyResult(rawEach.Count(c => c), set.Length);
+            var searched = new AccuracyResult(searchedEach.Count(c => c), set.Length);
+            rows.Add(Row($"move accuracy, raw network ({set.Length} positions)", Percent(raw), $"{raw.Correct}/{raw.Positions}"));
+            rows.Add(Row($"move accuracy, network + {simulations} simulations", Percent(searched), $"{searched.Correct}/{searched.Positions}"));
+            // By stones on the board: the early middle game is where learning must show (search alone solves late positions).
+            var rawBands = MoveAccuracy.ByMoveNumber(set, rawEach, StoneBand);
+            var searchedBands = MoveAccuracy.ByMoveNumber(set, searchedEach, StoneBand);
+            for (int b = 0; b < rawBands.Count; b++)
+                rows.Add(Row($"move accuracy, {rawBands[b].From}–{rawBands[b].To} stones ({rawBands[b].Result.Positions} positions)",
+                    $"raw {Percent(rawBands[b].Result)}, search {Percent(searchedBands[b].Result)}", $"{rawBands[b].Result.Correct}, {searchedBands[b].Result.Correct}"));
         }
         output.WriteLine($"Model {v} of {folder.Root} ({game.Name}, {options.Network.Blocks}x{options.Network.Filters}, {Normalization(options)}), " +
                          $"network side: {simulations} simulations/move, {openingMoves} opening moves sampled; {games} games per match, colours alternating; {info.Backend} backend, {Environment.ProcessorCount} cores; " +
@@ -92,6 +100,11 @@ internal static class EvaluateCommand
         output.WriteLine("|---|---|---|");
         foreach (var r in rows) output.WriteLine(r);
     }
+
+    /// <summary>Stones per band of the accuracy rows by stone count.</summary>
+    private const int StoneBand = 4;
+
+    private static string Percent(AccuracyResult r) => r.Accuracy.ToString("P1", CultureInfo.InvariantCulture);
 
     private static string Score(MatchResult r)
     {
