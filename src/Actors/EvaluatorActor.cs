@@ -110,7 +110,7 @@ public sealed class EvaluatorActor : ReceiveActor
         var e = _options.Evaluation;
         var cancel = _stop.Token; // the actor is stopping: the evaluation ends at the next game or position
         using var candidate = Oracle(model);
-        var search = new MctsOptions { Simulations = e.Simulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true };
+        var search = MctsOptions.Evaluation(e.Simulations);
         IPlayer Candidate(int g) => new MctsPlayer(new Mcts(candidate, search with { Seed = 2 * g }));
         IPlayer Opponent(IOracle oracle, int g) => new MctsPlayer(new Mcts(oracle, search with { Seed = 2 * g + 1 }));
         var results = new List<object>();

@@ -146,6 +146,15 @@ public sealed record MctsOptions
     /// <summary>Seed of the search's random generator (root noise, move sampling); null draws a random seed. Default null.</summary>
     public int? Seed { get; init; }
 
+    /// <summary>
+    /// The one search preset for play outside self-play (the in-run evaluator, <c>evaluate</c>, <c>analyze</c>, <c>demo</c>):
+    /// <paramref name="simulations"/> per move, no root noise, the first <paramref name="sampledMoves"/> moves of a game
+    /// chosen in proportion to visits (so that the games of a match differ) and the most visited after that, the tree kept
+    /// between moves. Single positions (move accuracy, analysis) use <c>sampledMoves: 0</c>; callers add a seed.
+    /// </summary>
+    public static MctsOptions Evaluation(int simulations, int sampledMoves = 2) =>
+        new() { Simulations = simulations, RootNoise = false, TemperatureMoves = sampledMoves, ReuseTree = true };
+
     /// <summary>The temperature used to choose a move at a root whose state has move number <paramref name="moveNumber"/>.</summary>
     public double TemperatureAt(int moveNumber) => moveNumber < TemperatureMoves ? Temperature : FinalTemperature;
 

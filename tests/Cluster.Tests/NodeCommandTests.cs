@@ -36,6 +36,7 @@ public sealed class NodeCommandTests : IDisposable
     [InlineData("set publicHost", "--roles", "selfplay", "--host", "0.0.0.0")]
     [InlineData("roles must name at least one", "--port", "4053")]
     [InlineData("does not exist", "--node-config", "no-such-node.json")]
+    [InlineData("no embedded configuration for game 'chess'", "--roles", "selfplay", "--game", "chess")]
     public void BadArgumentsEndWithOneErrorLineNamingTheProblem(string expected, params string[] args)
     {
         var (code, _, error) = Node(args);
@@ -43,6 +44,17 @@ public sealed class NodeCommandTests : IDisposable
         Assert.StartsWith("error: ", error);
         Assert.Contains(expected, error);
         Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void ANodeTakesEveryGameThatTrainTakes()
+    {
+        // node and train share their set-up (RunSetup): --game go9 reads the embedded configs/go9.json and plays 9x9 Go.
+        string run = Path.Combine(_dir, "go9");
+        var (code, output, error) = Node("--roles", "trainer,selfplay", "--game", "go9", "--run-dir", run, "--minutes", "0.2", "--threads", "1");
+        Assert.True(code == 0, $"exit code {code}\n{output}\n{error}");
+        Assert.Contains("cluster node (trainer, selfplay) for go9", output);
+        Assert.Contains("\"game\": \"go9\"", File.ReadAllText(Path.Combine(run, "config.json")));
     }
 
     [Fact]

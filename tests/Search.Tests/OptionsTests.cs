@@ -50,4 +50,18 @@ public sealed class OptionsTests
         var bad = json.Replace("\"Simulations\":64", "\"Simulations\":0");
         Assert.ThrowsAny<ArgumentException>(() => System.Text.Json.JsonSerializer.Deserialize<MctsOptions>(bad));
     }
+
+    [Fact]
+    public void The_evaluation_preset_has_no_root_noise_and_samples_only_the_opening()
+    {
+        var e = MctsOptions.Evaluation(200, 3);
+        Assert.Equal(200, e.Simulations);
+        Assert.False(e.RootNoise);
+        Assert.Equal(3, e.TemperatureMoves);
+        Assert.True(e.ReuseTree);
+        Assert.Equal(2, MctsOptions.Evaluation(50).TemperatureMoves);
+        Assert.Equal(0, MctsOptions.Evaluation(50, sampledMoves: 0).TemperatureMoves);
+        Assert.Equal(nameof(MctsOptions.Simulations), Assert.ThrowsAny<ArgumentException>(() => MctsOptions.Evaluation(0)).ParamName);
+        Assert.Equal(nameof(MctsOptions.TemperatureMoves), Assert.ThrowsAny<ArgumentException>(() => MctsOptions.Evaluation(10, -1)).ParamName);
+    }
 }

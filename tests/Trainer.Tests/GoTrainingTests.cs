@@ -26,7 +26,7 @@ public sealed class GoTrainingTests : IDisposable
         Assert.Equal(7.5, game.Komi);
         Assert.Equal(GoInputs.AlphaGoZero, game.Inputs);
         Assert.Equal(17, game.ObservationShape.Planes);
-        Assert.Contains("go9", TrainCommand.EmbeddedConfigs);
+        Assert.Contains("go9", RunSetup.EmbeddedConfigs);
     }
 
     [Theory]

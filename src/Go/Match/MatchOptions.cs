@@ -111,4 +111,4 @@ public sealed record GameResult(
 /// <param name="Games">The games played, by index.</param>
 /// <param name="Statistics">Engine A's wins, losses and draws.</param>
 /// <param name="Sprt">The SPRT decision after the last game, null when no SPRT ran.</param>
-public sealed record MatchResult(string EngineAName, string EngineBName, IReadOnlyList<GameResult> Games, MatchStatistics Statistics, SprtDecision? Sprt);
+public sealed record EngineMatchResult(string EngineAName, string EngineBName, IReadOnlyList<GameResult> Games, MatchStatistics Statistics, SprtDecision? Sprt);

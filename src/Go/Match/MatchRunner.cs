@@ -69,7 +69,7 @@ public sealed class MatchRunner
     /// statistics for engine A. <paramref name="onGameFinished"/> is called once per game as it finishes, never
     /// concurrently, with the game and the statistics so far.
     /// </summary>
-    public async Task<MatchResult> RunAsync(Action<GameResult, MatchStatistics>? onGameFinished = null, CancellationToken cancellationToken = default)
+    public async Task<EngineMatchResult> RunAsync(Action<GameResult, MatchStatistics>? onGameFinished = null, CancellationToken cancellationToken = default)
     {
         var (nameA, nameB) = await CheckEnginesAsync(cancellationToken).ConfigureAwait(false);
         if (_options.SgfDirectory is { } dir) Directory.CreateDirectory(dir);
@@ -99,7 +99,7 @@ public sealed class MatchRunner
 
         var workers = Enumerable.Range(0, Math.Min(_options.Parallel, _options.Games)).Select(_ => Task.Run(Worker, cancellationToken)).ToArray();
         await Task.WhenAll(workers).ConfigureAwait(false);
-        return new MatchResult(nameA, nameB, finished.OrderBy(g => g.Index).ToList(), stats, decision);
+        return new EngineMatchResult(nameA, nameB, finished.OrderBy(g => g.Index).ToList(), stats, decision);
     }
 
     /// <summary>Plays game <paramref name="index"/> (engine A Black when it is even) with fresh engine processes; writes its SGF when a folder is set.</summary>

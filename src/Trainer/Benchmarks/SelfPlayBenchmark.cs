@@ -28,7 +28,7 @@ internal sealed class SelfPlayBenchmark : IBenchmark
         var device = settings.Device();
         bool cuda = device.type == DeviceType.CUDA;
         var game = ConnectFourGame.Instance;
-        var options = TrainCommand.EmbeddedOptions("connect4");
+        var options = RunSetup.EmbeddedOptions("connect4");
         manual_seed(options.Seed);
         byte[] weights;
         using (var net = Models.Create(game, options.Network, options.Bn.Decay, CPU)) weights = Models.Save(net);

@@ -56,7 +56,7 @@ internal static class AnalyzeCommand
     internal static int Run(IGame game, IOracle oracle, int simulations, bool json, TextReader input, TextWriter output, TextWriter error)
     {
         var search = simulations > 0
-            ? new Mcts(oracle, new MctsOptions { Simulations = simulations, RootNoise = false, TemperatureMoves = 0, ReuseTree = false, LeavesPerBatch = 8, Seed = 1 })
+            ? new Mcts(oracle, MctsOptions.Evaluation(simulations, sampledMoves: 0) with { ReuseTree = false, LeavesPerBatch = 8, Seed = 1 })
             : null;
         return LineAnswers.AnswerEach(input, output, error, line =>
         {

@@ -55,14 +55,13 @@ internal static class DemoCommand
     /// <summary>Plays one game between the rollout side (player 0) and the uniform side (player 1) and prints it.</summary>
     internal static void PlayDemonstration(IGame game, int simulations, int seed, TextWriter output)
     {
-        // Temperature 1 for the first two moves so that seeds give different games; then the most visited move.
-        var common = new MctsOptions { RootNoise = false, TemperatureMoves = 2, ReuseTree = true };
+        // The evaluation preset: the first two moves sampled so that seeds give different games; then the most visited move.
         var sides = new[]
         {
             new Side("X", $"rollout oracle, {simulations} simulations/move",
-                new Mcts(new RolloutOracle(seed), common with { Simulations = simulations, Seed = seed })),
+                new Mcts(new RolloutOracle(seed), MctsOptions.Evaluation(simulations) with { Seed = seed })),
             new Side("O", $"uniform oracle, {UniformSimulationFactor * simulations} simulations/move",
-                new Mcts(UniformOracle.Instance, common with { Simulations = UniformSimulationFactor * simulations, Seed = seed + 1 })),
+                new Mcts(UniformOracle.Instance, MctsOptions.Evaluation(UniformSimulationFactor * simulations) with { Seed = seed + 1 })),
         };
         output.WriteLine("A demonstration game of MCTS against MCTS (no network):");
         output.WriteLine($"  game {game.Name}, seed {seed}");

@@ -54,8 +54,8 @@ internal static class EvaluateCommand
         try { oracle = Models.InferenceOracle(game, options.Network, File.ReadAllBytes(weightsPath), CPU, out _); }
         catch (InvalidDataException e) { throw new UserInputException($"{weightsPath}: {e.Message}"); }
         using var network = oracle; // freed when the command ends
-        var search = new MctsOptions { Simulations = simulations, RootNoise = false, TemperatureMoves = openingMoves, ReuseTree = true, LeavesPerBatch = 8 };
-        var rolloutSearch = new MctsOptions { Simulations = rolloutSimulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true };
+        var search = MctsOptions.Evaluation(simulations, openingMoves) with { LeavesPerBatch = 8 };
+        var rolloutSearch = MctsOptions.Evaluation(rolloutSimulations);
         IPlayer Candidate(int g) => new MctsPlayer(new Mcts(oracle, search with { Seed = 2 * g }));
 
         var rows = new List<string>();

@@ -90,7 +90,7 @@ internal static class MatchCommand
     private static int Run(MatchRunner runner, TextWriter output)
     {
         var o = runner.Options;
-        MatchResult match;
+        EngineMatchResult match;
         try
         {
             match = runner.RunAsync((g, s) =>
@@ -116,7 +116,7 @@ internal static class MatchCommand
     }
 
     /// <summary>The Markdown summary of a match.</summary>
-    internal static string Summary(MatchResult match, MatchOptions o)
+    internal static string Summary(EngineMatchResult match, MatchOptions o)
     {
         var s = match.Statistics;
         var w = new StringWriter { NewLine = "\n" };

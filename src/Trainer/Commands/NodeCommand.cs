@@ -1,11 +1,6 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
 using SelfPlayBN.Actors;
 using SelfPlayBN.Training;
-using Serilog;
-using Serilog.Events;
-using Serilog.Formatting.Compact;
-using static TorchSharp.torch;
 
 namespace SelfPlayBN.Trainer.Commands;
 
@@ -27,7 +22,7 @@ internal static class NodeCommand
         var publicHost = new Option<string?>("--public-host") { Description = "Host name or address other nodes reach this one at (default: --host)." };
         var tlsCert = new Option<FileInfo?>("--tls-cert") { Description = "PKCS#12 (.pfx) certificate with private key: TLS for the remoting transport." };
         var config = new Option<FileInfo?>("--config") { Description = "Run configuration (JSON), the same on every node; default: the run folder's config, else the embedded configs/<game>.json." };
-        var game = new Option<string?>("--game") { Description = $"Game of the embedded configuration: {string.Join(" or ", TrainCommand.Games.Select(g => g.Name))} (default connect4)." };
+        var game = new Option<string?>("--game") { Description = $"Game of the embedded configuration: {string.Join(", ", RunSetup.EmbeddedConfigs)} (default connect4)." };
         var runDir = new Option<DirectoryInfo?>("--run-dir") { Description = "Run folder (default runs/<game>): the run's state on the trainer node; logs and events on every node." };
         var generations = new Option<int?>("--generations") { Description = "Trainer node: stop after this many generations in total." };
         var minutes = new Option<double?>("--minutes") { Description = "Stop this node after this many minutes." };
@@ -69,29 +64,17 @@ internal static class NodeCommand
     private static async Task<int> RunAsync(TextWriter output, ParseResult parse, ClusterNodeOptions node, FileInfo? configFile, string? gameName,
         DirectoryInfo? runDir, int? generations, double? minutes, string deviceName, CancellationToken cancel)
     {
-        if (deviceName is not ("cpu" or "cuda")) throw new UserInputException($"--device must be cpu or cuda, got '{deviceName}'");
-        if (generations is < 1) throw new UserInputException($"--generations must be at least 1, got {generations}");
-        if (minutes is { } m && !(m > 0)) throw new UserInputException($"--minutes must be > 0, got {m}");
-        var options = LoadOptions(configFile, gameName, runDir, node.Has(ClusterNodeOptions.TrainerRole));
-        var game = TrainCommand.Games.FirstOrDefault(g => g.Name == options.Game)
-            ?? throw new UserInputException($"config: game '{options.Game}' is not known (known: {string.Join(", ", TrainCommand.Games.Select(g => g.Name))})");
-        var folder = new RunFolder(runDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", game.Name)));
+        RunSetup.CheckArguments(deviceName, generations, minutes);
+        var options = RunSetup.LoadOptions(configFile, gameName, runDir, checkAgainstRun: node.Has(ClusterNodeOptions.TrainerRole));
+        var game = RunSetup.Game(options);
+        var folder = RunSetup.Folder(runDir, game);
         if (generations is not null) options = options with { Limits = options.Limits with { Generations = generations } };
         options.Validate();
         if (node.Has(ClusterNodeOptions.EvaluatorRole) && !node.Has(ClusterNodeOptions.TrainerRole) && options.Evaluation.Gating)
             throw new UserInputException("evaluation.gating needs the evaluator beside the trainer: give the trainer node the evaluator role, not this one");
 
-        var info = TorchCli.Initialize(parse);
-        if (deviceName == "cuda" && !info.CudaAvailable) throw new UserInputException("--device cuda: this build and machine have no CUDA device (see `info`)");
-        var device = deviceName == "cuda" ? CUDA : CPU;
-
-        Directory.CreateDirectory(folder.Logs);
-        string name = $"node-{string.Join("+", node.Roles)}-{(node.Port > 0 ? node.Port : Environment.ProcessId)}";
-        using var logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
-            .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Warning)
-            .WriteTo.File(new CompactJsonFormatter(), Path.Combine(folder.Logs, name + "-.clef"), rollingInterval: RollingInterval.Day, retainedFileCountLimit: 30)
-            .CreateLogger();
+        var (_, device) = RunSetup.Device(parse, deviceName);
+        using var logger = RunSetup.Logger(folder, $"node-{string.Join("+", node.Roles)}-{(node.Port > 0 ? node.Port : Environment.ProcessId)}");
         output.WriteLine($"cluster node ({string.Join(", ", node.Roles)}) for {game.Name} in {folder.Root} on {deviceName}; listening on {node.Host}:{node.Port}" +
                          (node.Tls is null ? " (plain TCP)" : " (TLS)"));
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -106,35 +89,5 @@ internal static class NodeCommand
         }
         output.WriteLine(node.Has(ClusterNodeOptions.TrainerRole) ? $"node stopped after generation {outcome.Generations}" : "node stopped");
         return 0;
-    }
-
-    /// <summary>The run's options: <c>--config</c> (a trainer node checks it against the run folder's copy), else the
-    /// run folder's copy, else the embedded file of <c>--game</c>.</summary>
-    private static RunOptions LoadOptions(FileInfo? configFile, string? gameName, DirectoryInfo? runDir, bool trainer)
-    {
-        try
-        {
-            if (configFile is not null)
-            {
-                var chosen = RunOptions.Load(configFile.FullName);
-                if (gameName is not null && gameName != chosen.Game) throw new UserInputException($"--game {gameName} contradicts the config's game '{chosen.Game}'");
-                var existing = Path.Combine((runDir ?? new DirectoryInfo(Path.Combine("runs", chosen.Game))).FullName, "config.json");
-                if (trainer && File.Exists(existing) &&
-                    !JsonNode.DeepEquals(JsonNode.Parse((RunOptions.Load(existing) with { Limits = chosen.Limits }).ToJson()), JsonNode.Parse(chosen.ToJson())))
-                    throw new UserInputException($"{Path.GetDirectoryName(existing)} holds a run with a different configuration ({existing}); choose another --run-dir");
-                return chosen;
-            }
-            string name = gameName ?? "connect4";
-            var folderConfig = Path.Combine((runDir ?? new DirectoryInfo(Path.Combine("runs", name))).FullName, "config.json");
-            if (File.Exists(folderConfig)) return RunOptions.Load(folderConfig);
-            using var stream = typeof(NodeCommand).Assembly.GetManifestResourceStream($"configs/{name}.json")
-                ?? throw new UserInputException($"no embedded configuration for game '{name}' (known: {string.Join(", ", TrainCommand.Games.Select(g => g.Name))})");
-            using var reader = new StreamReader(stream);
-            return RunOptions.Parse(reader.ReadToEnd(), $"embedded configs/{name}.json");
-        }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
-        {
-            throw new UserInputException(e.Message);
-        }
     }
 }

@@ -139,7 +139,7 @@ internal static class StalenessStudy
 
         using var preciseOracle = Models.InferenceOracle(game, options.Network, preciseBytes, CPU, out _);
         using var emaOracle = Models.InferenceOracle(game, options.Network, emaBytes, CPU, out _);
-        var search = new MctsOptions { Simulations = s.Simulations, RootNoise = false, TemperatureMoves = 2, ReuseTree = true, LeavesPerBatch = 8 };
+        var search = MctsOptions.Evaluation(s.Simulations) with { LeavesPerBatch = 8 };
         var match = Arena.Play(game, i => new Mcts(preciseOracle, search with { Seed = 2 * i }), i => new Mcts(emaOracle, search with { Seed = 2 * i + 1 }),
             s.Games, cancel);
         return new StalenessRow(g, meanGap, logGap, fresh.Count, freshEma, freshPrecise, labelled?.Count ?? 0,
