@@ -63,9 +63,6 @@ internal static class RunSetup
         }
     }
 
-    /// <summary>The game the options name (<see cref="GameCatalog"/>: Connect Four, Tic-tac-toe, every Go size).</summary>
-    public static IGame Game(RunOptions options) => GameCatalog.Create(options);
-
     /// <summary>The run folder: <c>--run-dir</c>, else <c>runs/&lt;game&gt;</c> under the current directory.</summary>
     public static RunFolder Folder(DirectoryInfo? runDir, IGame game) => new(runDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", game.Name)));
 

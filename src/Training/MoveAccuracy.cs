@@ -26,9 +26,13 @@ public static class MoveAccuracy
     /// </summary>
     /// <exception cref="ArgumentException">A position is terminal or has no optimal action.</exception>
     public static AccuracyResult Measure(IEnumerable<LabelledMove> positions, IPlayer player, CancellationToken cancel = default)
+        => Total(Each(positions, player, cancel));
+
+    /// <summary>The accuracy of <see cref="Each"/>'s answers: how many were optimal, of how many.</summary>
+    public static AccuracyResult Total(IReadOnlyCollection<bool> correct)
     {
-        var each = Each(positions, player, cancel);
-        return new AccuracyResult(each.Count(c => c), each.Length);
+        ArgumentNullException.ThrowIfNull(correct);
+        return new AccuracyResult(correct.Count(c => c), correct.Count);
     }
 
     /// <summary>As <see cref="Measure"/>, position by position: whether the player's move was optimal, in the order of

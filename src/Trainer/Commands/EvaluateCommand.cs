@@ -81,8 +81,8 @@ internal static class EvaluateCommand
             var set = ConnectFourLabelledPositions.Load().Take(accuracyPositions).Select(p => new LabelledMove(p.State, p.OptimalColumns)).ToArray();
             var rawEach = MoveAccuracy.Each(set, new PolicyPlayer(oracle));
             var searchedEach = MoveAccuracy.Each(set, new MctsPlayer(new Mcts(oracle, search with { TemperatureMoves = 0 })));
-            var raw = new AccuracyResult(rawEach.Count(c => c), set.Length);
-            var searched = new AccuracyResult(searchedEach.Count(c => c), set.Length);
+            var raw = MoveAccuracy.Total(rawEach);
+            var searched = MoveAccuracy.Total(searchedEach);
             rows.Add(Row($"move accuracy, raw network ({set.Length} positions)", Percent(raw), $"{raw.Correct}/{raw.Positions}"));
             rows.Add(Row($"move accuracy, network + {simulations} simulations", Percent(searched), $"{searched.Correct}/{searched.Positions}"));
             // By stones on the board: the early middle game is where learning must show (search alone solves late positions).

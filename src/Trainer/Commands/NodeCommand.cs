@@ -66,7 +66,7 @@ internal static class NodeCommand
     {
         RunSetup.CheckArguments(deviceName, generations, minutes);
         var options = RunSetup.LoadOptions(configFile, gameName, runDir, checkAgainstRun: node.Has(ClusterNodeOptions.TrainerRole));
-        var game = RunSetup.Game(options);
+        var game = GameCatalog.Create(options);
         var folder = RunSetup.Folder(runDir, game);
         if (generations is not null) options = options with { Limits = options.Limits with { Generations = generations } };
         options.Validate();

@@ -31,7 +31,7 @@ internal static class TrainCommand
     {
         RunSetup.CheckArguments(deviceName, generations, minutes);
         var options = RunSetup.LoadOptions(configFile, gameName, runDir, checkAgainstRun: true);
-        var game = RunSetup.Game(options);
+        var game = GameCatalog.Create(options);
         var folder = RunSetup.Folder(runDir, game);
         if (generations is not null || minutes is not null)
             options = options with { Limits = options.Limits with { Generations = generations ?? options.Limits.Generations, Minutes = minutes ?? options.Limits.Minutes } };
