@@ -85,16 +85,6 @@ public sealed record PositionsSampled(
 
 // ---- Trainer → Precise BN → registry → subscribers ----------------------------------------------------------
 
-/// <summary>Loss terms averaged over a generation's steps.</summary>
-/// <param name="Policy">Policy cross-entropy.</param>
-/// <param name="Value">Value MSE.</param>
-/// <param name="L2">L2 penalty.</param>
-/// <param name="LearningRate">Learning rate of the last step.</param>
-/// <param name="Steps">Optimiser steps so far (all generations).</param>
-[MessagePackObject]
-public sealed record LossSummary([property: Key(0)] double Policy, [property: Key(1)] double Value, [property: Key(2)] double L2,
-    [property: Key(3)] double LearningRate, [property: Key(4)] long Steps) : IPipelineMessage;
-
 /// <summary>The trainer finished a generation: its weights (TorchSharp state dict, EMA statistics included).</summary>
 /// <param name="Generation">The generation (1 for the first).</param>
 /// <param name="Weights">The network's state dict as written by <c>Module.save</c>.</param>
@@ -103,19 +93,6 @@ public sealed record LossSummary([property: Key(0)] double Policy, [property: Ke
 [MessagePackObject]
 public sealed record SnapshotTaken([property: Key(0)] long Generation, [property: Key(1)] byte[] Weights, [property: Key(2)] LossSummary Losses,
     [property: Key(3)] double TrainSeconds) : IPipelineMessage;
-
-/// <summary>BN staleness measured at a publication: EMA statistics against precise ones.</summary>
-/// <param name="MeanGap">Mean over layers and channels of |μ_EMA − μ_precise|/σ_precise.</param>
-/// <param name="LogVarianceGap">Mean over layers and channels of |log(σ²_EMA/σ²_precise)|.</param>
-/// <param name="WorstLayer">The layer with the largest mean gap.</param>
-/// <param name="LossWithEma">Policy + value loss on a held batch with EMA statistics.</param>
-/// <param name="LossWithPrecise">The same with precise statistics.</param>
-/// <param name="PreciseSeconds">Wall time of the Precise BN pass.</param>
-/// <param name="Samples">Positions the Precise BN pass used.</param>
-[MessagePackObject]
-public sealed record StalenessSummary([property: Key(0)] double MeanGap, [property: Key(1)] double LogVarianceGap, [property: Key(2)] string WorstLayer,
-    [property: Key(3)] double LossWithEma, [property: Key(4)] double LossWithPrecise, [property: Key(5)] double PreciseSeconds,
-    [property: Key(6)] int Samples) : IPipelineMessage;
 
 /// <summary>Precise BN finished: the weights to publish (with the statistics <c>bn.inference</c> selects).</summary>
 /// <param name="Generation">The generation.</param>

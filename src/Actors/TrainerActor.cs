@@ -6,16 +6,13 @@ using SelfPlayBN.Training;
 namespace SelfPlayBN.Actors;
 
 /// <summary>
-/// The trainer: waits until the buffer holds enough positions and enough new games, samples
-/// <c>stepsPerGeneration × accumulation × batchSize</c> positions i.i.d. from the window, trains that many optimiser
-/// steps off the actor's thread, writes its own checkpoint (weights with EMA statistics, optimiser state,
-/// generation) atomically, and sends the snapshot to the Precise BN stage.
+/// The trainer: waits until the buffer holds enough positions and enough new games, samples a generation's positions
+/// (<see cref="Learner.PositionsPerGeneration"/>) i.i.d. from the window, trains the generation off the actor's thread
+/// (<see cref="Learner.TrainGeneration"/>), writes its <see cref="TrainerCheckpoint"/>, and sends the snapshot to the
+/// Precise BN stage.
 /// </summary>
 public sealed class TrainerActor : ReceiveActor, IWithTimers
 {
-    /// <summary>The trainer's checkpoint file name inside its folder.</summary>
-    public const string CheckpointFile = "trainer.ckpt";
-
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Task? _work;
     private readonly CancellationTokenSource _stop = new();
@@ -76,7 +73,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             if (s.Positions < _minPositions || s.GamesAccepted - _acceptedAtLastGeneration < _options.GamesPerGeneration) return;
             _acceptedAtLastGeneration = s.GamesAccepted;
             _request = Guid.NewGuid();
-            _buffer.Tell(new SamplePositions(_request, _options.StepsPerGeneration * _options.Accumulation * _options.BatchSize));
+            _buffer.Tell(new SamplePositions(_request, _learner.PositionsPerGeneration));
             Become(Sampling);
         });
     }
@@ -107,9 +104,9 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             {
                 // Before the checkpoint: a generation the checkpoint holds always has its EMA twin.
                 Directory.CreateDirectory(_emaSnapshots);
-                DurableFile.WriteAllBytes(ModelRegistryActor.WeightsPath(_emaSnapshots, t.Snapshot.Generation), t.Snapshot.Weights);
+                DurableFile.WriteAllBytes(ModelStore.WeightsPath(_emaSnapshots, t.Snapshot.Generation), t.Snapshot.Weights);
             }
-            SaveCheckpoint(_directory, t.Snapshot.Generation, t.Snapshot.Weights, t.Optimizer);
+            t.Checkpoint.Save(_directory);
             _log.Info("generation {Generation} trained: {Steps} steps in {Seconds:0.0} s, loss policy {Policy:0.000} value {Value:0.000} l2 {L2:0.0000}, lr {LearningRate}",
                 new object[] { t.Snapshot.Generation, _options.StepsPerGeneration, t.Snapshot.TrainSeconds, t.Snapshot.Losses.Policy, t.Snapshot.Losses.Value,
                 t.Snapshot.Losses.L2, t.Snapshot.Losses.LearningRate });
@@ -122,51 +119,10 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private Local.Trained Train(ReplayPosition[] positions, long generation)
     {
         var clock = Stopwatch.StartNew();
-        int b = _options.BatchSize, a = _options.Accumulation;
-        double policy = 0, value = 0, l2 = 0, rate = 0;
-        for (int step = 0; step < _options.StepsPerGeneration; step++)
-        {
-            _stop.Token.ThrowIfCancellationRequested(); // stopping: the generation is dropped, the checkpoint keeps the last one
-            var batches = new List<IReadOnlyList<ReplayPosition>>(a);
-            for (int k = 0; k < a; k++) batches.Add(new ArraySegment<ReplayPosition>(positions, (step * a + k) * b, b));
-            var report = _learner.Step(batches, _rng);
-            policy += report.Policy; value += report.Value; l2 += report.L2; rate = report.LearningRate;
-        }
-        int n = _options.StepsPerGeneration;
-        var losses = new LossSummary(policy / n, value / n, l2 / n, rate, _learner.Steps);
-        var weights = Models.Save(_learner.Network);
-        using var optimizer = new MemoryStream();
-        _learner.SaveOptimizer(optimizer);
-        return new Local.Trained(new SnapshotTaken(generation, weights, losses, clock.Elapsed.TotalSeconds), optimizer.ToArray());
-    }
-
-    /// <summary>Writes the trainer's checkpoint atomically: generation, weights, optimiser state.</summary>
-    public static void SaveCheckpoint(string directory, long generation, byte[] weights, byte[] optimizer) =>
-        DurableFile.Write(Path.Combine(directory, CheckpointFile), s =>
-        {
-            using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-            w.Write("selfplaybn-trainer/1");
-            w.Write(generation);
-            w.Write(weights.Length); w.Write(weights);
-            w.Write(optimizer.Length); w.Write(optimizer);
-        });
-
-    /// <summary>Reads the trainer's checkpoint, or <c>null</c> when there is none.</summary>
-    /// <exception cref="InvalidDataException">The file is not a trainer checkpoint.</exception>
-    public static (long Generation, byte[] Weights, byte[] Optimizer)? LoadCheckpoint(string directory)
-    {
-        string path = Path.Combine(directory, CheckpointFile);
-        if (!File.Exists(path)) return null;
-        try
-        {
-            using var r = new BinaryReader(File.OpenRead(path));
-            if (r.ReadString() != "selfplaybn-trainer/1") throw new InvalidDataException($"{path} is not a trainer checkpoint (format selfplaybn-trainer/1)");
-            long generation = r.ReadInt64();
-            var weights = r.ReadBytes(r.ReadInt32());
-            var optimizer = r.ReadBytes(r.ReadInt32());
-            return (generation, weights, optimizer);
-        }
-        catch (EndOfStreamException e) { throw new InvalidDataException($"{path} is truncated", e); }
+        // Stopping cancels the generation part way: it is dropped, and the checkpoint keeps the last one.
+        var losses = _learner.TrainGeneration(positions, _rng, _stop.Token);
+        var checkpoint = _learner.Checkpoint(generation);
+        return new Local.Trained(new SnapshotTaken(generation, checkpoint.Weights, losses, clock.Elapsed.TotalSeconds), checkpoint);
     }
 
     /// <inheritdoc />

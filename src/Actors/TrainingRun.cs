@@ -8,36 +8,6 @@ using static TorchSharp.torch;
 
 namespace SelfPlayBN.Actors;
 
-/// <summary>The layout of a run folder.</summary>
-/// <param name="Root">The run folder.</param>
-public sealed record RunFolder(string Root)
-{
-    /// <summary>The copy of the run's options.</summary>
-    public string Config => Path.Combine(Root, "config.json");
-
-    /// <summary>Published model checkpoints.</summary>
-    public string Models => Path.Combine(Root, "models");
-
-    /// <summary>The trainer's checkpoint (weights with EMA statistics, optimiser state).</summary>
-    public string Trainer => Path.Combine(Root, "trainer");
-
-    /// <summary>Replay segments.</summary>
-    public string Replay => Path.Combine(Root, "replay");
-
-    /// <summary>Log files.</summary>
-    public string Logs => Path.Combine(Root, "logs");
-
-    /// <summary>One JSON line per publication and per evaluation.</summary>
-    public string Metrics => Path.Combine(Root, "metrics.jsonl");
-
-    /// <summary>Each generation's weights with the trainer's EMA statistics, when <c>bn.keepEmaSnapshots</c> is on
-    /// (<c>model-NNNNNN.bin</c>, as the published models are named).</summary>
-    public string EmaSnapshots => Path.Combine(Root, "ema-snapshots");
-
-    /// <summary>The same metrics as TensorBoard event files (<see cref="TensorBoardLog"/>).</summary>
-    public string TensorBoard => Path.Combine(Root, "tensorboard");
-}
-
 /// <summary>How a run ended.</summary>
 /// <param name="Error"><c>null</c> when it ended normally (limit reached or interrupted), else what failed.</param>
 /// <param name="Generations">Generations trained in total.</param>
@@ -64,7 +34,7 @@ public static class TrainingRun
         Action<string>? progress, CancellationToken cancel, string extraHocon = "", Action<RunStatus>? status = null)
     {
         if (game.Name != options.Game) throw new ArgumentException($"the options are for {options.Game}, the game is {game.Name}");
-        PrepareFolder(options, folder);
+        folder.Prepare(options);
         var (learner, generation, initial) = PrepareTrainer(game, options, folder, device, progress);
         var buffer = ReplayBuffer.Open(game, folder.Replay, options.Replay.ToWindow());
         if (buffer.Games > 0) progress?.Invoke($"replay buffer: {buffer.Games} games, {buffer.Positions} positions reloaded");
@@ -74,9 +44,9 @@ public static class TrainingRun
         // The inference service starts with the published model the registry will announce (or the initial one).
         var servedWeights = initial;
         long servedVersion = 0;
-        if (ModelRegistryActor.Latest(folder.Models) is { } latest)
+        if (folder.ModelStore.Latest() is { } latest)
         {
-            servedWeights = File.ReadAllBytes(ModelRegistryActor.WeightsPath(folder.Models, latest.Version));
+            servedWeights = folder.ModelStore.ReadWeights(latest);
             servedVersion = latest.Version;
         }
         var setup = SelfPlaySetup.Resolve(options, device.type == DeviceType.CUDA, Environment.ProcessorCount);
@@ -96,7 +66,7 @@ public static class TrainingRun
             using (cancel.Register(() => finished.TrySetResult(null)))
             {
                 string? error = await finished.Task.ConfigureAwait(false);
-                long trained = TrainerActor.LoadCheckpoint(folder.Trainer)?.Generation ?? generation;
+                long trained = TrainerCheckpoint.Load(folder.Trainer)?.Generation ?? generation;
                 return new RunOutcome(error, trained);
             }
         }
@@ -105,17 +75,6 @@ public static class TrainingRun
             await system.Terminate().ConfigureAwait(false);
             learner.Dispose();
         }
-    }
-
-    /// <summary>Creates the run folder's layout, removes temporary files a killed process left, and writes the
-    /// options' copy.</summary>
-    public static void PrepareFolder(RunOptions options, RunFolder folder)
-    {
-        Directory.CreateDirectory(folder.Root);
-        Directory.CreateDirectory(folder.Trainer);
-        DurableFile.CleanTemporaryFiles(folder.Root);
-        DurableFile.CleanTemporaryFiles(folder.Trainer);
-        DurableFile.WriteAllText(folder.Config, options.ToJson());
     }
 
     /// <summary>The network and optimiser, resumed from the trainer's checkpoint when the folder holds one, the number
@@ -128,11 +87,9 @@ public static class TrainingRun
         var initial = Models.Save(network);
         var learner = new Learner(game, network, options.Trainer, device);
         long generation = 0;
-        if (TrainerActor.LoadCheckpoint(folder.Trainer) is { } checkpoint)
+        if (TrainerCheckpoint.Load(folder.Trainer) is { } checkpoint)
         {
-            Models.Load(network, checkpoint.Weights);
-            using var stream = new MemoryStream(checkpoint.Optimizer);
-            learner.LoadOptimizer(stream);
+            learner.Restore(checkpoint);
             generation = checkpoint.Generation;
             progress?.Invoke($"resuming after generation {generation} ({learner.Steps} optimiser steps)");
         }

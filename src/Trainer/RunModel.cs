@@ -1,4 +1,3 @@
-using SelfPlayBN.Actors;
 using SelfPlayBN.Games;
 using SelfPlayBN.Training;
 
@@ -26,9 +25,10 @@ internal sealed record RunModel(RunFolder Folder, RunOptions Options, IGame Game
         catch (InvalidDataException e) { throw new UserInputException(e.Message); }
         var game = GameCatalog.Create(options);
         long v;
-        try { v = version ?? ModelRegistryActor.Latest(folder.Models)?.Version ?? throw new UserInputException($"{folder.Models} holds no published model"); }
+        var store = folder.ModelStore;
+        try { v = version ?? store.Latest()?.Version ?? throw new UserInputException($"{folder.Models} holds no published model"); }
         catch (InvalidDataException e) { throw new UserInputException(e.Message); }
-        string weightsPath = ModelRegistryActor.WeightsPath(folder.Models, v);
+        string weightsPath = store.WeightsPath(v);
         if (!File.Exists(weightsPath)) throw new UserInputException($"no model {v} in {folder.Models}");
         return new RunModel(folder, options, game, v, weightsPath);
     }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using SelfPlayBN.Actors;
 using SelfPlayBN.Games;
 using SelfPlayBN.TorchRuntime;
 using SelfPlayBN.Training;

@@ -1,3 +1,4 @@
+using MessagePack;
 using SelfPlayBN.Games;
 using SelfPlayBN.Networks;
 using TorchSharp;
@@ -17,6 +18,17 @@ public sealed record LossReport(long Step, double Policy, double Value, double L
     /// <summary>Policy + value + L2.</summary>
     public double Total => Policy + Value + L2;
 }
+
+/// <summary>Loss terms averaged over a generation's steps (recorded with each published model and sent with the
+/// trainer's snapshot).</summary>
+/// <param name="Policy">Policy cross-entropy.</param>
+/// <param name="Value">Value MSE.</param>
+/// <param name="L2">L2 penalty.</param>
+/// <param name="LearningRate">Learning rate of the last step.</param>
+/// <param name="Steps">Optimiser steps so far (all generations).</param>
+[MessagePackObject]
+public sealed record LossSummary([property: Key(0)] double Policy, [property: Key(1)] double Value, [property: Key(2)] double L2,
+    [property: Key(3)] double LearningRate, [property: Key(4)] long Steps);
 
 /// <summary>
 /// Turns replay positions into tensors: replays the game's actions up to the position, writes the observation
@@ -145,6 +157,51 @@ public sealed class Learner : IDisposable
         _optimizer.step();
         Steps++;
         return new LossReport(Steps, policySum / positions, valueSum / positions, l2, rate);
+    }
+
+    /// <summary>Positions one generation trains on: <c>stepsPerGeneration × accumulation × batchSize</c>.</summary>
+    public int PositionsPerGeneration => _options.StepsPerGeneration * _options.Accumulation * _options.BatchSize;
+
+    /// <summary>One generation: <c>stepsPerGeneration</c> optimiser steps over <paramref name="positions"/> in order
+    /// (<see cref="PositionsPerGeneration"/> of them, sampled by the caller), each step taking the next
+    /// <c>accumulation</c> batches of <c>batchSize</c>. Returns the losses averaged over the steps.</summary>
+    /// <param name="positions">Exactly <see cref="PositionsPerGeneration"/> positions.</param>
+    /// <param name="rng">Chooses the symmetries (when augmenting).</param>
+    /// <param name="cancel">Checked before each step: a cancelled generation stops part way (the caller drops it).</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> fired.</exception>
+    public LossSummary TrainGeneration(IReadOnlyList<ReplayPosition> positions, Random rng, CancellationToken cancel = default)
+    {
+        if (positions.Count != PositionsPerGeneration)
+            throw new ArgumentException($"a generation trains on {PositionsPerGeneration} positions (steps x accumulation x batch size), got {positions.Count}");
+        var all = positions as ReplayPosition[] ?? positions.ToArray();
+        int b = _options.BatchSize, a = _options.Accumulation, n = _options.StepsPerGeneration;
+        double policy = 0, value = 0, l2 = 0, rate = 0;
+        for (int step = 0; step < n; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var batches = new List<IReadOnlyList<ReplayPosition>>(a);
+            for (int k = 0; k < a; k++) batches.Add(new ArraySegment<ReplayPosition>(all, (step * a + k) * b, b));
+            var report = Step(batches, rng);
+            policy += report.Policy; value += report.Value; l2 += report.L2; rate = report.LearningRate;
+        }
+        return new LossSummary(policy / n, value / n, l2 / n, rate, Steps);
+    }
+
+    /// <summary>The trainer's checkpoint of this learner after <paramref name="generation"/> generations: the network's
+    /// weights (EMA statistics included) and the optimiser's state.</summary>
+    public TrainerCheckpoint Checkpoint(long generation)
+    {
+        using var optimizer = new MemoryStream();
+        SaveOptimizer(optimizer);
+        return new TrainerCheckpoint(generation, Models.Save(Network), optimizer.ToArray());
+    }
+
+    /// <summary>Restores the network and the optimiser from <paramref name="checkpoint"/>.</summary>
+    public void Restore(TrainerCheckpoint checkpoint)
+    {
+        Models.Load(Network, checkpoint.Weights);
+        using var stream = new MemoryStream(checkpoint.Optimizer);
+        LoadOptimizer(stream);
     }
 
     /// <summary>Writes the optimiser state (momentum buffers, Adam moments) and the step count.</summary>

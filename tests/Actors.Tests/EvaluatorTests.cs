@@ -93,7 +93,7 @@ public sealed class EvaluatorTests : IDisposable
         Assert.Equal(["mcts-rollouts-4", "network", "random", "search-4"], accuracy.Keys.Order());
         Assert.All(accuracy.Values, a => Assert.Equal(12, a.Positions));
         Assert.Empty(results.OfType<GatingDecided>());
-        Assert.Null(ModelRegistryActor.Best(Path.Combine(_dir)));
+        Assert.Null(new ModelStore(_dir).Best());
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class EvaluatorTests : IDisposable
         inbox.Send(registry, new SubscribeToBest());
         long version = Assert.IsType<BestModelChanged>(inbox.Receive(Wait)).Model.Version;
         while (version != expected) version = Assert.IsType<BestModelChanged>(inbox.Receive(Wait)).Model.Version;
-        Assert.Equal(expected, ModelRegistryActor.Best(Path.Combine(_dir))!.Version);
+        Assert.Equal(expected, new ModelStore(_dir).Best()!.Version);
         return version;
     }
 }

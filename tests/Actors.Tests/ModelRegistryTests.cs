@@ -52,7 +52,7 @@ public sealed class ModelRegistryTests : IDisposable
         registry.Tell(new PromoteModel(1)); // ignored without gating
         registry.Tell(Ready(3));
         Assert.Equal(3, NextBest(best));
-        Assert.Null(ModelRegistryActor.Best(_dir));
+        Assert.Null(new ModelStore(_dir).Best());
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class ModelRegistryTests : IDisposable
         registry.Tell(Ready(3));
         registry.Tell(new PromoteModel(3));
         Assert.Equal(3, NextBest(best));
-        Assert.Equal(3, ModelRegistryActor.Best(_dir)!.Version);
+        Assert.Equal(3, new ModelStore(_dir).Best()!.Version);
         registry.Tell(Ready(4));
         Assert.Equal(3, NextPublished(all));
         Assert.Equal(4, NextPublished(all)); // published, not promoted

@@ -26,9 +26,7 @@ public sealed class SerializerTests : IDisposable
         yield return [new BufferStatus(10, 2, 7)];
         yield return [new SamplePositions(Guid.NewGuid(), 64)];
         yield return [PositionsSampled.From(Guid.NewGuid(), [new ReplayPosition(Game(), 1)])];
-        yield return [loss];
         yield return [new SnapshotTaken(4, [1, 2, 3], loss, 12.5)];
-        yield return [staleness];
         yield return [new ModelReady(4, [9, 8], "precise", loss, staleness, 3.0)];
         yield return [new ModelPublished(4, [9, 8], "precise", "ab12")];
         yield return [new SubscribeToModels()];
@@ -47,7 +45,6 @@ public sealed class SerializerTests : IDisposable
         yield return [new ModelNotServed(4, "superseded")];
         yield return [new ModelReady(4, [9, 8], "precise", loss, staleness, 3.0, "akka.tcp://selfplaybn@127.0.0.1:2552")];
         var layer = new BnLayerStatistics("tower.0.bn1", "default", [0.5, -1.25], [1.0, 0.125]);
-        yield return [layer];
         yield return [new PreciseBnJob(Guid.NewGuid(), new ModelAnnounced(4, "ab12", 70_000, 65_536, "snapshot", "tictactoe", "{\"blocks\":1}"), 96)];
         yield return [new SamplePositionsInParts(Guid.NewGuid(), 96, 96_000)];
         yield return [new PositionsSampledPart(Guid.NewGuid(), 1, 3, PositionsSampled.From(Guid.NewGuid(), [new ReplayPosition(Game(), 2)]))];

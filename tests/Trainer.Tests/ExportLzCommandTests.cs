@@ -1,4 +1,3 @@
-using SelfPlayBN.Actors;
 using SelfPlayBN.Networks;
 using SelfPlayBN.Training;
 using static TorchSharp.torch;
@@ -29,7 +28,7 @@ public sealed class ExportLzCommandTests(TorchFixture torchFixture) : IDisposabl
             foreach (var (name, t) in net.state_dict())
                 if (name.EndsWith(".running_var", StringComparison.Ordinal)) t.copy_(rand(t.shape) + 0.5);
                 else if (name.Contains("bn") && name.EndsWith(".bias", StringComparison.Ordinal)) t.copy_(randn(t.shape) * 0.1);
-        File.WriteAllBytes(ModelRegistryActor.WeightsPath(Path.Combine(_dir, "models"), 1), Models.Save(net));
+        File.WriteAllBytes(ModelStore.WeightsPath(Path.Combine(_dir, "models"), 1), Models.Save(net));
         net.eval();
         return net;
     }

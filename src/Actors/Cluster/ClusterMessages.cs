@@ -1,4 +1,5 @@
 using MessagePack;
+using SelfPlayBN.Training;
 
 namespace SelfPlayBN.Actors;
 

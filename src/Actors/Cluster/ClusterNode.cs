@@ -51,7 +51,7 @@ public static class ClusterNode
         if (node.Has(ClusterNodeOptions.EvaluatorRole) && !trainer && options.Evaluation.Gating)
             throw new ArgumentException("evaluation.gating needs the evaluator beside the trainer: give the trainer node the evaluator role, not this one");
         Directory.CreateDirectory(folder.Root);
-        if (trainer) TrainingRun.PrepareFolder(options, folder);
+        if (trainer) folder.Prepare(options);
         for (int incarnation = 1; ; incarnation++)
         {
             var (outcome, downed) = await RunIncarnationAsync(game, options, node, folder, device, logger, progress, cancel, extraHocon).ConfigureAwait(false);
@@ -168,7 +168,7 @@ public static class ClusterNode
     /// reports that when it starts).</summary>
     private static long? TrainedGenerations(RunFolder folder)
     {
-        try { return TrainerActor.LoadCheckpoint(folder.Trainer)?.Generation; }
+        try { return TrainerCheckpoint.Load(folder.Trainer)?.Generation; }
         catch (InvalidDataException) { return null; }
     }
 

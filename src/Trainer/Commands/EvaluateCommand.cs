@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using SelfPlayBN.Actors;
 using SelfPlayBN.Games;
 using SelfPlayBN.Games.ConnectFour;
 using SelfPlayBN.Games.TicTacToe;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using SelfPlayBN.Actors;
 using SelfPlayBN.Networks;
 using SelfPlayBN.Training;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SelfPlayBN.Actors;
 using SelfPlayBN.BatchNorm;
 using SelfPlayBN.Games;
 using SelfPlayBN.Games.ConnectFour;
@@ -68,7 +67,7 @@ internal static class StalenessStudy
         if (!Directory.Exists(folder.EmaSnapshots)) return [];
         return [.. Directory.EnumerateFiles(folder.EmaSnapshots, "model-*.bin")
             .Select(f => long.TryParse(Path.GetFileNameWithoutExtension(f).AsSpan("model-".Length), NumberStyles.None, CultureInfo.InvariantCulture, out long g) ? g : -1)
-            .Where(g => g >= 1 && g % every == 0 && File.Exists(ModelRegistryActor.WeightsPath(folder.Models, g)))
+            .Where(g => g >= 1 && g % every == 0 && File.Exists(ModelStore.WeightsPath(folder.Models, g)))
             .Order()];
     }
 
@@ -108,8 +107,8 @@ internal static class StalenessStudy
     public static StalenessRow Measure(IGame game, RunOptions options, RunFolder folder, long g, StalenessSettings s,
         IReadOnlyList<ReplayPosition> fresh, LabDataset? labelled, CancellationToken cancel)
     {
-        byte[] emaBytes = File.ReadAllBytes(ModelRegistryActor.WeightsPath(folder.EmaSnapshots, g));
-        byte[] preciseBytes = File.ReadAllBytes(ModelRegistryActor.WeightsPath(folder.Models, g));
+        byte[] emaBytes = File.ReadAllBytes(ModelStore.WeightsPath(folder.EmaSnapshots, g));
+        byte[] preciseBytes = File.ReadAllBytes(ModelStore.WeightsPath(folder.Models, g));
         using var ema = Models.Create(game, options.Network, options.Bn.Decay, CPU);
         using var precise = Models.Create(game, options.Network, options.Bn.Decay, CPU);
         try

@@ -1,20 +1,34 @@
 using MessagePack;
 using SelfPlayBN.BatchNorm;
 using SelfPlayBN.Games;
-using SelfPlayBN.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Training;
 
-/// <summary>The precise statistics of one BatchNorm layer, as measured (float64) and as sent between nodes.</summary>
+/// <summary>The precise statistics of one BatchNorm layer, as measured (float64). Plain data with MessagePack keys, so
+/// that a cluster's Precise BN node can send a measurement as it is.</summary>
 /// <param name="Name">The layer's qualified name in the network.</param>
 /// <param name="Domain">The statistics' domain.</param>
 /// <param name="Mean">Per-channel mean.</param>
 /// <param name="Variance">Per-channel variance.</param>
 [MessagePackObject]
 public sealed record BnLayerStatistics([property: Key(0)] string Name, [property: Key(1)] string Domain, [property: Key(2)] double[] Mean,
-    [property: Key(3)] double[] Variance) : IPipelineMessage;
+    [property: Key(3)] double[] Variance);
+
+/// <summary>BN staleness measured at a publication: EMA statistics against precise ones (recorded with each published
+/// model).</summary>
+/// <param name="MeanGap">Mean over layers and channels of |μ_EMA − μ_precise|/σ_precise.</param>
+/// <param name="LogVarianceGap">Mean over layers and channels of |log(σ²_EMA/σ²_precise)|.</param>
+/// <param name="WorstLayer">The layer with the largest mean gap.</param>
+/// <param name="LossWithEma">Policy + value loss on a held batch with EMA statistics.</param>
+/// <param name="LossWithPrecise">The same with precise statistics.</param>
+/// <param name="PreciseSeconds">Wall time of the Precise BN pass.</param>
+/// <param name="Samples">Positions the Precise BN pass used.</param>
+[MessagePackObject]
+public sealed record StalenessSummary([property: Key(0)] double MeanGap, [property: Key(1)] double LogVarianceGap, [property: Key(2)] string WorstLayer,
+    [property: Key(3)] double LossWithEma, [property: Key(4)] double LossWithPrecise, [property: Key(5)] double PreciseSeconds,
+    [property: Key(6)] int Samples);
 
 /// <summary>What a Precise BN pass measured on a snapshot: the precise statistics of every layer, the staleness summary,
 /// and the staleness report's log line.</summary>
