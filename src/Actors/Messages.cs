@@ -28,6 +28,12 @@ public sealed record GamesAccepted([property: Key(0)] Guid SubmissionId, [proper
 [MessagePackObject]
 public sealed record GetBufferStatus : IPipelineMessage;
 
+/// <summary>Command to the buffer: tell me its <see cref="BufferStatus"/> now and after every submission that stores new
+/// games, until I stop. Idempotent: a subscriber sends it again (every few seconds) so that a buffer that was
+/// re-created elsewhere (a cluster singleton's hand-over) knows it.</summary>
+[MessagePackObject]
+public sealed record SubscribeToBufferStatus : IPipelineMessage;
+
 /// <summary>The buffer's size.</summary>
 /// <param name="Positions">Positions in the window.</param>
 /// <param name="Games">Games in the window.</param>

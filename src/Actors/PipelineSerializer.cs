@@ -31,6 +31,7 @@ public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(GamesAccepted)] = "games-accepted",
         [typeof(GetBufferStatus)] = "get-buffer-status",
         [typeof(BufferStatus)] = "buffer-status",
+        [typeof(SubscribeToBufferStatus)] = "subscribe-to-buffer-status",
         [typeof(SamplePositions)] = "sample-positions",
         [typeof(PositionsSampled)] = "positions-sampled",
         [typeof(SnapshotTaken)] = "snapshot-taken",

@@ -6,13 +6,14 @@ namespace SelfPlayBN.Actors;
 
 /// <summary>
 /// Owns the <see cref="ReplayBuffer"/>: stores submitted games (acknowledging them with <see cref="GamesAccepted"/> only
-/// once they are on disk), answers status queries and samples positions uniformly from the window (in one message, or
-/// in frame-sized parts for another node). An invalid
-/// submission is logged and not acknowledged.
+/// once they are on disk), tells its subscribers (<see cref="SubscribeToBufferStatus"/>: the trainer) its status after
+/// each submission that stored new games, answers status queries and samples positions uniformly from the window (in one
+/// message, or in frame-sized parts for another node). An invalid submission is logged and not acknowledged.
 /// </summary>
 public sealed class ReplayBufferActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<IActorRef> _subscribers = [];
 
     /// <summary>The largest sample a <see cref="SamplePositionsInParts"/> may ask for.</summary>
     public const int MaxSampleInParts = 1_000_000;
@@ -35,13 +36,24 @@ public sealed class ReplayBufferActor : ReceiveActor
             {
                 int fresh = buffer.Append(m.Games);
                 Sender.Tell(new GamesAccepted(m.SubmissionId, fresh, buffer.Positions));
+                if (fresh > 0 && _subscribers.Count > 0)
+                {
+                    var status = Status(buffer);
+                    foreach (var s in _subscribers) s.Tell(status);
+                }
             }
             catch (InvalidDataException e)
             {
                 _log.Error("rejected submission {SubmissionId} of {Count} games from {Sender}: {Problem}", m.SubmissionId, m.Games.Length, Sender, e.Message);
             }
         });
-        Receive<GetBufferStatus>(_ => Sender.Tell(new BufferStatus(buffer.Positions, buffer.Games, buffer.GamesAccepted)));
+        Receive<GetBufferStatus>(_ => Sender.Tell(Status(buffer)));
+        Receive<SubscribeToBufferStatus>(_ =>
+        {
+            if (_subscribers.Add(Sender)) Context.Watch(Sender);
+            Sender.Tell(Status(buffer));
+        });
+        Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
         Receive<SamplePositions>(m =>
         {
             var positions = buffer.Positions == 0 || m.Count <= 0 ? [] : buffer.Sample(m.Count, rng);
@@ -66,4 +78,6 @@ public sealed class ReplayBufferActor : ReceiveActor
             }
         });
     }
+
+    private static BufferStatus Status(ReplayBuffer buffer) => new(buffer.Positions, buffer.Games, buffer.GamesAccepted);
 }

@@ -6,7 +6,8 @@ using SelfPlayBN.Training;
 namespace SelfPlayBN.Actors;
 
 /// <summary>
-/// The trainer: waits until the buffer holds enough positions and enough new games, samples a generation's positions
+/// The trainer: subscribes to the buffer's status (<see cref="SubscribeToBufferStatus"/>, which the buffer answers after
+/// every submission), waits until the buffer holds enough positions and enough new games, samples a generation's positions
 /// (<see cref="Learner.PositionsPerGeneration"/>) i.i.d. from the window, trains the generation off the actor's thread
 /// (<see cref="Learner.TrainGeneration"/>), writes its <see cref="TrainerCheckpoint"/>, and sends the snapshot to the
 /// Precise BN stage.
@@ -26,6 +27,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private long _generation;
     private long _acceptedAtLastGeneration;
     private Guid _request;
+    private BufferStatus? _status;
     private readonly string? _emaSnapshots;
 
     /// <inheritdoc />
@@ -62,26 +64,37 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Idle();
     }
 
+    /// <summary>How often the trainer subscribes again: a buffer re-created elsewhere (a cluster singleton's hand-over)
+    /// learns of it within this time. The buffer tells its status after each submission; this is no poll.</summary>
+    public static readonly TimeSpan Resubscribe = TimeSpan.FromSeconds(5);
+
     /// <inheritdoc />
-    protected override void PreStart() => Timers.StartPeriodicTimer("poll", Local.Tick.Instance, TimeSpan.FromMilliseconds(200));
+    protected override void PreStart()
+    {
+        _buffer.Tell(new SubscribeToBufferStatus());
+        Timers.StartPeriodicTimer("subscribe", Local.Tick.Instance, Resubscribe);
+    }
 
     private void Idle()
     {
-        Receive<Local.Tick>(_ => _buffer.Tell(new GetBufferStatus()));
-        Receive<BufferStatus>(s =>
-        {
-            if (s.Positions < _minPositions || s.GamesAccepted - _acceptedAtLastGeneration < _options.GamesPerGeneration) return;
-            _acceptedAtLastGeneration = s.GamesAccepted;
-            _request = Guid.NewGuid();
-            _buffer.Tell(new SamplePositions(_request, _learner.PositionsPerGeneration));
-            Become(Sampling);
-        });
+        Receive<Local.Tick>(_ => _buffer.Tell(new SubscribeToBufferStatus()));
+        Receive<BufferStatus>(s => { _status = s; StartWhenReady(); });
+    }
+
+    /// <summary>Starts a generation when the last status the buffer told shows enough positions and new games.</summary>
+    private void StartWhenReady()
+    {
+        if (_status is not { } s || s.Positions < _minPositions || s.GamesAccepted - _acceptedAtLastGeneration < _options.GamesPerGeneration) return;
+        _acceptedAtLastGeneration = s.GamesAccepted;
+        _request = Guid.NewGuid();
+        _buffer.Tell(new SamplePositions(_request, _learner.PositionsPerGeneration));
+        Become(Sampling);
     }
 
     private void Sampling()
     {
-        Receive<Local.Tick>(_ => { });
-        Receive<BufferStatus>(_ => { });
+        Receive<Local.Tick>(_ => _buffer.Tell(new SubscribeToBufferStatus()));
+        Receive<BufferStatus>(s => _status = s);
         Receive<PositionsSampled>(m => m.RequestId == _request, m =>
         {
             var positions = m.Positions();
@@ -95,8 +108,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     private void Training()
     {
-        Receive<Local.Tick>(_ => { });
-        Receive<BufferStatus>(_ => { });
+        Receive<Local.Tick>(_ => _buffer.Tell(new SubscribeToBufferStatus()));
+        Receive<BufferStatus>(s => _status = s);
         Receive<Local.Trained>(t =>
         {
             _generation = t.Snapshot.Generation;
@@ -112,6 +125,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                 t.Snapshot.Losses.L2, t.Snapshot.Losses.LearningRate });
             _preciseBn.Tell(t.Snapshot);
             Become(Idle);
+            StartWhenReady(); // the games that arrived while it trained may already make the next generation
         });
         Receive<Local.WorkFailed>(f => throw new InvalidOperationException($"trainer: {f.What} failed: {f.Error.Message}", f.Error));
     }

@@ -24,6 +24,7 @@ public sealed class SerializerTests : IDisposable
         yield return [new GamesAccepted(Guid.NewGuid(), 2, 1_000)];
         yield return [new GetBufferStatus()];
         yield return [new BufferStatus(10, 2, 7)];
+        yield return [new SubscribeToBufferStatus()];
         yield return [new SamplePositions(Guid.NewGuid(), 64)];
         yield return [PositionsSampled.From(Guid.NewGuid(), [new ReplayPosition(Game(), 1)])];
         yield return [new SnapshotTaken(4, [1, 2, 3], loss, 12.5)];
