@@ -9,6 +9,7 @@ namespace SelfPlayBN.Actors;
 
 /// <summary>Everything the run actor needs that lives outside the actor system (created by <see cref="TrainingRun"/>).</summary>
 /// <param name="Game">The game.</param>
+/// <param name="Extras">What the game adds to the evaluation (from the game catalogue).</param>
 /// <param name="Options">The run's options.</param>
 /// <param name="Folder">The run folder's layout.</param>
 /// <param name="Buffer">The replay buffer (already reloaded); <c>null</c> on a cluster's trainer node, where the buffer is
@@ -25,7 +26,7 @@ namespace SelfPlayBN.Actors;
 /// <param name="Status">Receives the run's state about once a second, for a live view (may be <c>null</c>).</param>
 /// <param name="Cluster">Set on a cluster's trainer node: the run then has no local self-play, inference or buffer.</param>
 public sealed record RunResources(
-    IGame Game, RunOptions Options, RunFolder Folder, ReplayBuffer? Buffer, Learner Learner, long Generation,
+    IGame Game, EvaluationExtras Extras, RunOptions Options, RunFolder Folder, ReplayBuffer? Buffer, Learner Learner, long Generation,
     InferenceService? Inference, SelfPlaySetup? Setup, byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished,
     Action<string>? Progress, Action<RunStatus>? Status = null, ClusterParts? Cluster = null)
     : INoSerializationVerificationNeeded;
@@ -128,7 +129,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         var precise = Context.ActorOf(PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
         Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed,
             o.Bn.KeepEmaSnapshots ? r.Folder.EmaSnapshots : null), "trainer");
-        Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");
+        Context.ActorOf(EvaluatorActor.Props(r.Game, o, r.Extras, registry, r.Device), "evaluator");
         foreach (var child in Context.GetChildren()) Context.Watch(child);
         return (buffer, selfPlay, null);
     }
@@ -145,7 +146,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
             : PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
         Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed,
             o.Bn.KeepEmaSnapshots ? r.Folder.EmaSnapshots : null), "trainer");
-        if (cluster.Evaluate) Context.ActorOf(EvaluatorActor.Props(r.Game, o, registry, r.Device), "evaluator");
+        if (cluster.Evaluate) Context.ActorOf(EvaluatorActor.Props(r.Game, o, r.Extras, registry, r.Device), "evaluator");
         foreach (var child in Context.GetChildren()) Context.Watch(child);
         return (buffer, null, publisher);
     }

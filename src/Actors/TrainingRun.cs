@@ -22,6 +22,7 @@ public static class TrainingRun
 {
     /// <summary>Runs until a limit is reached, <paramref name="cancel"/> fires, or an actor fails.</summary>
     /// <param name="game">The game (must match <c>options.Game</c>).</param>
+    /// <param name="extras">What the game adds to the evaluation (from the game catalogue).</param>
     /// <param name="options">Validated options.</param>
     /// <param name="folder">The run folder (created if missing; resumed if it holds a run).</param>
     /// <param name="device">Where the networks run.</param>
@@ -30,7 +31,7 @@ public static class TrainingRun
     /// <param name="cancel">Stops the run (Ctrl+C).</param>
     /// <param name="extraHocon">Extra Akka configuration (tests turn on <c>serialize-messages</c>).</param>
     /// <param name="status">Receives the run's state about once a second (a live view).</param>
-    public static async Task<RunOutcome> RunAsync(IGame game, RunOptions options, RunFolder folder, torch.Device device, ILogger logger,
+    public static async Task<RunOutcome> RunAsync(IGame game, EvaluationExtras extras, RunOptions options, RunFolder folder, torch.Device device, ILogger logger,
         Action<string>? progress, CancellationToken cancel, string extraHocon = "", Action<RunStatus>? status = null)
     {
         if (game.Name != options.Game) throw new ArgumentException($"the options are for {options.Game}, the game is {game.Name}");
@@ -61,7 +62,7 @@ public static class TrainingRun
         var system = ActorSystem.Create("selfplaybn", config);
         try
         {
-            var resources = new RunResources(game, options, folder, buffer, learner, generation, inference, setup, initial, device, finished, progress, status);
+            var resources = new RunResources(game, extras, options, folder, buffer, learner, generation, inference, setup, initial, device, finished, progress, status);
             system.ActorOf(RunActor.Props(resources), "run");
             using (cancel.Register(() => finished.TrySetResult(null)))
             {

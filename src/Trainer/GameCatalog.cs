@@ -41,4 +41,23 @@ internal static class GameCatalog
         }
         throw new UserInputException($"game '{name}' is not known (known: {KnownNames})");
     }
+
+    private static readonly Lazy<LabelledMove[]> ConnectFourLabelled =
+        new(() => ConnectFourLabelledPositions.Load().Select(p => new LabelledMove(p.State, p.OptimalColumns)).ToArray());
+
+    /// <summary>What <paramref name="game"/> adds to an evaluation: Tic-tac-toe its perfect player (choosing at random
+    /// among optimal moves), Connect Four the solver-labelled positions shipped with it; Go nothing.</summary>
+    public static EvaluationExtras EvaluationExtrasOf(IGame game) => game switch
+    {
+        TicTacToeGame => new EvaluationExtras
+        {
+            PerfectPlayer = seed =>
+            {
+                var rng = new Random(seed);
+                return new FunctionPlayer(s => TicTacToePerfectPlayer.Instance.ChooseAction((TicTacToeState)s, rng));
+            },
+        },
+        ConnectFourGame => new EvaluationExtras { LabelledPositions = n => ConnectFourLabelled.Value.Take(n).ToArray() },
+        _ => EvaluationExtras.None,
+    };
 }

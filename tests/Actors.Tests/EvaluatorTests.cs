@@ -31,7 +31,7 @@ public sealed class EvaluatorTests : IDisposable
         public Parent(IGame game, RunOptions options, string directory, byte[] initial, IActorRef sink)
         {
             var registry = Context.ActorOf(ModelRegistryActor.Props(directory, initial), "registry");
-            Context.ActorOf(EvaluatorActor.Props(game, options, registry, CPU), "evaluator");
+            Context.ActorOf(EvaluatorActor.Props(game, options, SelfPlayBN.Trainer.GameCatalog.EvaluationExtrasOf(game), registry, CPU), "evaluator");
             Receive<Registry>(_ => Sender.Tell(registry));
             ReceiveAny(m => sink.Forward(m));
         }

@@ -4,9 +4,10 @@ namespace SelfPlayBN.Trainer.Tests;
 
 /// <summary>
 /// Dependencies point one way: game API ← games; TorchSharp-only libraries (native loading, BatchNorm,
-/// networks); search ← game API; training (plain algorithm classes) ← game API, search, torch; actors ← all
-/// of those and the games; Go tooling ← game API, games, search; executables and tests ← everything. Libraries reference the
-/// TorchSharp bindings, never a native backend package.
+/// networks); search ← game API; training (plain algorithm classes and the run library) ← game API, search, torch;
+/// actors ← all of those but no concrete game; Go tooling ← game API, games, search; executables and tests ← everything.
+/// Libraries reference the TorchSharp bindings, never a native backend package. Of the executable's files only those that
+/// run the pipeline use the actors.
 /// </summary>
 public sealed class ArchitectureTests
 {
@@ -36,7 +37,7 @@ public sealed class ArchitectureTests
         ["tools"] = [],
         ["training"] = ["core", "search", "torch"],
         ["go"] = ["core", "games", "search"],
-        ["actors"] = ["core", "games", "search", "torch", "training"],
+        ["actors"] = ["core", "search", "torch", "training"],
         ["executables"] = ["core", "games", "search", "torch", "training", "go", "actors", "tools"],
         ["tests"] = ["core", "games", "search", "torch", "training", "go", "actors", "tools", "executables"],
     };
@@ -117,6 +118,42 @@ public sealed class ArchitectureTests
         }
         Assert.True(violations.Count == 0, string.Join("\n", violations));
     }
+
+    /// <summary>The executable's files that run the pipeline (and so use the actors): the commands <c>train</c>,
+    /// <c>node</c> and <c>study</c> (which trains its arms) and <c>train</c>'s live view. Every other command reads a run
+    /// through the run library (<c>src/Training/Runs</c>).</summary>
+    private static readonly string[] PipelineFiles =
+        ["src/Trainer/Commands/TrainCommand.cs", "src/Trainer/Commands/NodeCommand.cs", "src/Trainer/Commands/StudyCommand.cs", "src/Trainer/LiveView.cs"];
+
+    [Fact]
+    public void Only_the_commands_that_run_the_pipeline_use_the_actors()
+    {
+        var users = SourceFiles("src/Trainer")
+            .Where(f => File.ReadAllText(f).Contains("SelfPlayBN.Actors", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(RepoPaths.Root, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.True(users.Count > 0, "no file of src/Trainer uses the actors: the test would not see a new one");
+        var others = users.Except(PipelineFiles).ToList();
+        Assert.True(others.Count == 0, "these files of src/Trainer use the actors but do not run the pipeline: " + string.Join(", ", others));
+    }
+
+    [Fact]
+    public void The_actors_name_no_concrete_game()
+    {
+        var offenders = SourceFiles("src/Actors")
+            .Where(f => File.ReadAllText(f) is var text &&
+                        (text.Contains("SelfPlayBN.Games.TicTacToe", StringComparison.Ordinal) || text.Contains("SelfPlayBN.Games.ConnectFour", StringComparison.Ordinal) ||
+                         text.Contains("SelfPlayBN.Games.Go", StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(offenders.Count == 0, "actors that name a concrete game: " + string.Join(", ", offenders));
+    }
+
+    /// <summary>The C# files under <paramref name="relativeDir"/>, without build output.</summary>
+    private static IEnumerable<string> SourceFiles(string relativeDir) =>
+        Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, relativeDir), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") &&
+                        !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"));
 
     [Fact]
     public void Only_the_backend_targets_name_a_native_backend_package()

@@ -29,6 +29,7 @@ public static class ClusterNode
 
     /// <summary>Runs the node.</summary>
     /// <param name="game">The game (must match <c>options.Game</c>).</param>
+    /// <param name="extras">What the game adds to the evaluation (evaluator role).</param>
     /// <param name="options">The run's validated options (every node of a cluster uses the same).</param>
     /// <param name="node">The node's validated options.</param>
     /// <param name="folder">The run folder (trainer role: the run's state; every node: its logs and events).</param>
@@ -37,7 +38,7 @@ public static class ClusterNode
     /// <param name="progress">Receives progress lines for the console.</param>
     /// <param name="cancel">Stops the node (Ctrl+C, SIGTERM).</param>
     /// <param name="extraHocon">Extra Akka configuration.</param>
-    public static async Task<RunOutcome> RunAsync(IGame game, RunOptions options, ClusterNodeOptions node, RunFolder folder, torch.Device device,
+    public static async Task<RunOutcome> RunAsync(IGame game, EvaluationExtras extras, RunOptions options, ClusterNodeOptions node, RunFolder folder, torch.Device device,
         ILogger logger, Action<string>? progress, CancellationToken cancel, string extraHocon = "")
     {
         if (game.Name != options.Game) throw new ArgumentException($"the options are for {options.Game}, the game is {game.Name}");
@@ -54,7 +55,7 @@ public static class ClusterNode
         if (trainer) folder.Prepare(options);
         for (int incarnation = 1; ; incarnation++)
         {
-            var (outcome, downed) = await RunIncarnationAsync(game, options, node, folder, device, logger, progress, cancel, extraHocon).ConfigureAwait(false);
+            var (outcome, downed) = await RunIncarnationAsync(game, extras, options, node, folder, device, logger, progress, cancel, extraHocon).ConfigureAwait(false);
             if (!downed || node.RejoinAfterDownSeconds <= 0 || cancel.IsCancellationRequested) return outcome;
             logger.Warning("The cluster downed this node (incarnation {Incarnation}); joining again in {Seconds} s", incarnation, node.RejoinAfterDownSeconds);
             progress?.Invoke($"the cluster downed this node: joining again in {node.RejoinAfterDownSeconds:0.#} s as a new incarnation (its unacknowledged games are dropped)");
@@ -65,7 +66,7 @@ public static class ClusterNode
 
     /// <summary>One incarnation of the node: an actor system that joins the cluster and runs until cancelled, the
     /// trainer's limit, a failure, or the cluster downing it (<c>Downed</c>).</summary>
-    private static async Task<(RunOutcome Outcome, bool Downed)> RunIncarnationAsync(IGame game, RunOptions options, ClusterNodeOptions node,
+    private static async Task<(RunOutcome Outcome, bool Downed)> RunIncarnationAsync(IGame game, EvaluationExtras extras, RunOptions options, ClusterNodeOptions node,
         RunFolder folder, torch.Device device, ILogger logger, Action<string>? progress, CancellationToken cancel, string extraHocon)
     {
         bool trainer = node.Has(ClusterNodeOptions.TrainerRole), selfPlay = node.Has(ClusterNodeOptions.SelfPlayRole);
@@ -105,7 +106,7 @@ public static class ClusterNode
                     RunActor.Props(() => Starting("trainer", finished, () =>
                     {
                         var (learner, generation, initial) = TrainingRun.PrepareTrainer(game, options, folder, device, progress);
-                        return new RunResources(game, options, folder, null, learner, generation, null, null, initial, device, finished, progress,
+                        return new RunResources(game, extras, options, folder, null, learner, generation, null, null, initial, device, finished, progress,
                             Cluster: new ClusterParts(buffer, mediator, Evaluate: evaluator, DelegatePreciseBn: !preciseBn,
                                 PreciseBnTimeout: TimeSpan.FromSeconds(node.PreciseBnTimeoutSeconds)));
                     })),
@@ -118,7 +119,7 @@ public static class ClusterNode
             if (!trainer) system.ActorOf(Akka.Actor.Props.Create(() => new RunEndListener(mediator, finished, progress)), "run-end-listener");
             if (evaluator && !trainer)
             {
-                var evaluatorNode = system.ActorOf(EvaluatorNodeActor.Props(game, options, device, trainerProxy, mediator,
+                var evaluatorNode = system.ActorOf(EvaluatorNodeActor.Props(game, extras, options, device, trainerProxy, mediator,
                     TimeSpan.FromSeconds(node.ModelPollSeconds)), "evaluator-node");
                 system.ActorOf(Akka.Actor.Props.Create(() => new Watcher(evaluatorNode, finished)), "evaluator-watcher");
             }

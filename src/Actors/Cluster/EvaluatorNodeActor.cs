@@ -22,19 +22,20 @@ public sealed class EvaluatorNodeActor : ReceiveActor
     /// <param name="game">The game.</param>
     /// <param name="options">The run's options (gating must be off).</param>
     /// <param name="device">Where the networks run.</param>
+    /// <param name="extras">What the game adds to the evaluation.</param>
     /// <param name="trainer">The trainer singleton's proxy (models; results).</param>
     /// <param name="mediator">The distributed pub-sub mediator.</param>
     /// <param name="pollEvery">How often to ask the trainer for the current model.</param>
-    public static Props Props(IGame game, RunOptions options, torch.Device device, IActorRef trainer, IActorRef mediator, TimeSpan pollEvery) =>
-        Akka.Actor.Props.Create(() => new EvaluatorNodeActor(game, options, device, trainer, mediator, pollEvery));
+    public static Props Props(IGame game, EvaluationExtras extras, RunOptions options, torch.Device device, IActorRef trainer, IActorRef mediator, TimeSpan pollEvery) =>
+        Akka.Actor.Props.Create(() => new EvaluatorNodeActor(game, extras, options, device, trainer, mediator, pollEvery));
 
     /// <summary>Creates the actor (use <see cref="Props"/>).</summary>
-    public EvaluatorNodeActor(IGame game, RunOptions options, torch.Device device, IActorRef trainer, IActorRef mediator, TimeSpan pollEvery)
+    public EvaluatorNodeActor(IGame game, EvaluationExtras extras, RunOptions options, torch.Device device, IActorRef trainer, IActorRef mediator, TimeSpan pollEvery)
     {
         if (options.Evaluation.Gating) throw new ArgumentException("a separate evaluator node cannot gate: run the evaluator on the trainer node");
         string network = System.Text.Json.JsonSerializer.Serialize(options.Network, RunOptions.Json);
         Context.Watch(Context.ActorOf(ModelFollowerActor.Props(trainer, mediator, Self, game.Name, network, pollEvery), "model-follower"));
-        Context.Watch(Context.ActorOf(EvaluatorActor.Props(game, options, Self, device), "evaluator"));
+        Context.Watch(Context.ActorOf(EvaluatorActor.Props(game, options, extras, Self, device), "evaluator"));
         // The evaluator's registry protocol, answered locally from the fetched models.
         Receive<SubscribeToModels>(_ =>
         {

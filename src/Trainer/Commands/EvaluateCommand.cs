@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using SelfPlayBN.Games;
-using SelfPlayBN.Games.ConnectFour;
-using SelfPlayBN.Games.TicTacToe;
 using SelfPlayBN.Search;
 using SelfPlayBN.Training;
 using static TorchSharp.torch;
@@ -12,9 +10,9 @@ namespace SelfPlayBN.Trainer.Commands;
 
 /// <summary>
 /// <c>evaluate RUN_DIR</c>: measures a published model of a run (the latest by default) outside the pipeline —
-/// a match of the network with search against pure MCTS with random rollouts (colours alternating), for
-/// Tic-tac-toe also against the perfect player, and for Connect Four the move accuracy of the raw network and of
-/// the network with search against the solver-labelled positions. Prints a Markdown table for <c>docs/results.md</c>.
+/// a match of the network with search against pure MCTS with random rollouts (colours alternating), against the game's
+/// perfect player where it has one (Tic-tac-toe), and the move accuracy of the raw network and of the network with
+/// search on the game's solver-labelled positions where it has them (Connect Four; <see cref="GameCatalog.EvaluationExtrasOf"/>). Prints a Markdown table for <c>docs/results.md</c>.
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -47,6 +45,7 @@ internal static class EvaluateCommand
     private static void Evaluate(TextWriter output, ParseResult parse, DirectoryInfo dir, long? version, int games, int simulations, int rolloutSimulations, int openingMoves, int accuracyPositions)
     {
         var (folder, options, game, v, weightsPath) = RunModel.Find(dir, version);
+        var extras = GameCatalog.EvaluationExtrasOf(game);
 
         var info = TorchCli.Initialize(parse);
         NetworkOracle oracle;
@@ -65,24 +64,20 @@ internal static class EvaluateCommand
             var mcts = Arena.Play(game, Candidate, g => new MctsPlayer(new Mcts(new RolloutOracle(10_000 + g), rolloutSearch with { Seed = 2 * g + 1 })), games);
             rows.Add(Row($"vs pure MCTS, {rolloutSimulations} rollouts/move", Score(mcts), $"{clock.Elapsed.TotalSeconds:0} s"));
         }
-        if (game is TicTacToeGame && games > 0)
+        if (extras.PerfectPlayer is { } perfectPlayer && games > 0)
         {
             clock.Restart();
-            var perfect = Arena.Play(game, Candidate, g =>
-            {
-                var rng = new Random(20_000 + g);
-                return new FunctionPlayer(s => TicTacToePerfectPlayer.Instance.ChooseAction((TicTacToeState)s, rng));
-            }, games);
+            var perfect = Arena.Play(game, Candidate, g => perfectPlayer(20_000 + g), games);
             rows.Add(Row("vs the perfect player", Score(perfect), $"losses moving first {perfect.LossesMovingFirst}, second {perfect.LossesMovingSecond}"));
         }
-        if (game is ConnectFourGame && accuracyPositions > 0)
+        if (extras.LabelledPositions is { } labelled && accuracyPositions > 0)
         {
-            var set = ConnectFourLabelledPositions.Load().Take(accuracyPositions).Select(p => new LabelledMove(p.State, p.OptimalColumns)).ToArray();
+            var set = labelled(accuracyPositions);
             var rawEach = MoveAccuracy.Each(set, new PolicyPlayer(oracle));
             var searchedEach = MoveAccuracy.Each(set, new MctsPlayer(new Mcts(oracle, search with { TemperatureMoves = 0 })));
             var raw = MoveAccuracy.Total(rawEach);
             var searched = MoveAccuracy.Total(searchedEach);
-            rows.Add(Row($"move accuracy, raw network ({set.Length} positions)", Percent(raw), $"{raw.Correct}/{raw.Positions}"));
+            rows.Add(Row($"move accuracy, raw network ({set.Count} positions)", Percent(raw), $"{raw.Correct}/{raw.Positions}"));
             rows.Add(Row($"move accuracy, network + {simulations} simulations", Percent(searched), $"{searched.Correct}/{searched.Positions}"));
             // By stones on the board: the early middle game is where learning must show (search alone solves late positions).
             var rawBands = MoveAccuracy.ByMoveNumber(set, rawEach, StoneBand);

@@ -80,7 +80,7 @@ internal static class NodeCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         if (minutes is { } mm) limit.CancelAfter(TimeSpan.FromMinutes(mm));
-        var outcome = await ClusterNode.RunAsync(game, options, node, folder, device, logger,
+        var outcome = await ClusterNode.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), options, node, folder, device, logger,
             line => { lock (output) output.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"); }, limit.Token).ConfigureAwait(false);
         if (outcome.Error is { } error)
         {

@@ -54,12 +54,12 @@ internal static class TrainCommand
             if (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive)
             {
                 var view = new LiveView($"selfplaybn train: {game.Name} in {folder.Root}");
-                outcome = await view.ShowUntil(TrainingRun.RunAsync(game, options, folder, device, logger,
+                outcome = await view.ShowUntil(TrainingRun.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), options, folder, device, logger,
                     line => view.OnEvent($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"), cancel, status: view.OnStatus)).ConfigureAwait(false);
             }
             else
             {
-                outcome = await TrainingRun.RunAsync(game, options, folder, device, logger,
+                outcome = await TrainingRun.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), options, folder, device, logger,
                     line => { lock (output) output.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"); }, cancel).ConfigureAwait(false);
             }
         }
