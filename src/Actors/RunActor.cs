@@ -67,7 +67,6 @@ public sealed record RunStatus(long Generation, long Games, long Positions, doub
 /// </summary>
 public sealed class RunActor : ReceiveActor, IWithTimers
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunResources _r;
     private readonly IActorRef? _selfPlay;
@@ -165,38 +164,37 @@ public sealed class RunActor : ReceiveActor, IWithTimers
             bool noBatchNorm = i.Statistics == "none"; // a network without BatchNorm: no statistics, no staleness
             _staleness = noBatchNorm ? null : i.Staleness ?? _staleness;
             var staleness = noBatchNorm ? null : i.Staleness;
-            WriteMetrics(new
+            WriteMetrics(new PublicationMetrics
             {
-                kind = "publication",
-                time = DateTime.UtcNow,
-                generation = i.Version,
-                statistics = i.Statistics,
-                policyLoss = i.Losses?.Policy,
-                valueLoss = i.Losses?.Value,
-                l2 = i.Losses?.L2,
-                learningRate = i.Losses?.LearningRate,
-                steps = i.Losses?.Steps,
-                trainSeconds = p.TrainSeconds,
-                preciseSeconds = staleness?.PreciseSeconds,
-                preciseBnNode = p.PreciseBnNode,
-                stalenessMeanGap = staleness?.MeanGap,
-                stalenessLogVarGap = staleness?.LogVarianceGap,
-                lossWithEma = staleness?.LossWithEma,
-                lossWithPrecise = staleness?.LossWithPrecise,
-                games = _stats?.Games,
-                gamesAccepted = _bufferStatus?.GamesAccepted,
-                positions = _stats?.Positions,
-                moves = tally?.Moves,
-                passes = tally?.Passes,
-                resigned = tally?.Resigned,
-                resignChecks = tally?.ResignChecks,
-                resignFalsePositives = tally?.ResignFalsePositives,
-                averageInferenceBatch = _stats?.Inference.AverageBatch,
-                inferencePositions = _stats?.Inference.Positions,
-                inferenceBatches = _stats?.Inference.Batches,
-                inferenceBusySeconds = _stats?.Inference.BusyTime.TotalSeconds,
-                bufferPositions = _bufferStatus?.Positions,
-                elapsedSeconds = (DateTime.UtcNow - _started).TotalSeconds,
+                Time = DateTime.UtcNow,
+                Generation = i.Version,
+                Statistics = i.Statistics,
+                PolicyLoss = i.Losses?.Policy,
+                ValueLoss = i.Losses?.Value,
+                L2 = i.Losses?.L2,
+                LearningRate = i.Losses?.LearningRate,
+                Steps = i.Losses?.Steps,
+                TrainSeconds = p.TrainSeconds,
+                PreciseSeconds = staleness?.PreciseSeconds,
+                PreciseBnNode = p.PreciseBnNode,
+                StalenessMeanGap = staleness?.MeanGap,
+                StalenessLogVarGap = staleness?.LogVarianceGap,
+                LossWithEma = staleness?.LossWithEma,
+                LossWithPrecise = staleness?.LossWithPrecise,
+                Games = _stats?.Games,
+                GamesAccepted = _bufferStatus?.GamesAccepted,
+                Positions = _stats?.Positions,
+                Moves = tally?.Moves,
+                Passes = tally?.Passes,
+                Resigned = tally?.Resigned,
+                ResignChecks = tally?.ResignChecks,
+                ResignFalsePositives = tally?.ResignFalsePositives,
+                AverageInferenceBatch = _stats?.Inference.AverageBatch,
+                InferencePositions = _stats?.Inference.Positions,
+                InferenceBatches = _stats?.Inference.Batches,
+                InferenceBusySeconds = _stats?.Inference.BusyTime.TotalSeconds,
+                BufferPositions = _bufferStatus?.Positions,
+                ElapsedSeconds = (DateTime.UtcNow - _started).TotalSeconds,
             });
             if (i.Version > 0)
             {
@@ -234,11 +232,11 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         });
         Receive<EvaluationFinished>(e =>
         {
-            WriteMetrics(new
+            WriteMetrics(new EvaluationMetrics
             {
-                kind = "evaluation", time = DateTime.UtcNow, generation = e.Version, opponent = e.Opponent, wins = e.Wins, draws = e.Draws,
-                losses = e.Losses, score = e.Score, elo = e.EloDifference, lossesMovingFirst = e.LossesMovingFirst,
-                lossesMovingSecond = e.LossesMovingSecond, rating = e.Rating,
+                Time = DateTime.UtcNow, Generation = e.Version, Opponent = e.Opponent, Wins = e.Wins, Draws = e.Draws,
+                Losses = e.Losses, Score = e.Score, Elo = e.EloDifference, LossesMovingFirst = e.LossesMovingFirst,
+                LossesMovingSecond = e.LossesMovingSecond, Rating = e.Rating,
             });
             TensorBoard().Scalar($"strength/score_vs_{Tag(e.Opponent)}", e.Score, e.Version);
             TensorBoard().Scalar($"strength/elo_vs_{Tag(e.Opponent)}", e.EloDifference, e.Version);
@@ -249,13 +247,19 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         });
         Receive<AccuracyMeasured>(a =>
         {
-            WriteMetrics(new { kind = "accuracy", time = DateTime.UtcNow, generation = a.Version, player = a.Player, correct = a.Correct, positions = a.Positions, accuracy = a.Accuracy });
+            WriteMetrics(new AccuracyMetrics
+            {
+                Time = DateTime.UtcNow, Generation = a.Version, Player = a.Player, Correct = a.Correct, Positions = a.Positions, Accuracy = a.Accuracy,
+            });
             TensorBoard().Scalar($"strength/move_accuracy_{Tag(a.Player)}", a.Accuracy, a.Version);
             Report($"move accuracy: model {a.Version}, {a.Player}: {a.Accuracy:P1} ({a.Correct}/{a.Positions} solver-labelled positions)");
         });
         Receive<GatingDecided>(g =>
         {
-            WriteMetrics(new { kind = "gating", time = DateTime.UtcNow, generation = g.Version, best = g.Best, score = g.Score, threshold = g.Threshold, promoted = g.Promoted });
+            WriteMetrics(new GatingMetrics
+            {
+                Time = DateTime.UtcNow, Generation = g.Version, Best = g.Best, Score = g.Score, Threshold = g.Threshold, Promoted = g.Promoted,
+            });
             Report($"gating: model {g.Version} scored {g.Score:P0} against best model {g.Best} (threshold {g.Threshold:P0}): {(g.Promoted ? "promoted" : "kept out of self-play")}");
         });
         Receive<Local.Tick>(_ =>
@@ -345,6 +349,5 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     /// <summary>A name as a TensorBoard tag part: letters, digits, '-' and '_' kept, anything else '_'.</summary>
     private static string Tag(string name) => new([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')]);
 
-    private void WriteMetrics(object line) =>
-        File.AppendAllText(_r.Folder.Metrics, JsonSerializer.Serialize(line, Json) + "\n");
+    private void WriteMetrics(MetricsLine line) => MetricsLog.Append(_r.Folder.Metrics, line);
 }

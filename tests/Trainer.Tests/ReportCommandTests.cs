@@ -1,5 +1,6 @@
 using SelfPlayBN.Trainer.Commands;
 using SelfPlayBN.Trainer.Reports;
+using SelfPlayBN.Training;
 
 namespace SelfPlayBN.Trainer.Tests;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SelfPlayBN.Trainer.Reports;
+using SelfPlayBN.Training;
 
 namespace SelfPlayBN.Trainer.Commands;
 
@@ -103,7 +104,7 @@ internal static class ReportCommand
     /// Game length, passes and resignations: over the run (the last publication's totals) and over the games between the
     /// last two publications of one process; null when the metrics carry no game statistics (runs before they were written).
     /// </summary>
-    private static string? GameLines(IReadOnlyList<Publication> p)
+    private static string? GameLines(IReadOnlyList<PublicationMetrics> p)
     {
         var withMoves = p.Where(x => x.Moves is not null && x.Games is > 0).ToList();
         if (withMoves.Count == 0) return null;

@@ -100,7 +100,7 @@ internal static class StudyCommand
                 output.WriteLine($"  {run.Name}: {outcome.Generations} generations");
             }
             try { runs[run] = Reports.RunMetrics.Read(folder.Metrics); }
-            catch (Reports.MetricsFormatException e) { throw new UserInputException($"{folder.Metrics}: {e.Message}"); }
+            catch (MetricsFormatException e) { throw new UserInputException($"{folder.Metrics}: {e.Message}"); }
         }
         string summary = Path.Combine(dir, "summary.md");
         DurableFile.WriteAllText(summary, EndToEndStudy.Summary(configName, options, minutes, runs, BenchCommand.Header()));

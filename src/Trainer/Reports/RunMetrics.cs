@@ -1,43 +1,6 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using SelfPlayBN.Training;
 
 namespace SelfPlayBN.Trainer.Reports;
-
-/// <summary>
-/// One <c>"kind":"publication"</c> line of a run's <c>metrics.jsonl</c>: a published model version with the
-/// trainer's losses, the Precise BN stage's staleness figures and the self-play counters at that moment.
-/// Every figure is null where the line has none (generation 0 has no losses or staleness). <c>Games</c> and
-/// <c>Positions</c> count since the writing process started, as do <c>ElapsedSeconds</c>: a resumed run counts from zero again.
-/// So do the game statistics: <c>Moves</c> (of the games finished), <c>Passes</c> among them, games <c>Resigned</c>, and of the
-/// games played out to check resignation, <c>ResignChecks</c> (a player fell below the threshold) and
-/// <c>ResignFalsePositives</c> (that player did not lose).
-/// </summary>
-internal sealed record Publication(
-    long Generation, double? PolicyLoss, double? ValueLoss, double? L2, double? LearningRate, long? Steps,
-    double? TrainSeconds, double? PreciseSeconds, double? StalenessMeanGap, double? StalenessLogVarGap,
-    double? LossWithEma, double? LossWithPrecise, long? Games, long? Positions, double? AverageInferenceBatch,
-    long? BufferPositions, double? ElapsedSeconds,
-    long? Moves = null, long? Passes = null, long? Resigned = null, long? ResignChecks = null, long? ResignFalsePositives = null)
-{
-    /// <summary>Policy + value + L2, or null unless all three are known.</summary>
-    public double? TotalLoss => PolicyLoss + ValueLoss + L2;
-
-    /// <summary>Loss with the EMA statistics minus loss with the precise ones ("false overfitting" when positive).</summary>
-    public double? EmaLossGap => LossWithEma - LossWithPrecise;
-}
-
-/// <summary>
-/// One <c>"kind":"evaluation"</c> line: a match of model <c>Generation</c> against <c>Opponent</c>, with the evaluated
-/// model's wins, draws and losses, its <c>Score</c> (wins + draws/2) / games, and <c>Elo</c>: its Elo minus the
-/// opponent's, implied by the score.
-/// </summary>
-internal sealed record Evaluation(long Generation, string Opponent, int Wins, int Draws, int Losses, double? Score, double? Elo)
-{
-    /// <summary>The version named by an opponent <c>model-K</c>, or null for any other opponent (a fixed baseline).</summary>
-    public long? OpponentModel =>
-        Opponent.StartsWith(RunMetrics.ModelOpponentPrefix, StringComparison.Ordinal) &&
-        long.TryParse(Opponent.AsSpan(RunMetrics.ModelOpponentPrefix.Length), out long k) ? k : null;
-}
 
 /// <summary>
 /// Self-play speed between two consecutive publications, placed at the later one's generation:
@@ -45,36 +8,22 @@ internal sealed record Evaluation(long Generation, string Opponent, int Wins, in
 /// </summary>
 internal sealed record Throughput(long Generation, double GamesPerSecond, double PositionsPerSecond);
 
-/// <summary>A <c>metrics.jsonl</c> line that cannot be read; <see cref="LineNumber"/> counts from 1.</summary>
-internal sealed class MetricsFormatException(int lineNumber, string message) : Exception($"line {lineNumber}: {message}")
-{
-    public int LineNumber { get; } = lineNumber;
-}
-
 /// <summary>
-/// The contents of a run's <c>metrics.jsonl</c> and the figures derived from it, with no plotting.
-/// Lines of unknown kinds and unknown fields are ignored (newer runs may write more); blank lines are skipped.
+/// The publications and evaluations of a run's <c>metrics.jsonl</c> (read by <see cref="MetricsLog"/>, the schema the run
+/// writes) and the figures derived from them, with no plotting.
 /// </summary>
 internal sealed class RunMetrics
 {
-    /// <summary>How the evaluator names a match against an earlier version: <c>model-K</c>.</summary>
-    public const string ModelOpponentPrefix = "model-";
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
-    {
-        NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     /// <summary>Publication lines in file order.</summary>
-    public IReadOnlyList<Publication> Publications { get; }
+    public IReadOnlyList<PublicationMetrics> Publications { get; }
 
     /// <summary>Evaluation lines in file order.</summary>
-    public IReadOnlyList<Evaluation> Evaluations { get; }
+    public IReadOnlyList<EvaluationMetrics> Evaluations { get; }
 
     /// <summary>True when the last line had no line end and could not be read: a run still writing it. It is left out.</summary>
     public bool SkippedUnfinishedLastLine { get; }
 
-    private RunMetrics(IReadOnlyList<Publication> publications, IReadOnlyList<Evaluation> evaluations, bool skipped)
+    private RunMetrics(IReadOnlyList<PublicationMetrics> publications, IReadOnlyList<EvaluationMetrics> evaluations, bool skipped)
     {
         Publications = publications;
         Evaluations = evaluations;
@@ -87,53 +36,9 @@ internal sealed class RunMetrics
     /// <summary>Parses the text of a <c>metrics.jsonl</c> file; throws <see cref="MetricsFormatException"/> for a bad line.</summary>
     public static RunMetrics Parse(string text)
     {
-        var publications = new List<Publication>();
-        var evaluations = new List<Evaluation>();
-        bool skipped = false;
-        string[] lines = text.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
-        {
-            string line = lines[i].TrimEnd('\r');
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            bool unfinished = i == lines.Length - 1; // no '\n' after it
-            Line? parsed;
-            try
-            {
-                parsed = JsonSerializer.Deserialize<Line>(line, Json);
-            }
-            catch (JsonException e)
-            {
-                if (unfinished) { skipped = true; continue; }
-                throw new MetricsFormatException(i + 1, $"not a JSON object of metrics ({e.Message})");
-            }
-            if (parsed is null) throw new MetricsFormatException(i + 1, "null instead of a JSON object");
-            switch (parsed.Kind)
-            {
-                case "publication":
-                    publications.Add(new Publication(
-                        parsed.Generation ?? throw Missing(i + 1, "generation"), parsed.PolicyLoss, parsed.ValueLoss, parsed.L2,
-                        parsed.LearningRate, parsed.Steps, parsed.TrainSeconds, parsed.PreciseSeconds, parsed.StalenessMeanGap,
-                        parsed.StalenessLogVarGap, parsed.LossWithEma, parsed.LossWithPrecise, parsed.Games, parsed.Positions,
-                        parsed.AverageInferenceBatch, parsed.BufferPositions, parsed.ElapsedSeconds,
-                        parsed.Moves, parsed.Passes, parsed.Resigned, parsed.ResignChecks, parsed.ResignFalsePositives));
-                    break;
-                case "evaluation":
-                    evaluations.Add(new Evaluation(
-                        parsed.Generation ?? throw Missing(i + 1, "generation"),
-                        string.IsNullOrEmpty(parsed.Opponent) ? throw Missing(i + 1, "opponent") : parsed.Opponent,
-                        parsed.Wins ?? throw Missing(i + 1, "wins"), parsed.Draws ?? throw Missing(i + 1, "draws"),
-                        parsed.Losses ?? throw Missing(i + 1, "losses"), parsed.Score, parsed.Elo));
-                    break;
-                case null:
-                    throw Missing(i + 1, "kind");
-                default:
-                    break; // a kind this reader does not know yet
-            }
-        }
-        return new RunMetrics(publications, evaluations, skipped);
+        var (lines, skipped) = MetricsLog.Parse(text);
+        return new RunMetrics(lines.OfType<PublicationMetrics>().ToList(), lines.OfType<EvaluationMetrics>().ToList(), skipped);
     }
-
-    private static MetricsFormatException Missing(int lineNumber, string field) => new(lineNumber, $"no \"{field}\"");
 
     /// <summary>
     /// Self-play speed between each pair of consecutive publications that both carry games, positions and
@@ -183,14 +88,6 @@ internal sealed class RunMetrics
         }
         return new ChainedElo(anchor, rating);
     }
-
-    /// <summary>Every field either kind of line may carry; which ones a kind needs is checked in <see cref="RunMetrics.Parse"/>.</summary>
-    private sealed record Line(
-        string? Kind, long? Generation, double? PolicyLoss, double? ValueLoss, double? L2, double? LearningRate, long? Steps,
-        double? TrainSeconds, double? PreciseSeconds, double? StalenessMeanGap, double? StalenessLogVarGap, double? LossWithEma,
-        double? LossWithPrecise, long? Games, long? Positions, double? AverageInferenceBatch, long? BufferPositions,
-        double? ElapsedSeconds, string? Opponent, int? Wins, int? Draws, int? Losses, double? Score, double? Elo,
-        long? Moves, long? Passes, long? Resigned, long? ResignChecks, long? ResignFalsePositives);
 }
 
 /// <summary>Elo by version relative to <paramref name="Anchor"/> (at 0); see <see cref="RunMetrics.ChainedElo"/>.</summary>

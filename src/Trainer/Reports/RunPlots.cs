@@ -1,3 +1,5 @@
+using SelfPlayBN.Training;
+
 namespace SelfPlayBN.Trainer.Reports;
 
 /// <summary>
@@ -59,10 +61,10 @@ internal static class RunPlots
 
     private static PlotPanel Panel(string title, string yLabel, params PlotLine[] lines) => new(title, "generation", yLabel, lines, IntegerX: true);
 
-    private static PlotLine Series(string name, IEnumerable<Publication> source, Func<Publication, double?> value) =>
+    private static PlotLine Series(string name, IEnumerable<PublicationMetrics> source, Func<PublicationMetrics, double?> value) =>
         PlotLine.Of(name, source, x => x.Generation, value);
 
-    private static PlotLine Series(string name, IEnumerable<Evaluation> source, Func<Evaluation, double?> value) =>
+    private static PlotLine Series(string name, IEnumerable<EvaluationMetrics> source, Func<EvaluationMetrics, double?> value) =>
         PlotLine.Of(name, source, x => x.Generation, value);
 
     private static PlotLine Series(string name, IEnumerable<Throughput> source, Func<Throughput, double?> value) =>

@@ -43,7 +43,7 @@ internal static class EndToEndStudy
         [.. Enumerable.Range(1, seeds).SelectMany(s => Arms.Select(a => new EndToEndRun(a, s)))];
 
     /// <summary>An opponent's final result of one run: its last evaluation against that opponent.</summary>
-    internal sealed record Final(EndToEndRun Run, Evaluation Evaluation);
+    internal sealed record Final(EndToEndRun Run, EvaluationMetrics Evaluation);
 
     /// <summary>The fixed opponents the runs were evaluated against (not earlier versions of themselves), in order of appearance.</summary>
     public static IReadOnlyList<string> Opponents(IReadOnlyDictionary<EndToEndRun, RunMetrics> runs) =>
@@ -67,7 +67,7 @@ internal static class EndToEndStudy
 
     private static MatchStatistics Pooled(IEnumerable<Final> finals) => Pooled(finals.Select(f => f.Evaluation));
 
-    private static MatchStatistics Pooled(IEnumerable<Evaluation> evaluations)
+    private static MatchStatistics Pooled(IEnumerable<EvaluationMetrics> evaluations)
     {
         var list = evaluations.ToList();
         return new(list.Sum(e => e.Wins), list.Sum(e => e.Losses), list.Sum(e => e.Draws));
@@ -75,7 +75,7 @@ internal static class EndToEndStudy
 
     /// <summary>Every evaluation of each run against <paramref name="opponent"/> in the second half of that run's
     /// generations: more games per arm than the last evaluation alone, at the price of mixing model versions.</summary>
-    public static IReadOnlyList<(EndToEndRun Run, Evaluation Evaluation)> LateEvaluations(IReadOnlyDictionary<EndToEndRun, RunMetrics> runs, string opponent) =>
+    public static IReadOnlyList<(EndToEndRun Run, EvaluationMetrics Evaluation)> LateEvaluations(IReadOnlyDictionary<EndToEndRun, RunMetrics> runs, string opponent) =>
         [.. runs.SelectMany(kv =>
         {
             long last = kv.Value.Publications.Count == 0 ? 0 : kv.Value.Publications.Max(p => p.Generation);
