@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Move accuracy against wall-clock minutes for one or more Connect Four runs, as a CSV table and an SVG plot.
 
-usage: scripts/accuracy-curve.py [--minutes 5,10,15] [--simulations 200] [--positions 500] [--in-run] OUT LABEL=RUN_DIR [LABEL=RUN_DIR ...]
+usage: scripts/accuracy-curve.py [--minutes 5,10,15] [--simulations 200] [--positions 500] [--in-run] [--from-csv FILE ...] OUT [LABEL=RUN_DIR ...]
 
 For each run and each minute mark, the model the run had published by then (its metrics.jsonl gives each publication's
 elapsed seconds) is measured with `selfplaybn evaluate --games 0`: move accuracy of the raw network and of the network
 with search on the solver-labelled positions. Writes OUT.csv and OUT.svg (solid: with search, dashed: raw network).
 The executable is $SELFPLAYBN (default: `dotnet run --project src/Trainer -c Release --`). With --in-run nothing is run:
 the points are the run's own evaluations (the `accuracy` records of metrics.jsonl: raw network and search with
-`evaluation.simulations`), each at the minute its model was published.
+`evaluation.simulations`), each at the minute its model was published. --from-csv adds the series of an earlier OUT.csv
+(a run whose folder is gone), so that old and new runs share one plot.
 """
 import argparse
 import json
@@ -57,6 +58,25 @@ def in_run(run_dir):
                 found.setdefault(int(record["generation"]), {})["raw" if player == "network" else "search"] = round(100 * float(record["accuracy"]), 1)
     return [(published[v] / 60, v, a["raw"], a["search"]) for v, a in sorted(found.items())
             if v in published and "raw" in a and "search" in a]
+
+
+def from_csv(path):
+    """[(label, [(minutes, version, raw, search), ...]), ...] of a CSV this script wrote, in order of first appearance."""
+    series = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = [line.strip() for line in f if line.strip()]
+    except OSError as e:
+        sys.exit(f"error: {path}: {e.strerror}")
+    if not lines or lines[0] != "label,minutes,version,raw,search":
+        sys.exit(f"error: {path}: not a CSV of this script (header label,minutes,version,raw,search)")
+    for number, line in enumerate(lines[1:], 2):
+        fields = line.rsplit(",", 4)
+        try:
+            series.setdefault(fields[0], []).append((float(fields[1]), int(fields[2]), float(fields[3]), float(fields[4])))
+        except (ValueError, IndexError):
+            sys.exit(f"error: {path}:{number}: not label,minutes,version,raw,search")
+    return list(series.items())
 
 
 def measure(exe, run_dir, version, simulations, positions):
@@ -117,8 +137,9 @@ def main():
     parser.add_argument("--simulations", type=int, default=200)
     parser.add_argument("--positions", type=int, default=500)
     parser.add_argument("--in-run", action="store_true", help="plot the runs' own evaluations instead of measuring")
+    parser.add_argument("--from-csv", action="append", default=[], metavar="FILE", help="add the series of an earlier OUT.csv")
     parser.add_argument("out", help="output prefix: OUT.csv and OUT.svg")
-    parser.add_argument("runs", nargs="+", help="LABEL=RUN_DIR")
+    parser.add_argument("runs", nargs="*", help="LABEL=RUN_DIR")
     args = parser.parse_args()
     try:
         marks = [float(m) for m in args.minutes.split(",")]
@@ -127,6 +148,12 @@ def main():
     exe = shlex.split(os.environ.get("SELFPLAYBN", "dotnet run --project src/Trainer -c Release --"))
     series = []
     rows = ["label,minutes,version,raw,search"]
+    for path in args.from_csv:
+        for label, points in from_csv(path):
+            rows.extend(f"{label},{m:g},{v},{raw},{searched}" for m, v, raw, searched in points)
+            series.append((label, points))
+    if not series and not args.runs:
+        sys.exit("error: nothing to plot: give LABEL=RUN_DIR or --from-csv FILE")
     for item in args.runs:
         if "=" not in item:
             sys.exit(f"error: {item!r} is not LABEL=RUN_DIR")

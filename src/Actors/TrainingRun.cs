@@ -16,7 +16,8 @@ public sealed record RunOutcome(string? Error, long Generations);
 /// <summary>
 /// Sets up and runs the training pipeline in one process: the run folder (config copy, replay segments, checkpoints,
 /// logs, metrics), resumption from what the folder holds, the actor system (every pipeline message through
-/// <see cref="PipelineSerializer"/>, Akka's logs into Serilog), and a clean stop on cancellation.
+/// <see cref="PipelineSerializer"/>, Akka's logs into Serilog's global logger, <see cref="Log.Logger"/>, which the
+/// executable sets), and a clean stop on cancellation.
 /// </summary>
 public static class TrainingRun
 {
@@ -26,12 +27,11 @@ public static class TrainingRun
     /// <param name="options">Validated options.</param>
     /// <param name="folder">The run folder (created if missing; resumed if it holds a run).</param>
     /// <param name="device">Where the networks run.</param>
-    /// <param name="logger">Serilog logger for the run (Akka's logs are routed to it).</param>
     /// <param name="progress">Receives progress lines for the console.</param>
     /// <param name="cancel">Stops the run (Ctrl+C).</param>
     /// <param name="extraHocon">Extra Akka configuration (tests turn on <c>serialize-messages</c>).</param>
     /// <param name="status">Receives the run's state about once a second (a live view).</param>
-    public static async Task<RunOutcome> RunAsync(IGame game, EvaluationExtras extras, RunOptions options, RunFolder folder, torch.Device device, ILogger logger,
+    public static async Task<RunOutcome> RunAsync(IGame game, EvaluationExtras extras, RunOptions options, RunFolder folder, torch.Device device,
         Action<string>? progress, CancellationToken cancel, string extraHocon = "", Action<RunStatus>? status = null)
     {
         if (game.Name != options.Game) throw new ArgumentException($"the options are for {options.Game}, the game is {game.Name}");
@@ -58,7 +58,6 @@ public static class TrainingRun
 
         var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var config = BaseConfig(extraHocon);
-        Log.Logger = logger;
         var system = ActorSystem.Create("selfplaybn", config);
         try
         {

@@ -35,9 +35,9 @@ public sealed class EndToEndTests : IDisposable
 
     private async Task<RunOutcome> Run(int generations, List<string> lines)
     {
-        var logger = new LoggerConfiguration().MinimumLevel.Information().WriteTo.File(Path.Combine(_dir, "test.log")).CreateLogger();
+        Log.Logger = new LoggerConfiguration().MinimumLevel.Information().WriteTo.File(Path.Combine(_dir, "test.log")).CreateLogger();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var outcome = await TrainingRun.RunAsync(TicTacToeGame.Instance, SelfPlayBN.Trainer.GameCatalog.EvaluationExtrasOf(TicTacToeGame.Instance), Tiny(generations).Validate(), new RunFolder(_dir), CPU, logger,
+        var outcome = await TrainingRun.RunAsync(TicTacToeGame.Instance, SelfPlayBN.Trainer.GameCatalog.EvaluationExtrasOf(TicTacToeGame.Instance), Tiny(generations).Validate(), new RunFolder(_dir), CPU,
             l => { lock (lines) lines.Add(l); }, timeout.Token, "akka.actor.serialize-messages = on");
         Assert.False(timeout.IsCancellationRequested, "the run did not reach its generation limit within 3 minutes:\n" + string.Join("\n", lines));
         return outcome;

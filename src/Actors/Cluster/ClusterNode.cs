@@ -34,18 +34,17 @@ public static class ClusterNode
     /// <param name="node">The node's validated options.</param>
     /// <param name="folder">The run folder (trainer role: the run's state; every node: its logs and events).</param>
     /// <param name="device">Where networks run.</param>
-    /// <param name="logger">Serilog logger (Akka's logs are routed to it).</param>
     /// <param name="progress">Receives progress lines for the console.</param>
     /// <param name="cancel">Stops the node (Ctrl+C, SIGTERM).</param>
     /// <param name="extraHocon">Extra Akka configuration.</param>
     public static async Task<RunOutcome> RunAsync(IGame game, EvaluationExtras extras, RunOptions options, ClusterNodeOptions node, RunFolder folder, torch.Device device,
-        ILogger logger, Action<string>? progress, CancellationToken cancel, string extraHocon = "")
+        Action<string>? progress, CancellationToken cancel, string extraHocon = "")
     {
         if (game.Name != options.Game) throw new ArgumentException($"the options are for {options.Game}, the game is {game.Name}");
         node.Validate();
         foreach (var warning in node.SecurityWarnings())
         {
-            logger.Warning("{Warning}", warning);
+            Log.Warning("{Warning}", warning);
             progress?.Invoke(warning);
         }
         bool trainer = node.Has(ClusterNodeOptions.TrainerRole);
@@ -55,9 +54,9 @@ public static class ClusterNode
         if (trainer) folder.Prepare(options);
         for (int incarnation = 1; ; incarnation++)
         {
-            var (outcome, downed) = await RunIncarnationAsync(game, extras, options, node, folder, device, logger, progress, cancel, extraHocon).ConfigureAwait(false);
+            var (outcome, downed) = await RunIncarnationAsync(game, extras, options, node, folder, device, progress, cancel, extraHocon).ConfigureAwait(false);
             if (!downed || node.RejoinAfterDownSeconds <= 0 || cancel.IsCancellationRequested) return outcome;
-            logger.Warning("The cluster downed this node (incarnation {Incarnation}); joining again in {Seconds} s", incarnation, node.RejoinAfterDownSeconds);
+            Log.Warning("The cluster downed this node (incarnation {Incarnation}); joining again in {Seconds} s", incarnation, node.RejoinAfterDownSeconds);
             progress?.Invoke($"the cluster downed this node: joining again in {node.RejoinAfterDownSeconds:0.#} s as a new incarnation (its unacknowledged games are dropped)");
             try { await Task.Delay(TimeSpan.FromSeconds(node.RejoinAfterDownSeconds), cancel).ConfigureAwait(false); }
             catch (OperationCanceledException) { return outcome with { Error = null }; }
@@ -67,7 +66,7 @@ public static class ClusterNode
     /// <summary>One incarnation of the node: an actor system that joins the cluster and runs until cancelled, the
     /// trainer's limit, a failure, or the cluster downing it (<c>Downed</c>).</summary>
     private static async Task<(RunOutcome Outcome, bool Downed)> RunIncarnationAsync(IGame game, EvaluationExtras extras, RunOptions options, ClusterNodeOptions node,
-        RunFolder folder, torch.Device device, ILogger logger, Action<string>? progress, CancellationToken cancel, string extraHocon)
+        RunFolder folder, torch.Device device, Action<string>? progress, CancellationToken cancel, string extraHocon)
     {
         bool trainer = node.Has(ClusterNodeOptions.TrainerRole), selfPlay = node.Has(ClusterNodeOptions.SelfPlayRole);
         bool evaluator = node.Has(ClusterNodeOptions.EvaluatorRole), preciseBn = node.Has(ClusterNodeOptions.PreciseBnRole);
@@ -76,7 +75,6 @@ public static class ClusterNode
         var config = TrainingRun.BaseConfig(extraHocon)
             .WithFallback(ConfigurationFactory.ParseString("akka.actor.guardian-supervisor-strategy = \"Akka.Actor.StoppingSupervisorStrategy\""))
             .WithFallback(ConfigurationFactory.ParseString(node.ToHocon()));
-        Log.Logger = logger;
         var system = ActorSystem.Create(ClusterNodeOptions.SystemName, config);
         var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         long startGeneration = trainer ? TrainedGenerations(folder) ?? 0 : 0;

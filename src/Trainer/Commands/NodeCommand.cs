@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SelfPlayBN.Actors;
 using SelfPlayBN.Training;
+using Serilog;
 
 namespace SelfPlayBN.Trainer.Commands;
 
@@ -75,12 +76,13 @@ internal static class NodeCommand
 
         var (_, device) = RunSetup.Device(parse, deviceName);
         using var logger = RunSetup.Logger(folder, $"node-{string.Join("+", node.Roles)}-{(node.Port > 0 ? node.Port : Environment.ProcessId)}");
+        Log.Logger = logger; // Akka's logs, and the node's, go to the node's log
         output.WriteLine($"cluster node ({string.Join(", ", node.Roles)}) for {game.Name} in {folder.Root} on {deviceName}; listening on {node.Host}:{node.Port}" +
                          (node.Tls is null ? " (plain TCP)" : " (TLS)"));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         if (minutes is { } mm) limit.CancelAfter(TimeSpan.FromMinutes(mm));
-        var outcome = await ClusterNode.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), options, node, folder, device, logger,
+        var outcome = await ClusterNode.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), options, node, folder, device,
             line => { lock (output) output.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"); }, limit.Token).ConfigureAwait(false);
         if (outcome.Error is { } error)
         {

@@ -88,7 +88,8 @@ internal static class StudyCommand
                 using var logger = new LoggerConfiguration().MinimumLevel.Information()
                     .WriteTo.File(new CompactJsonFormatter(), Path.Combine(folder.Logs, "run-.clef"), rollingInterval: RollingInterval.Day)
                     .CreateLogger();
-                var outcome = await TrainingRun.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), run.Options(options, minutes).Validate(), folder, CPU, logger,
+                Log.Logger = logger; // this arm's log
+                var outcome = await TrainingRun.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), run.Options(options, minutes).Validate(), folder, CPU,
                     line => { if (line.StartsWith("evaluation", StringComparison.Ordinal)) lock (output) output.WriteLine($"  {line}"); }, cancel).ConfigureAwait(false);
                 if (outcome.Error is { } error) throw new UserInputException($"{run.Name} failed: {error} (log: {folder.Logs})");
                 if (cancel.IsCancellationRequested)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SelfPlayBN.Actors;
 using SelfPlayBN.Training;
+using Serilog;
 
 namespace SelfPlayBN.Trainer.Commands;
 
@@ -42,6 +43,7 @@ internal static class TrainCommand
         catch (InvalidDataException e) { throw new UserInputException(e.Message); }
 
         using var logger = RunSetup.Logger(folder, "run");
+        Log.Logger = logger; // Akka's logs, and the pipeline's, go to the run's log
         output.WriteLine($"training {game.Name} in {folder.Root} on {deviceName} ({info.Backend} backend, libtorch {info.LibTorchVersion})");
         output.WriteLine($"  network {options.Network.Blocks} blocks x {options.Network.Filters} filters; {options.SelfPlay.Simulations} simulations per move; " +
                          $"publishing {options.Bn.Inference.ToString().ToLowerInvariant()} BN statistics");
@@ -54,12 +56,12 @@ internal static class TrainCommand
             if (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive)
             {
                 var view = new LiveView($"selfplaybn train: {game.Name} in {folder.Root}");
-                outcome = await view.ShowUntil(TrainingRun.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), options, folder, device, logger,
+                outcome = await view.ShowUntil(TrainingRun.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), options, folder, device,
                     line => view.OnEvent($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"), cancel, status: view.OnStatus)).ConfigureAwait(false);
             }
             else
             {
-                outcome = await TrainingRun.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), options, folder, device, logger,
+                outcome = await TrainingRun.RunAsync(game, GameCatalog.EvaluationExtrasOf(game), options, folder, device,
                     line => { lock (output) output.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}"); }, cancel).ConfigureAwait(false);
             }
         }
