@@ -14,6 +14,7 @@ public interface IPipelineMessage;
 /// are on disk; a sender retries until then, and the buffer de-duplicates by game id.</summary>
 /// <param name="SubmissionId">Identifies the submission in the acknowledgement.</param>
 /// <param name="Games">The finished games.</param>
+[WireName("submit-games")]
 [MessagePackObject]
 public sealed record SubmitGames([property: Key(0)] Guid SubmissionId, [property: Key(1)] GameRecord[] Games) : IPipelineMessage;
 
@@ -21,16 +22,19 @@ public sealed record SubmitGames([property: Key(0)] Guid SubmissionId, [property
 /// <param name="SubmissionId">The submission.</param>
 /// <param name="NewGames">Games that were not stored before.</param>
 /// <param name="BufferPositions">Positions in the buffer's window now.</param>
+[WireName("games-accepted")]
 [MessagePackObject]
 public sealed record GamesAccepted([property: Key(0)] Guid SubmissionId, [property: Key(1)] int NewGames, [property: Key(2)] int BufferPositions) : IPipelineMessage;
 
 /// <summary>Query: the buffer's size and how many games it accepted.</summary>
+[WireName("get-buffer-status")]
 [MessagePackObject]
 public sealed record GetBufferStatus : IPipelineMessage;
 
 /// <summary>Command to the buffer: tell me its <see cref="BufferStatus"/> now and after every submission that stores new
 /// games, until I stop. Idempotent: a subscriber sends it again (every few seconds) so that a buffer that was
 /// re-created elsewhere (a cluster singleton's hand-over) knows it.</summary>
+[WireName("subscribe-to-buffer-status")]
 [MessagePackObject]
 public sealed record SubscribeToBufferStatus : IPipelineMessage;
 
@@ -38,12 +42,14 @@ public sealed record SubscribeToBufferStatus : IPipelineMessage;
 /// <param name="Positions">Positions in the window.</param>
 /// <param name="Games">Games in the window.</param>
 /// <param name="GamesAccepted">Games accepted since the buffer started (this process).</param>
+[WireName("buffer-status")]
 [MessagePackObject]
 public sealed record BufferStatus([property: Key(0)] int Positions, [property: Key(1)] int Games, [property: Key(2)] long GamesAccepted) : IPipelineMessage;
 
 /// <summary>Command: draw positions uniformly from the window.</summary>
 /// <param name="RequestId">Identifies the reply.</param>
 /// <param name="Count">Positions wanted.</param>
+[WireName("sample-positions")]
 [MessagePackObject]
 public sealed record SamplePositions([property: Key(0)] Guid RequestId, [property: Key(1)] int Count) : IPipelineMessage;
 
@@ -52,6 +58,7 @@ public sealed record SamplePositions([property: Key(0)] Guid RequestId, [propert
 /// <param name="Games">The distinct games the positions come from.</param>
 /// <param name="GameIndex">For each position, its game's index in <paramref name="Games"/>.</param>
 /// <param name="Plies">For each position, its move index.</param>
+[WireName("positions-sampled")]
 [MessagePackObject]
 public sealed record PositionsSampled(
     [property: Key(0)] Guid RequestId, [property: Key(1)] GameRecord[] Games, [property: Key(2)] int[] GameIndex, [property: Key(3)] int[] Plies) : IPipelineMessage
@@ -89,6 +96,26 @@ public sealed record PositionsSampled(
     }
 }
 
+/// <summary>Command to the replay buffer: draw <paramref name="Count"/> positions uniformly from the window and send them
+/// as <see cref="PositionsSampledPart"/> messages of at most <paramref name="MaxPartBytes"/> bytes each.</summary>
+/// <param name="RequestId">Identifies the answer.</param>
+/// <param name="Count">Positions wanted.</param>
+/// <param name="MaxPartBytes">Upper bound on one part's serialized size (clamped to at most 96,000).</param>
+[WireName("sample-positions-in-parts")]
+[MessagePackObject]
+public sealed record SamplePositionsInParts([property: Key(0)] Guid RequestId, [property: Key(1)] int Count, [property: Key(2)] int MaxPartBytes) : IPipelineMessage;
+
+/// <summary>Part <paramref name="Part"/> of <paramref name="Parts"/> of a sample: consecutive positions, each part with
+/// the game records it needs (see <see cref="MessageParts"/>).</summary>
+/// <param name="RequestId">The request.</param>
+/// <param name="Part">This part, from 0.</param>
+/// <param name="Parts">Parts of the sample.</param>
+/// <param name="Positions">The part's positions (its <see cref="PositionsSampled.RequestId"/> is the request's).</param>
+[WireName("positions-sampled-part")]
+[MessagePackObject]
+public sealed record PositionsSampledPart([property: Key(0)] Guid RequestId, [property: Key(1)] int Part, [property: Key(2)] int Parts,
+    [property: Key(3)] PositionsSampled Positions) : IPipelineMessage;
+
 // ---- Trainer → Precise BN → registry → subscribers ----------------------------------------------------------
 
 /// <summary>The trainer finished a generation: its weights (TorchSharp state dict, EMA statistics included).</summary>
@@ -96,6 +123,7 @@ public sealed record PositionsSampled(
 /// <param name="Weights">The network's state dict as written by <c>Module.save</c>.</param>
 /// <param name="Losses">The generation's losses.</param>
 /// <param name="TrainSeconds">Wall time of the generation's optimiser steps.</param>
+[WireName("snapshot-taken")]
 [MessagePackObject]
 public sealed record SnapshotTaken([property: Key(0)] long Generation, [property: Key(1)] byte[] Weights, [property: Key(2)] LossSummary Losses,
     [property: Key(3)] double TrainSeconds) : IPipelineMessage;
@@ -109,6 +137,7 @@ public sealed record SnapshotTaken([property: Key(0)] long Generation, [property
 /// <param name="TrainSeconds">The generation's training time.</param>
 /// <param name="PreciseBnNode">Where the statistics were measured, in a cluster that delegates Precise BN: the precisebn
 /// node's address, or <c>local</c> when the trainer node measured them itself (key 6; <c>null</c> otherwise).</param>
+[WireName("model-ready")]
 [MessagePackObject]
 public sealed record ModelReady([property: Key(0)] long Generation, [property: Key(1)] byte[] Weights, [property: Key(2)] string Statistics,
     [property: Key(3)] LossSummary Losses, [property: Key(4)] StalenessSummary Staleness, [property: Key(5)] double TrainSeconds,
@@ -119,11 +148,13 @@ public sealed record ModelReady([property: Key(0)] long Generation, [property: K
 /// <param name="Weights">The published state dict.</param>
 /// <param name="Statistics"><c>ema</c>, <c>precise</c> or <c>initial</c>.</param>
 /// <param name="Sha256">Hex SHA-256 of <paramref name="Weights"/>.</param>
+[WireName("model-published")]
 [MessagePackObject]
 public sealed record ModelPublished([property: Key(0)] long Version, [property: Key(1)] byte[] Weights, [property: Key(2)] string Statistics,
     [property: Key(3)] string Sha256) : IPipelineMessage;
 
 /// <summary>Command to the registry: send me every publication, starting with the current model.</summary>
+[WireName("subscribe-to-models")]
 [MessagePackObject]
 public sealed record SubscribeToModels : IPipelineMessage;
 
@@ -140,6 +171,7 @@ public sealed record SubscribeToModels : IPipelineMessage;
 /// <param name="Rating">Against the previous version only: the version's Elo on the run's chained scale (version 0 at 0,
 /// each evaluated version the previous one's rating plus its Elo difference against it); <c>null</c> elsewhere, or
 /// when the chain is broken (a resumed run starts a new chain at its first evaluated version) (key 8).</param>
+[WireName("evaluation-finished")]
 [MessagePackObject]
 public sealed record EvaluationFinished([property: Key(0)] long Version, [property: Key(1)] string Opponent, [property: Key(2)] int Wins,
     [property: Key(3)] int Draws, [property: Key(4)] int Losses, [property: Key(5)] double EloDifference,
@@ -157,6 +189,7 @@ public sealed record EvaluationFinished([property: Key(0)] long Version, [proper
 /// rollouts).</param>
 /// <param name="Correct">Positions where the move was optimal (among the columns with the best result).</param>
 /// <param name="Positions">Positions measured (the first ones of the set).</param>
+[WireName("accuracy-measured")]
 [MessagePackObject]
 public sealed record AccuracyMeasured([property: Key(0)] long Version, [property: Key(1)] string Player, [property: Key(2)] int Correct,
     [property: Key(3)] int Positions) : IPipelineMessage
@@ -170,21 +203,25 @@ public sealed record AccuracyMeasured([property: Key(0)] long Version, [property
 
 /// <summary>Command to the registry (from the evaluator when <c>evaluation.gating</c> is on): the best model changes
 /// only on <see cref="PromoteModel"/> from now on. Without it every publication is also the best.</summary>
+[WireName("use-gating")]
 [MessagePackObject]
 public sealed record UseGating : IPipelineMessage;
 
 /// <summary>Command to the registry: send me the best model (the one self-play uses) now and at every change, as
 /// <see cref="BestModelChanged"/>.</summary>
+[WireName("subscribe-to-best")]
 [MessagePackObject]
 public sealed record SubscribeToBest : IPipelineMessage;
 
 /// <summary>Command to the registry: version <paramref name="Version"/> passed the gate and becomes the best.</summary>
 /// <param name="Version">A published version.</param>
+[WireName("promote-model")]
 [MessagePackObject]
 public sealed record PromoteModel([property: Key(0)] long Version) : IPipelineMessage;
 
 /// <summary>Event from the registry: the best model is now <paramref name="Model"/>.</summary>
 /// <param name="Model">The best model.</param>
+[WireName("best-model-changed")]
 [MessagePackObject]
 public sealed record BestModelChanged([property: Key(0)] ModelPublished Model) : IPipelineMessage;
 
@@ -194,6 +231,7 @@ public sealed record BestModelChanged([property: Key(0)] ModelPublished Model) :
 /// <param name="Score">The candidate's score against it.</param>
 /// <param name="Threshold">The score needed.</param>
 /// <param name="Promoted">Whether the candidate became the best.</param>
+[WireName("gating-decided")]
 [MessagePackObject]
 public sealed record GatingDecided([property: Key(0)] long Version, [property: Key(1)] long Best, [property: Key(2)] double Score,
     [property: Key(3)] double Threshold, [property: Key(4)] bool Promoted) : IPipelineMessage;

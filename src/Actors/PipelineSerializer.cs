@@ -4,6 +4,16 @@ using MessagePack;
 
 namespace SelfPlayBN.Actors;
 
+/// <summary>The stable name of a pipeline message on the wire (the manifest is <c>name/version</c>). Every
+/// <see cref="IPipelineMessage"/> type carries one, and no two share a name.</summary>
+/// <param name="name">The name: lower case words joined by hyphens.</param>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class WireNameAttribute(string name) : Attribute
+{
+    /// <summary>The name.</summary>
+    public string Name { get; } = name;
+}
+
 /// <summary>
 /// The Akka serializer of every <see cref="IPipelineMessage"/>: MessagePack with integer keys, in untrusted-data
 /// mode and without type names in the payload (no typeless resolver). The manifest is a short stable name per
@@ -25,38 +35,12 @@ public sealed class PipelineSerializer(ExtendedActorSystem system) : SerializerW
     private static readonly MessagePackSerializerOptions Options =
         MessagePackSerializerOptions.Standard.WithSecurity(MessagePackSecurity.UntrustedData);
 
-    private static readonly Dictionary<Type, string> Names = new()
-    {
-        [typeof(SubmitGames)] = "submit-games",
-        [typeof(GamesAccepted)] = "games-accepted",
-        [typeof(GetBufferStatus)] = "get-buffer-status",
-        [typeof(BufferStatus)] = "buffer-status",
-        [typeof(SubscribeToBufferStatus)] = "subscribe-to-buffer-status",
-        [typeof(SamplePositions)] = "sample-positions",
-        [typeof(PositionsSampled)] = "positions-sampled",
-        [typeof(SnapshotTaken)] = "snapshot-taken",
-        [typeof(ModelReady)] = "model-ready",
-        [typeof(ModelPublished)] = "model-published",
-        [typeof(SubscribeToModels)] = "subscribe-to-models",
-        [typeof(EvaluationFinished)] = "evaluation-finished",
-        [typeof(AccuracyMeasured)] = "accuracy-measured",
-        [typeof(UseGating)] = "use-gating",
-        [typeof(SubscribeToBest)] = "subscribe-to-best",
-        [typeof(PromoteModel)] = "promote-model",
-        [typeof(BestModelChanged)] = "best-model-changed",
-        [typeof(GatingDecided)] = "gating-decided",
-        [typeof(ModelAnnounced)] = "model-announced",
-        [typeof(GetCurrentModel)] = "get-current-model",
-        [typeof(FetchModelChunk)] = "fetch-model-chunk",
-        [typeof(ModelChunk)] = "model-chunk",
-        [typeof(ModelNotServed)] = "model-not-served",
-        [typeof(PreciseBnJob)] = "precise-bn-job",
-        [typeof(SamplePositionsInParts)] = "sample-positions-in-parts",
-        [typeof(PositionsSampledPart)] = "positions-sampled-part",
-        [typeof(PreciseBnComputedPart)] = "precise-bn-computed-part",
-        [typeof(PreciseBnFailed)] = "precise-bn-failed",
-        [typeof(RunFinished)] = "run-finished",
-    };
+    /// <summary>Every message type of this assembly with its <see cref="WireNameAttribute"/>: each protocol's file names
+    /// its own messages, and the serializer refers to none of them.</summary>
+    private static readonly Dictionary<Type, string> Names = typeof(IPipelineMessage).Assembly.GetTypes()
+        .Select(t => (Type: t, Attribute: t.GetCustomAttributes(typeof(WireNameAttribute), inherit: false).OfType<WireNameAttribute>().SingleOrDefault()))
+        .Where(x => x.Attribute is not null)
+        .ToDictionary(x => x.Type, x => x.Attribute!.Name);
 
     private static readonly Dictionary<string, Type> Types = Names.ToDictionary(p => $"{p.Value}/{FormatVersion}", p => p.Key);
 

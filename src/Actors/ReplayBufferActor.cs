@@ -69,8 +69,8 @@ public sealed class ReplayBufferActor : ReceiveActor
             var positions = buffer.Positions == 0 || m.Count == 0 ? [] : buffer.Sample(m.Count, rng);
             try
             {
-                int limit = Math.Clamp(m.MaxPartBytes, 1024, PreciseBnParts.DefaultMaxBytes);
-                foreach (var part in PreciseBnParts.SplitSample(m.RequestId, positions, limit)) Sender.Tell(part);
+                int limit = Math.Clamp(m.MaxPartBytes, 1024, MessageParts.DefaultMaxBytes);
+                foreach (var part in MessageParts.SplitSample(m.RequestId, positions, limit)) Sender.Tell(part);
             }
             catch (InvalidDataException e)
             {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
 using SelfPlayBN.Games;
@@ -12,35 +11,19 @@ namespace SelfPlayBN.Actors;
 /// <param name="Extras">What the game adds to the evaluation (from the game catalogue).</param>
 /// <param name="Options">The run's options.</param>
 /// <param name="Folder">The run folder's layout.</param>
-/// <param name="Buffer">The replay buffer (already reloaded); <c>null</c> on a cluster's trainer node, where the buffer is
-/// its own singleton.</param>
 /// <param name="Learner">The learner (already restored when resuming).</param>
 /// <param name="Generation">Generations already trained.</param>
-/// <param name="Inference">The shared inference service; <c>null</c> on a cluster's trainer node (self-play runs on
-/// other nodes).</param>
-/// <param name="Setup">Self-play and inference settings resolved for the device (null where <paramref name="Inference"/> is).</param>
 /// <param name="InitialWeights">Weights of the untrained network, published as version 0 in a new run.</param>
 /// <param name="Device">Where networks run.</param>
 /// <param name="Finished">Completed with <c>null</c> when the run ends normally, or an error message.</param>
 /// <param name="Progress">Receives a line per event for the console (may be <c>null</c>).</param>
 /// <param name="Status">Receives the run's state about once a second, for a live view (may be <c>null</c>).</param>
-/// <param name="Cluster">Set on a cluster's trainer node: the run then has no local self-play, inference or buffer.</param>
+/// <param name="Wiring">Which actors the run creates: the whole pipeline in one process (<see cref="LocalWiring"/>), or a
+/// cluster's trainer node.</param>
 public sealed record RunResources(
-    IGame Game, EvaluationExtras Extras, RunOptions Options, RunFolder Folder, ReplayBuffer? Buffer, Learner Learner, long Generation,
-    InferenceService? Inference, SelfPlaySetup? Setup, byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished,
-    Action<string>? Progress, Action<RunStatus>? Status = null, ClusterParts? Cluster = null)
-    : INoSerializationVerificationNeeded;
-
-/// <summary>What the run actor uses on a cluster's trainer node, where it runs as a cluster singleton.</summary>
-/// <param name="Buffer">The replay-buffer singleton's proxy (on the same node: sampled positions never cross the wire).</param>
-/// <param name="Mediator">The distributed pub-sub mediator, for model announcements.</param>
-/// <param name="Evaluate">Whether the evaluator runs here (the node also has the evaluator role).</param>
-/// <param name="DelegatePreciseBn">Whether Precise BN is offered to nodes with the <c>precisebn</c> role (the trainer node
-/// does not have it); <c>false</c>: it runs here, as in a single process.</param>
-/// <param name="PreciseBnTimeout">How long a precisebn node may take to answer before this node measures itself.</param>
-/// <remarks>The run actor then owns <see cref="RunResources.Learner"/> and disposes it when it stops, and forwards
-/// <see cref="GetCurrentModel"/> and <see cref="FetchModelChunk"/> to its <see cref="ModelPublisherActor"/>.</remarks>
-public sealed record ClusterParts(IActorRef Buffer, IActorRef Mediator, bool Evaluate, bool DelegatePreciseBn = false, TimeSpan PreciseBnTimeout = default)
+    IGame Game, EvaluationExtras Extras, RunOptions Options, RunFolder Folder, Learner Learner, long Generation,
+    byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished,
+    Action<string>? Progress, IRunWiring Wiring, Action<RunStatus>? Status = null)
     : INoSerializationVerificationNeeded;
 
 /// <summary>The state of a run, for a live view. Rates are over the last ten seconds.</summary>
@@ -71,7 +54,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     private readonly RunResources _r;
     private readonly IActorRef? _selfPlay;
     private readonly IActorRef _buffer;
-    private readonly IActorRef? _publisher;
+    private readonly IActorRef? _forward;
     private readonly DateTime _started = DateTime.UtcNow;
     private SelfPlayStats? _stats;
     private readonly Queue<(DateTime Time, long Games, long Positions)> _recent = new();
@@ -104,7 +87,8 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         var o = r.Options;
         try
         {
-            (_buffer, _selfPlay, _publisher) = r.Cluster is null ? CreateChildren(r) : CreateClusterChildren(r, r.Cluster);
+            (_buffer, _selfPlay, _forward) = r.Wiring.Create(Context, r);
+            foreach (var child in Context.GetChildren()) Context.Watch(child);
         }
         catch (Exception e)
         {
@@ -112,42 +96,6 @@ public sealed class RunActor : ReceiveActor, IWithTimers
             throw;
         }
         Handlers(o);
-    }
-
-    private static (IActorRef Buffer, IActorRef? SelfPlay, IActorRef? Publisher) CreateChildren(RunResources r)
-    {
-        var o = r.Options;
-        var inference = r.Inference ?? throw new ArgumentException("a single-process run needs its inference service");
-        var setup = r.Setup ?? throw new ArgumentException("a single-process run needs its self-play setup");
-        var buffer = Context.ActorOf(ReplayBufferActor.Props(r.Buffer ?? throw new ArgumentException("a single-process run needs its buffer"), o.Seed), "replay-buffer");
-        var registry = Context.ActorOf(ModelRegistryActor.Props(r.Folder.Models, r.InitialWeights), "model-registry");
-        Context.ActorOf(InferenceActor.Props(r.Game, o.Network, setup, inference, registry, r.Device), "inference");
-        // The buffer is in this process: no remoting frame limits a submission, so a game of any length is kept.
-        var selfPlay = Context.ActorOf(SelfPlayActor.Props(r.Game, inference, o.SelfPlay, setup, buffer, HashCode.Combine(o.Seed, r.Generation),
-            maxSubmissionBytes: int.MaxValue), "self-play");
-        var precise = Context.ActorOf(PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
-        Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed,
-            o.Bn.KeepEmaSnapshots ? r.Folder.EmaSnapshots : null), "trainer");
-        Context.ActorOf(EvaluatorActor.Props(r.Game, o, r.Extras, registry, r.Device), "evaluator");
-        foreach (var child in Context.GetChildren()) Context.Watch(child);
-        return (buffer, selfPlay, null);
-    }
-
-    private static (IActorRef Buffer, IActorRef? SelfPlay, IActorRef? Publisher) CreateClusterChildren(RunResources r, ClusterParts cluster)
-    {
-        var o = r.Options;
-        var buffer = cluster.Buffer;
-        var registry = Context.ActorOf(ModelRegistryActor.Props(r.Folder.Models, r.InitialWeights), "model-registry");
-        var publisher = Context.ActorOf(ModelPublisherActor.Props(registry, cluster.Mediator, r.Game.Name,
-            JsonSerializer.Serialize(o.Network, RunOptions.Json)), "model-publisher");
-        var precise = Context.ActorOf(cluster.DelegatePreciseBn
-            ? PreciseBnDelegateActor.Props(r.Game, o, buffer, registry, r.Device, cluster.PreciseBnTimeout > TimeSpan.Zero ? cluster.PreciseBnTimeout : TimeSpan.FromMinutes(2))
-            : PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
-        Context.ActorOf(TrainerActor.Props(r.Learner, o.Trainer, o.Replay.MinPositions, buffer, precise, r.Folder.Trainer, r.Generation, o.Seed,
-            o.Bn.KeepEmaSnapshots ? r.Folder.EmaSnapshots : null), "trainer");
-        if (cluster.Evaluate) Context.ActorOf(EvaluatorActor.Props(r.Game, o, r.Extras, registry, r.Device), "evaluator");
-        foreach (var child in Context.GetChildren()) Context.Watch(child);
-        return (buffer, null, publisher);
     }
 
     private void Handlers(RunOptions o)
@@ -276,11 +224,15 @@ public sealed class RunActor : ReceiveActor, IWithTimers
             if (first || s.Games / 50 != (_lastReportedGames / 50)) ReportSelfPlay(s);
         });
         Receive<BufferStatus>(s => _bufferStatus = s);
-        Receive<GetCurrentModel>(m => _publisher?.Forward(m));
-        Receive<FetchModelChunk>(m => _publisher?.Forward(m));
         Receive<Terminated>(t =>
         {
             if (!_ending) End($"actor {t.ActorRef.Path.Name} stopped unexpectedly (see the log for its error)", null);
+        });
+        // The wiring's own protocol (a cluster's model fetches go to its model publisher).
+        ReceiveAny(m =>
+        {
+            if (_forward is not null) _forward.Forward(m);
+            else Unhandled(m);
         });
     }
 
@@ -314,7 +266,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PostStop()
     {
-        if (_r.Cluster is not null) _r.Learner.Dispose(); // the children that used it have stopped
+        if (_r.Wiring.OwnsLearner) _r.Learner.Dispose(); // the children that used it have stopped
         base.PostStop();
     }
 
@@ -332,8 +284,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         if (reason is not null) Report($"stopping: {reason}");
         // In a cluster, a run that ends at its limit tells the other nodes, which stop too (announced before this node
         // leaves the cluster).
-        if (error is null && reason is not null && _r.Cluster is { } cluster)
-            cluster.Mediator.Tell(new Akka.Cluster.Tools.PublishSubscribe.Publish(ModelTopic.Name, new RunFinished(_generation, reason)));
+        if (error is null && reason is not null) _r.Wiring.Ended(_generation, reason);
         _r.Finished.TrySetResult(error);
     }
 

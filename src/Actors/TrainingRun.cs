@@ -61,7 +61,8 @@ public static class TrainingRun
         var system = ActorSystem.Create("selfplaybn", config);
         try
         {
-            var resources = new RunResources(game, extras, options, folder, buffer, learner, generation, inference, setup, initial, device, finished, progress, status);
+            var resources = new RunResources(game, extras, options, folder, learner, generation, initial, device, finished, progress,
+                new LocalWiring(buffer, inference, setup), status);
             system.ActorOf(RunActor.Props(resources), "run");
             using (cancel.Register(() => finished.TrySetResult(null)))
             {

@@ -60,7 +60,7 @@ public sealed class PreciseBnRemoteTests : IDisposable
     {
         var positions = Sample(300, seed: 1);
         var id = Guid.NewGuid();
-        var parts = PreciseBnParts.SplitSample(id, positions, maxBytes: 2_000);
+        var parts = MessageParts.SplitSample(id, positions, maxBytes: 2_000);
         Assert.True(parts.Length > 3, $"300 positions should not fit 2,000 bytes in {parts.Length} parts");
         var received = new List<PositionsSampledPart>();
         foreach (var part in parts)
@@ -71,31 +71,31 @@ public sealed class PreciseBnRemoteTests : IDisposable
             received.Add(copy);
         }
         received.Reverse(); // arrival order does not matter
-        var joined = PreciseBnParts.Join(received);
+        var joined = MessageParts.JoinSample(received);
         Assert.Equal(positions.Select(p => (p.Game.Id, p.Ply)), joined.Select(p => (p.Game.Id, p.Ply)));
         Assert.Equal(positions.Select(p => p.Game.Actions), joined.Select(p => p.Game.Actions));
 
         // The default limit keeps a real-sized sample in messages far below the 128,000-byte frame.
-        var big = PreciseBnParts.SplitSample(id, Sample(5_000, seed: 2));
-        Assert.All(big, p => Assert.InRange(Wire(p).Bytes, 1, PreciseBnParts.DefaultMaxBytes));
+        var big = MessageParts.SplitSample(id, Sample(5_000, seed: 2));
+        Assert.All(big, p => Assert.InRange(Wire(p).Bytes, 1, MessageParts.DefaultMaxBytes));
     }
 
     [Fact]
     public void AnIncompleteRepeatedOrMixedSetOfPartsIsRefused()
     {
-        var parts = PreciseBnParts.SplitSample(Guid.NewGuid(), Sample(300, seed: 3), maxBytes: 2_000);
-        var missing = Assert.Throws<InvalidDataException>(() => PreciseBnParts.Join(parts.Skip(1).ToList()));
+        var parts = MessageParts.SplitSample(Guid.NewGuid(), Sample(300, seed: 3), maxBytes: 2_000);
+        var missing = Assert.Throws<InvalidDataException>(() => MessageParts.JoinSample(parts.Skip(1).ToList()));
         Assert.Contains("1 of", missing.Message);
-        Assert.Throws<InvalidDataException>(() => PreciseBnParts.Join([.. parts, parts[0]]));
-        var other = PreciseBnParts.SplitSample(Guid.NewGuid(), Sample(300, seed: 3), maxBytes: 2_000);
-        Assert.Throws<InvalidDataException>(() => PreciseBnParts.Join([other[0], .. parts.Skip(1)]));
+        Assert.Throws<InvalidDataException>(() => MessageParts.JoinSample([.. parts, parts[0]]));
+        var other = MessageParts.SplitSample(Guid.NewGuid(), Sample(300, seed: 3), maxBytes: 2_000);
+        Assert.Throws<InvalidDataException>(() => MessageParts.JoinSample([other[0], .. parts.Skip(1)]));
         // One game that cannot fit a part is refused by name.
         var huge = new GameRecord(Guid.NewGuid(), "tictactoe", 1, new int[60], Enumerable.Range(0, 60).Select(_ => new float[9]).ToArray(), [1, -1], 1);
-        var e = Assert.Throws<InvalidDataException>(() => PreciseBnParts.SplitSample(Guid.NewGuid(), [new ReplayPosition(huge, 0)], maxBytes: 1_024));
+        var e = Assert.Throws<InvalidDataException>(() => MessageParts.SplitSample(Guid.NewGuid(), [new ReplayPosition(huge, 0)], maxBytes: 1_024));
         Assert.Contains(huge.Id.ToString(), e.Message);
         // An empty sample is one empty part.
-        var empty = PreciseBnParts.SplitSample(Guid.NewGuid(), []);
-        Assert.Empty(PreciseBnParts.Join(empty));
+        var empty = MessageParts.SplitSample(Guid.NewGuid(), []);
+        Assert.Empty(MessageParts.JoinSample(empty));
     }
 
     [Fact]

@@ -67,6 +67,18 @@ public sealed class SerializerTests : IDisposable
     }
 
     [Fact]
+    public void EveryPipelineMessageTypeHasItsOwnWireName()
+    {
+        var types = typeof(IPipelineMessage).Assembly.GetTypes()
+            .Where(t => typeof(IPipelineMessage).IsAssignableFrom(t) && !t.IsInterface && !t.IsAbstract)
+            .ToList();
+        Assert.True(types.Count >= 25, $"found only {types.Count} pipeline message types");
+        Assert.All(types, t => Assert.Contains(t, PipelineSerializer.KnownTypes));
+        var names = types.Select(t => ((WireNameAttribute)Attribute.GetCustomAttribute(t, typeof(WireNameAttribute))!).Name).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+    }
+
+    [Fact]
     public void EveryKnownTypeIsAPipelineMessageAndHasATest()
     {
         var tested = Messages().Select(m => m[0].GetType()).ToHashSet();

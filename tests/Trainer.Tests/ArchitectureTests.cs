@@ -149,6 +149,25 @@ public sealed class ArchitectureTests
         Assert.True(offenders.Count == 0, "actors that name a concrete game: " + string.Join(", ", offenders));
     }
 
+    /// <summary>Cluster code (<c>src/Actors/Cluster</c>, namespace <c>SelfPlayBN.Actors.Cluster</c>) depends on the pipeline,
+    /// never the reverse: no other file of <c>src/Actors</c> names the cluster's namespace or qualifies a name with it. The
+    /// pieces both use (submission tracking, message parts, byte budgets) live in <c>src/Actors/Delivery</c>.</summary>
+    [Fact]
+    public void The_pipeline_does_not_depend_on_the_cluster()
+    {
+        string cluster = Path.Combine(RepoPaths.Root, "src", "Actors", "Cluster") + Path.DirectorySeparatorChar;
+        var clusterFiles = SourceFiles("src/Actors").Where(f => f.StartsWith(cluster, StringComparison.Ordinal)).ToList();
+        Assert.True(clusterFiles.Count >= 10, $"found only {clusterFiles.Count} files in src/Actors/Cluster");
+        Assert.All(clusterFiles, f => Assert.Contains("namespace SelfPlayBN.Actors.Cluster;", File.ReadAllText(f)));
+        var qualified = new System.Text.RegularExpressions.Regex(@"(?<![\w.])Cluster\.[A-Z]");
+        var offenders = SourceFiles("src/Actors")
+            .Where(f => !f.StartsWith(cluster, StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f) is var text && (text.Contains("SelfPlayBN.Actors.Cluster", StringComparison.Ordinal) || qualified.IsMatch(text)))
+            .Select(f => Path.GetRelativePath(RepoPaths.Root, f).Replace('\\', '/'))
+            .ToList();
+        Assert.True(offenders.Count == 0, "pipeline files that use the cluster's code: " + string.Join(", ", offenders));
+    }
+
     /// <summary>The C# files under <paramref name="relativeDir"/>, without build output.</summary>
     private static IEnumerable<string> SourceFiles(string relativeDir) =>
         Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, relativeDir), "*.cs", SearchOption.AllDirectories)

@@ -1,7 +1,7 @@
 using MessagePack;
 using SelfPlayBN.Training;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Actors.Cluster;
 
 // ---- Model distribution across a cluster ---------------------------------------------------------------------
 // A publication is announced with a small message (pub-sub topic "models", and on request); the weights themselves
@@ -17,6 +17,7 @@ namespace SelfPlayBN.Actors;
 /// <param name="Statistics"><c>initial</c>, <c>ema</c> or <c>precise</c>.</param>
 /// <param name="Game">The game's name: a node of another game refuses the model.</param>
 /// <param name="Network">The network options as JSON: a node with other options refuses the model.</param>
+[WireName("model-announced")]
 [MessagePackObject]
 public sealed record ModelAnnounced([property: Key(0)] long Version, [property: Key(1)] string Sha256, [property: Key(2)] int Size,
     [property: Key(3)] int ChunkSize, [property: Key(4)] string Statistics, [property: Key(5)] string Game, [property: Key(6)] string Network) : IPipelineMessage
@@ -28,6 +29,7 @@ public sealed record ModelAnnounced([property: Key(0)] long Version, [property: 
 
 /// <summary>Query to the trainer singleton: which model should self-play use now? Answered by
 /// <see cref="ModelAnnounced"/> (nothing while the trainer has no model yet).</summary>
+[WireName("get-current-model")]
 [MessagePackObject]
 public sealed record GetCurrentModel : IPipelineMessage;
 
@@ -36,6 +38,7 @@ public sealed record GetCurrentModel : IPipelineMessage;
 /// <param name="Version">The model version.</param>
 /// <param name="Sha256">Its announced checksum (a request for other bytes under the same version is refused).</param>
 /// <param name="Index">The chunk, from 0.</param>
+[WireName("fetch-model-chunk")]
 [MessagePackObject]
 public sealed record FetchModelChunk([property: Key(0)] long Version, [property: Key(1)] string Sha256, [property: Key(2)] int Index) : IPipelineMessage;
 
@@ -44,6 +47,7 @@ public sealed record FetchModelChunk([property: Key(0)] long Version, [property:
 /// <param name="Sha256">The checksum of the whole model.</param>
 /// <param name="Index">The chunk, from 0.</param>
 /// <param name="Bytes">The chunk's bytes.</param>
+[WireName("model-chunk")]
 [MessagePackObject]
 public sealed record ModelChunk([property: Key(0)] long Version, [property: Key(1)] string Sha256, [property: Key(2)] int Index,
     [property: Key(3)] byte[] Bytes) : IPipelineMessage;
@@ -51,6 +55,7 @@ public sealed record ModelChunk([property: Key(0)] long Version, [property: Key(
 /// <summary>Answer to <see cref="FetchModelChunk"/>: that model is not offered (any more); ask for the current one.</summary>
 /// <param name="Version">The version asked for.</param>
 /// <param name="Reason">Why, for the log.</param>
+[WireName("model-not-served")]
 [MessagePackObject]
 public sealed record ModelNotServed([property: Key(0)] long Version, [property: Key(1)] string Reason) : IPipelineMessage;
 
@@ -59,6 +64,7 @@ public sealed record ModelNotServed([property: Key(0)] long Version, [property: 
 /// fails: then the run goes on when it is started again.</summary>
 /// <param name="Generation">The last generation published.</param>
 /// <param name="Reason">Which limit, in words (e.g. <c>reached 20 generations</c>).</param>
+[WireName("run-finished")]
 [MessagePackObject]
 public sealed record RunFinished([property: Key(0)] long Generation, [property: Key(1)] string Reason) : IPipelineMessage;
 
@@ -81,26 +87,9 @@ public static class ModelTopic
 /// <param name="JobId">Identifies the job in the answers.</param>
 /// <param name="Snapshot">The snapshot: version = generation, SHA-256, size, chunk size, game, network options.</param>
 /// <param name="Positions">Positions to sample from the replay buffer (batches plus the held-out batch).</param>
+[WireName("precise-bn-job")]
 [MessagePackObject]
 public sealed record PreciseBnJob([property: Key(0)] Guid JobId, [property: Key(1)] ModelAnnounced Snapshot, [property: Key(2)] int Positions) : IPipelineMessage;
-
-/// <summary>Command to the replay buffer: draw <paramref name="Count"/> positions uniformly from the window and send them
-/// as <see cref="PositionsSampledPart"/> messages of at most <paramref name="MaxPartBytes"/> bytes each.</summary>
-/// <param name="RequestId">Identifies the answer.</param>
-/// <param name="Count">Positions wanted.</param>
-/// <param name="MaxPartBytes">Upper bound on one part's serialized size (clamped to at most 96,000).</param>
-[MessagePackObject]
-public sealed record SamplePositionsInParts([property: Key(0)] Guid RequestId, [property: Key(1)] int Count, [property: Key(2)] int MaxPartBytes) : IPipelineMessage;
-
-/// <summary>Part <paramref name="Part"/> of <paramref name="Parts"/> of a sample: consecutive positions, each part with
-/// the game records it needs (see <see cref="PreciseBnParts"/>).</summary>
-/// <param name="RequestId">The request.</param>
-/// <param name="Part">This part, from 0.</param>
-/// <param name="Parts">Parts of the sample.</param>
-/// <param name="Positions">The part's positions (its <see cref="PositionsSampled.RequestId"/> is the request's).</param>
-[MessagePackObject]
-public sealed record PositionsSampledPart([property: Key(0)] Guid RequestId, [property: Key(1)] int Part, [property: Key(2)] int Parts,
-    [property: Key(3)] PositionsSampled Positions) : IPipelineMessage;
 
 /// <summary>Part <paramref name="Part"/> of <paramref name="Parts"/> of a precisebn node's answer to a
 /// <see cref="PreciseBnJob"/>: some layers' precise statistics, and the staleness summary (the same in every part).</summary>
@@ -111,6 +100,7 @@ public sealed record PositionsSampledPart([property: Key(0)] Guid RequestId, [pr
 /// <param name="Parts">Parts of the answer.</param>
 /// <param name="Layers">Statistics of some layers.</param>
 /// <param name="Staleness">The staleness measured.</param>
+[WireName("precise-bn-computed-part")]
 [MessagePackObject]
 public sealed record PreciseBnComputedPart([property: Key(0)] Guid JobId, [property: Key(1)] long Generation, [property: Key(2)] string SnapshotSha256,
     [property: Key(3)] int Part, [property: Key(4)] int Parts, [property: Key(5)] BnLayerStatistics[] Layers,
@@ -119,5 +109,6 @@ public sealed record PreciseBnComputedPart([property: Key(0)] Guid JobId, [prope
 /// <summary>A precisebn node could not measure a job (the trainer then runs Precise BN itself).</summary>
 /// <param name="JobId">The job.</param>
 /// <param name="Reason">Why.</param>
+[WireName("precise-bn-failed")]
 [MessagePackObject]
 public sealed record PreciseBnFailed([property: Key(0)] Guid JobId, [property: Key(1)] string Reason) : IPipelineMessage;

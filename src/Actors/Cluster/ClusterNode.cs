@@ -10,7 +10,7 @@ using SelfPlayBN.Training;
 using Serilog;
 using TorchSharp;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>
 /// Runs one process of a training cluster (Akka.Cluster over DotNetty TCP): the replay-buffer and trainer
@@ -104,8 +104,8 @@ public static class ClusterNode
                     RunActor.Props(() => Starting("trainer", finished, () =>
                     {
                         var (learner, generation, initial) = TrainingRun.PrepareTrainer(game, options, folder, device, progress);
-                        return new RunResources(game, extras, options, folder, null, learner, generation, null, null, initial, device, finished, progress,
-                            Cluster: new ClusterParts(buffer, mediator, Evaluate: evaluator, DelegatePreciseBn: !preciseBn,
+                        return new RunResources(game, extras, options, folder, learner, generation, initial, device, finished, progress,
+                            new TrainerNodeWiring(buffer, mediator, Evaluate: evaluator, DelegatePreciseBn: !preciseBn,
                                 PreciseBnTimeout: TimeSpan.FromSeconds(node.PreciseBnTimeoutSeconds)));
                     })),
                     PoisonPill.Instance,

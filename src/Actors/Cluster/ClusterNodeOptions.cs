@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>
 /// How one process takes part in a training cluster: its roles, where it listens, which nodes it contacts to join,

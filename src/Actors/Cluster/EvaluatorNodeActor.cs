@@ -3,7 +3,7 @@ using SelfPlayBN.Games;
 using SelfPlayBN.Training;
 using TorchSharp;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>
 /// An evaluator node of a cluster (role <c>evaluator</c> on a node without the trainer role): follows the announced

@@ -1,6 +1,6 @@
 using SelfPlayBN.Training;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>Cuts a model's weights into chunks that each fit one remoting frame.</summary>
 public static class ModelChunking

@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>Told by <see cref="ModelFollowerActor"/> to its target (in-process): a model arrived complete and verified.</summary>
 /// <param name="Announced">What was announced.</param>

@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>
 /// The trainer node's side of model distribution: follows the registry's best model (the one self-play uses),

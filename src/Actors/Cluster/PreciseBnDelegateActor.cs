@@ -6,7 +6,7 @@ using SelfPlayBN.Games;
 using SelfPlayBN.Training;
 using TorchSharp;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>
 /// The trainer singleton's Precise BN stage in a cluster whose trainer node does not have the <c>precisebn</c> role:

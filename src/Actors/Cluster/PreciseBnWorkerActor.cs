@@ -5,7 +5,7 @@ using SelfPlayBN.Games;
 using SelfPlayBN.Training;
 using TorchSharp;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>
 /// A precisebn node's worker (<c>/user/precise-bn-worker</c>, role <c>precisebn</c> on a node without the trainer
@@ -124,7 +124,7 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
         // The snapshot server answers GetCurrentModel with the snapshot it serves, which the follower then pulls chunk by chunk.
         _follower = Context.ActorOf(ModelFollowerActor.Props(Sender, null, Self, _game.Name, _network, TimeSpan.FromSeconds(2)),
             $"snapshot-follower-{++_followers}");
-        _buffer.Tell(new SamplePositionsInParts(_request, job.Positions, PreciseBnParts.DefaultMaxBytes));
+        _buffer.Tell(new SamplePositionsInParts(_request, job.Positions, MessageParts.DefaultMaxBytes));
     }
 
     private void TryStart()
@@ -136,7 +136,7 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
         ReplayPosition[] positions;
         try
         {
-            positions = PreciseBnParts.Join(_parts.InOrder());
+            positions = MessageParts.JoinSample(_parts.InOrder());
             foreach (var p in positions) p.Game.Validate(_game.NumActions, _game.NumPlayers);
         }
         catch (InvalidDataException e)

@@ -6,7 +6,7 @@ using SelfPlayBN.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SelfPlayBN.Actors;
+namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>
 /// A self-play node of a cluster: follows the trainer's models (<see cref="ModelFollowerActor"/>), and once the first

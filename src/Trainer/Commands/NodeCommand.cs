@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SelfPlayBN.Actors;
+using SelfPlayBN.Actors.Cluster;
 using SelfPlayBN.Training;
 using Serilog;
 
