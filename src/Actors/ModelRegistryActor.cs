@@ -7,13 +7,13 @@ namespace SelfPlayBN.Actors;
 /// <summary>Told to the registry's parent after each publication (in-process event).</summary>
 /// <param name="Info">What was published.</param>
 /// <param name="TrainSeconds">The generation's training time.</param>
-/// <param name="PreciseBnNode">Where Precise BN measured the statistics (see <see cref="ModelReady.PreciseBnNode"/>).</param>
+/// <param name="PreciseBnNode">Where Precise BN measured the statistics (see <see cref="PublishModel.PreciseBnNode"/>).</param>
 public sealed record VersionPublished(PublishedModelInfo Info, double TrainSeconds, string? PreciseBnNode = null) : INoSerializationVerificationNeeded;
 
 /// <summary>
 /// The model registry: publishes each ready model in the run's <see cref="ModelStore"/> (weights, record,
 /// <c>latest.json</c>), keeps the current version, and tells every subscriber — first the current model on subscription,
-/// then each new one. A late or repeated <see cref="ModelReady"/> for an older version is
+/// then each new one. A late or repeated <see cref="PublishModel"/> for an older version is
 /// ignored.
 /// </summary>
 /// <remarks>
@@ -75,7 +75,7 @@ public sealed class ModelRegistryActor : ReceiveActor
         });
         Receive<UseGating>(_ => StartGating());
         Receive<PromoteModel>(Promote);
-        Receive<ModelReady>(m =>
+        Receive<PublishModel>(m =>
         {
             if (_current is not null && m.Generation <= _current.Version)
             {

@@ -47,7 +47,7 @@ public sealed class PreciseBnActor : ReceiveActor
                 success: r => r,
                 failure: e => new Local.WorkFailed($"Precise BN of generation {snapshot.Generation}", e));
         });
-        Receive<ModelReady>(m =>
+        Receive<PublishModel>(m =>
         {
             _registry.Tell(m);
             _current = null;
@@ -64,13 +64,13 @@ public sealed class PreciseBnActor : ReceiveActor
         _buffer.Tell(new SamplePositions(_request, PreciseBnPass.Positions(_options.Bn)));
     }
 
-    private ModelReady Run(SnapshotTaken snapshot, ReplayPosition[] positions)
+    private PublishModel Run(SnapshotTaken snapshot, ReplayPosition[] positions)
     {
         var measured = PreciseBnPass.Measure(_game, _options, _device, snapshot.Weights, positions);
         string statistics = PreciseBnPass.Statistics(_options);
         var weights = PreciseBnPass.Apply(_game, _options, _device, snapshot.Weights, measured.Layers);
         _log.Info("generation {Generation}: {Staleness}; publishing {Statistics} statistics", snapshot.Generation, measured.Report, statistics);
-        return new ModelReady(snapshot.Generation, weights, statistics, snapshot.Losses, measured.Staleness, snapshot.TrainSeconds);
+        return new PublishModel(snapshot.Generation, weights, statistics, snapshot.Losses, measured.Staleness, snapshot.TrainSeconds);
     }
 
     /// <inheritdoc />

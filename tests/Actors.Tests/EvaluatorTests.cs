@@ -47,7 +47,7 @@ public sealed class EvaluatorTests : IDisposable
         return Models.Save(Models.Create(game, options.Network, options.Bn.Decay, CPU));
     }
 
-    private static ModelReady Ready(long generation, byte[] weights) =>
+    private static PublishModel Ready(long generation, byte[] weights) =>
         new(generation, weights, "precise", new LossSummary(1, 1, 0, 0.1, generation), new StalenessSummary(0, 0, "l", 1, 1, 0, 1), 1);
 
     private (IActorRef Registry, Inbox Sink) Start(IGame game, RunOptions options)

@@ -20,7 +20,7 @@ public sealed class ModelRegistryTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private static ModelReady Ready(long generation) =>
+    private static PublishModel Ready(long generation) =>
         new(generation, [(byte)generation, 1, 2], "precise", new LossSummary(1, 1, 0, 0.1, generation), new StalenessSummary(0, 0, "l", 1, 1, 0, 1), 1);
 
     private (IActorRef Registry, Inbox Best, Inbox All) Start(string name)

@@ -101,7 +101,7 @@ public sealed class PreciseBnDelegationTests : IDisposable
 
         var first = Snapshot(1);
         delegator.Tell(first);
-        var ready = Assert.IsType<ModelReady>(registry.Receive(Wait));
+        var ready = Assert.IsType<PublishModel>(registry.Receive(Wait));
         Assert.Equal(1, ready.Generation);
         Assert.Equal(address.ToString(), ready.PreciseBnNode);
         Assert.Equal("precise", ready.Statistics);
@@ -115,7 +115,7 @@ public sealed class PreciseBnDelegationTests : IDisposable
         var forged = new BnLayerStatistics("tower.0.bn1", "default", Enumerable.Repeat(100.0, 8).ToArray(), Enumerable.Repeat(1.0, 8).ToArray());
         delegator.Tell(new PreciseBnComputedPart(Guid.NewGuid(), 2, Models.Sha256(second.Weights), 0, 1, [forged],
             new StalenessSummary(9, 9, "x", 9, 9, 9, 1)));
-        var readySecond = Assert.IsType<ModelReady>(registry.Receive(Wait));
+        var readySecond = Assert.IsType<PublishModel>(registry.Receive(Wait));
         Assert.Equal(2, readySecond.Generation);
         Assert.Equal(address.ToString(), readySecond.PreciseBnNode);
         Assert.NotEqual(9, readySecond.Staleness.MeanGap);
@@ -130,7 +130,7 @@ public sealed class PreciseBnDelegationTests : IDisposable
         await Akka.Cluster.Cluster.Get(_precise!).LeaveAsync().WaitAsync(Wait);
         await _precise!.Terminate().WaitAsync(Wait);
         delegator.Tell(Snapshot(3));
-        var local = Assert.IsType<ModelReady>(registry.Receive(Wait));
+        var local = Assert.IsType<PublishModel>(registry.Receive(Wait));
         Assert.Equal(3, local.Generation);
         Assert.Equal(PreciseBnDelegateActor.Local, local.PreciseBnNode);
     }
@@ -138,7 +138,7 @@ public sealed class PreciseBnDelegationTests : IDisposable
     /// <summary>Takes jobs and never answers.</summary>
     private sealed class Silent : ReceiveActor
     {
-        public Silent() => Receive<PreciseBnJob>(_ => { });
+        public Silent() => Receive<MeasurePreciseBn>(_ => { });
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class PreciseBnDelegationTests : IDisposable
         var delegator = Delegate(buffer, registry.Receiver, timeout);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         delegator.Tell(Snapshot(1));
-        var ready = Assert.IsType<ModelReady>(registry.Receive(Wait));
+        var ready = Assert.IsType<PublishModel>(registry.Receive(Wait));
         Assert.Equal(1, ready.Generation);
         Assert.Equal(PreciseBnDelegateActor.Local, ready.PreciseBnNode);
         Assert.True(clock.Elapsed >= timeout, $"published after {clock.Elapsed.TotalSeconds:0.0} s, before the {timeout.TotalSeconds} s timeout");

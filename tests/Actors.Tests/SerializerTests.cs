@@ -28,7 +28,7 @@ public sealed class SerializerTests : IDisposable
         yield return [new SamplePositions(Guid.NewGuid(), 64)];
         yield return [PositionsSampled.From(Guid.NewGuid(), [new ReplayPosition(Game(), 1)])];
         yield return [new SnapshotTaken(4, [1, 2, 3], loss, 12.5)];
-        yield return [new ModelReady(4, [9, 8], "precise", loss, staleness, 3.0)];
+        yield return [new PublishModel(4, [9, 8], "precise", loss, staleness, 3.0)];
         yield return [new ModelPublished(4, [9, 8], "precise", "ab12")];
         yield return [new SubscribeToModels()];
         yield return [new EvaluationFinished(4, "mcts", 3, 1, 0, 190.8)];
@@ -44,9 +44,9 @@ public sealed class SerializerTests : IDisposable
         yield return [new FetchModelChunk(4, "ab12", 1)];
         yield return [new ModelChunk(4, "ab12", 1, [1, 2, 3])];
         yield return [new ModelNotServed(4, "superseded")];
-        yield return [new ModelReady(4, [9, 8], "precise", loss, staleness, 3.0, "akka.tcp://selfplaybn@127.0.0.1:2552")];
+        yield return [new PublishModel(4, [9, 8], "precise", loss, staleness, 3.0, "akka.tcp://selfplaybn@127.0.0.1:2552")];
         var layer = new BnLayerStatistics("tower.0.bn1", "default", [0.5, -1.25], [1.0, 0.125]);
-        yield return [new PreciseBnJob(Guid.NewGuid(), new ModelAnnounced(4, "ab12", 70_000, 65_536, "snapshot", "tictactoe", "{\"blocks\":1}"), 96)];
+        yield return [new MeasurePreciseBn(Guid.NewGuid(), new ModelAnnounced(4, "ab12", 70_000, 65_536, "snapshot", "tictactoe", "{\"blocks\":1}"), 96)];
         yield return [new SamplePositionsInParts(Guid.NewGuid(), 96, 96_000)];
         yield return [new PositionsSampledPart(Guid.NewGuid(), 1, 3, PositionsSampled.From(Guid.NewGuid(), [new ReplayPosition(Game(), 2)]))];
         yield return [new PreciseBnComputedPart(Guid.NewGuid(), 4, "ab12", 0, 2, [layer], staleness)];

@@ -10,7 +10,7 @@ namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>
 /// The trainer singleton's Precise BN stage in a cluster whose trainer node does not have the <c>precisebn</c> role:
-/// for each snapshot (one at a time, in order) it offers a <see cref="PreciseBnJob"/> to a reachable node with the role,
+/// for each snapshot (one at a time, in order) it offers a <see cref="MeasurePreciseBn"/> to a reachable node with the role,
 /// serves the snapshot chunk by chunk to it (a <see cref="ModelPublisherActor"/> that announces nothing), and publishes
 /// the answer: the snapshot with the received statistics written in (<see cref="PreciseBnPass.Apply"/>), with the
 /// received staleness summary — what the local stage would have published. With no such node, or when the node fails,
@@ -21,10 +21,10 @@ namespace SelfPlayBN.Actors.Cluster;
 public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
 {
     private sealed record Timeout(Guid JobId) : INoSerializationVerificationNeeded;
-    private sealed record Applied(Guid JobId, ModelReady Ready) : INoSerializationVerificationNeeded;
+    private sealed record Applied(Guid JobId, PublishModel Ready) : INoSerializationVerificationNeeded;
     private sealed record ApplyFailed(Guid JobId, string Reason) : INoSerializationVerificationNeeded;
 
-    /// <summary>What <see cref="ModelReady.PreciseBnNode"/> says when the trainer node measured the statistics itself.</summary>
+    /// <summary>What <see cref="PublishModel.PreciseBnNode"/> says when the trainer node measured the statistics itself.</summary>
     public const string Local = "local";
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -56,7 +56,7 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
     /// <param name="game">The game.</param>
     /// <param name="options">The run's options.</param>
     /// <param name="buffer">The replay buffer (for the local fallback).</param>
-    /// <param name="registry">The model registry: receives <see cref="ModelReady"/>.</param>
+    /// <param name="registry">The model registry: receives <see cref="PublishModel"/>.</param>
     /// <param name="device">Where networks run here.</param>
     /// <param name="timeout">How long a precisebn node may take to answer a job before this node measures itself.</param>
     public static Props Props(IGame game, RunOptions options, IActorRef buffer, IActorRef registry, torch.Device device, TimeSpan timeout) =>
@@ -127,7 +127,7 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
             _work = null;
             if (a.JobId == _job) Fallback(a.Reason);
         });
-        Receive<ModelReady>(m =>
+        Receive<PublishModel>(m =>
         {
             if (!Sender.Equals(_local)) return;
             Publish(m with { PreciseBnNode = Local });
@@ -190,7 +190,7 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
         _served = new BestModelChanged(new ModelPublished(snapshot.Generation, snapshot.Weights, "snapshot", sha));
         _serverSubscriber?.Tell(_served);
         Context.ActorSelection(new RootActorPath(worker) / "user" / PreciseBnWorkerActor.Name)
-            .Tell(new PreciseBnJob(_job, announced, PreciseBnPass.Positions(_options.Bn)), Self);
+            .Tell(new MeasurePreciseBn(_job, announced, PreciseBnPass.Positions(_options.Bn)), Self);
         Timers.StartSingleTimer("timeout", new Timeout(_job), _timeout);
         _log.Info("generation {Generation}: Precise BN delegated to {Worker}", snapshot.Generation, worker);
     }
@@ -215,7 +215,7 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
             var job = _job;
             string node = _worker.ToString();
             string statistics = PreciseBnPass.Statistics(_options);
-            _work = Task.Run(() => new ModelReady(current.Generation, PreciseBnPass.Apply(_game, _options, _device, current.Weights, layers), statistics,
+            _work = Task.Run(() => new PublishModel(current.Generation, PreciseBnPass.Apply(_game, _options, _device, current.Weights, layers), statistics,
                     current.Losses, staleness, current.TrainSeconds, node))
                 .PipeTo(Self, success: r => new Applied(job, r), failure: e => new ApplyFailed(job, $"the statistics from {node} do not apply: {e.Message}"));
             _log.Info("generation {Generation}: statistics of {Layers} layers from {Worker}; staleness mean gap {Gap:0.0000} σ, loss EMA {Ema:0.0000} vs precise {Precise:0.0000}",
@@ -238,7 +238,7 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
         _local.Tell(_current);
     }
 
-    private void Publish(ModelReady ready)
+    private void Publish(PublishModel ready)
     {
         _registry.Tell(ready);
         _current = null;

@@ -9,7 +9,7 @@ namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>
 /// A precisebn node's worker (<c>/user/precise-bn-worker</c>, role <c>precisebn</c> on a node without the trainer
-/// role). For each <see cref="PreciseBnJob"/> from the trainer singleton it pulls the frozen snapshot from the job's
+/// role). For each <see cref="MeasurePreciseBn"/> from the trainer singleton it pulls the frozen snapshot from the job's
 /// sender with a <see cref="ModelFollowerActor"/> (chunked, checksummed: a half-received or corrupted snapshot is never
 /// used), asks the replay-buffer singleton for the sampled positions in frame-sized parts, runs
 /// <see cref="PreciseBnPass.Measure"/> off the actor's thread, and answers with the statistics and the staleness summary
@@ -22,8 +22,8 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
     /// <summary>The worker's name under <c>/user</c>.</summary>
     public const string Name = "precise-bn-worker";
 
-    private sealed record Measured(PreciseBnJob Job, IActorRef Trainer, PreciseBnMeasurement Measurement) : INoSerializationVerificationNeeded;
-    private sealed record Failed(PreciseBnJob Job, IActorRef Trainer, string Reason) : INoSerializationVerificationNeeded;
+    private sealed record Measured(MeasurePreciseBn Job, IActorRef Trainer, PreciseBnMeasurement Measurement) : INoSerializationVerificationNeeded;
+    private sealed record Failed(MeasurePreciseBn Job, IActorRef Trainer, string Reason) : INoSerializationVerificationNeeded;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IGame _game;
@@ -31,7 +31,7 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
     private readonly torch.Device _device;
     private readonly IActorRef _buffer;
     private readonly string _network;
-    private PreciseBnJob? _job;
+    private MeasurePreciseBn? _job;
     private IActorRef _trainer = ActorRefs.Nobody;
     private IActorRef? _follower;
     private byte[]? _snapshot;
@@ -56,7 +56,7 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
         _device = device;
         _buffer = buffer;
         _network = JsonSerializer.Serialize(options.Network, RunOptions.Json);
-        Receive<PreciseBnJob>(OnJob);
+        Receive<MeasurePreciseBn>(OnJob);
         Receive<ModelFetched>(m =>
         {
             if (_job is null || m.Announced.Version != _job.Snapshot.Version || m.Announced.Sha256 != _job.Snapshot.Sha256) return;
@@ -105,7 +105,7 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
         });
     }
 
-    private void OnJob(PreciseBnJob job)
+    private void OnJob(MeasurePreciseBn job)
     {
         if (_job?.JobId == job.JobId) return; // a repeat
         if (job.Snapshot is null || job.Positions < 1 || job.Positions > ReplayBufferActor.MaxSampleInParts)
@@ -154,7 +154,7 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
             failure: e => new Failed(job, trainer, e.Message));
     }
 
-    private void Fail(PreciseBnJob job, IActorRef trainer, string reason)
+    private void Fail(MeasurePreciseBn job, IActorRef trainer, string reason)
     {
         _log.Error("generation {Generation}: Precise BN failed here: {Reason}", job.Snapshot.Version, reason);
         trainer.Tell(new PreciseBnFailed(job.JobId, reason));
