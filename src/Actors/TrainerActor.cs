@@ -75,10 +75,18 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("subscribe", Local.Tick.Instance, Resubscribe);
     }
 
-    private void Idle()
+    private void Idle() => Subscribed(startWhenReady: true);
+
+    /// <summary>In every state: the subscription is renewed on each tick and the buffer's status kept; only an idle
+    /// trainer acts on it at once (the others look at it when they are idle again).</summary>
+    private void Subscribed(bool startWhenReady)
     {
         Receive<Local.Tick>(_ => _buffer.Tell(new SubscribeToBufferStatus()));
-        Receive<BufferStatus>(s => { _status = s; StartWhenReady(); });
+        Receive<BufferStatus>(s =>
+        {
+            _status = s;
+            if (startWhenReady) StartWhenReady();
+        });
     }
 
     /// <summary>Starts a generation when the last status the buffer told shows enough positions and new games.</summary>
@@ -93,8 +101,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     private void Sampling()
     {
-        Receive<Local.Tick>(_ => _buffer.Tell(new SubscribeToBufferStatus()));
-        Receive<BufferStatus>(s => _status = s);
+        Subscribed(startWhenReady: false);
         Receive<PositionsSampled>(m => m.RequestId == _request, m =>
         {
             var positions = m.Positions();
@@ -108,8 +115,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     private void Training()
     {
-        Receive<Local.Tick>(_ => _buffer.Tell(new SubscribeToBufferStatus()));
-        Receive<BufferStatus>(s => _status = s);
+        Subscribed(startWhenReady: false);
         Receive<Local.Trained>(t =>
         {
             _generation = t.Snapshot.Generation;

@@ -66,17 +66,7 @@ public sealed class PreciseBnDelegationTests : IDisposable
     {
         var buffer = ReplayBuffer.Open(TicTacToeGame.Instance, Path.Combine(_dir, "replay"), 10_000);
         var rng = new Random(3);
-        var games = new List<GameRecord>();
-        for (int g = 0; g < 60; g++)
-        {
-            var state = TicTacToeGame.Instance.NewInitialState();
-            var actions = new List<int>();
-            var legal = new int[9];
-            while (!state.IsTerminal) { int a = legal[rng.Next(state.GetLegalActions(legal))]; actions.Add(a); state = state.Apply(a); }
-            games.Add(new GameRecord(Guid.NewGuid(), "tictactoe", 1, actions.ToArray(),
-                actions.Select(a => { var p = new float[9]; p[a] = 1; return p; }).ToArray(), [0, 0], 1));
-        }
-        buffer.Append(games);
+        buffer.Append(Enumerable.Range(0, 60).Select(_ => TestRecords.RandomTicTacToe(rng)).ToList());
         return _trainer.ActorOf(ReplayBufferActor.Props(buffer, 5), "replay-buffer");
     }
 

@@ -21,16 +21,6 @@ public sealed class ReplayBufferActorTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private static GameRecord RandomGame(Random rng)
-    {
-        var state = TicTacToeGame.Instance.NewInitialState();
-        var actions = new List<int>();
-        var legal = new int[9];
-        while (!state.IsTerminal) { int a = legal[rng.Next(state.GetLegalActions(legal))]; actions.Add(a); state = state.Apply(a); }
-        return new GameRecord(Guid.NewGuid(), "tictactoe", 1, actions.ToArray(),
-            actions.Select(a => { var p = new float[9]; p[a] = 1; return p; }).ToArray(), [0, 0], 1);
-    }
-
     [Fact]
     public void SubscribersHearTheStatusAfterEachSubmissionThatStoredNewGames()
     {
@@ -43,7 +33,7 @@ public sealed class ReplayBufferActorTests : IDisposable
         Assert.Equal(0, Assert.IsType<BufferStatus>(subscriber.Receive(Wait)).Games);
 
         var rng = new Random(5);
-        var first = RandomGame(rng);
+        var first = TestRecords.RandomTicTacToe(rng);
         submitter.Send(buffer, new SubmitGames(Guid.NewGuid(), [first]));
         Assert.Equal(1, Assert.IsType<GamesAccepted>(submitter.Receive(Wait)).NewGames);
         var status = Assert.IsType<BufferStatus>(subscriber.Receive(Wait));
@@ -53,10 +43,10 @@ public sealed class ReplayBufferActorTests : IDisposable
         // game's (messages from one sender arrive in order, so a push for the retry or a second subscription would come first).
         submitter.Send(buffer, new SubmitGames(Guid.NewGuid(), [first]));
         Assert.Equal(0, Assert.IsType<GamesAccepted>(submitter.Receive(Wait)).NewGames);
-        submitter.Send(buffer, new SubmitGames(Guid.NewGuid(), [RandomGame(rng)]));
+        submitter.Send(buffer, new SubmitGames(Guid.NewGuid(), [TestRecords.RandomTicTacToe(rng)]));
         Assert.Equal(1, Assert.IsType<GamesAccepted>(submitter.Receive(Wait)).NewGames);
         Assert.Equal(2, Assert.IsType<BufferStatus>(subscriber.Receive(Wait)).GamesAccepted);
-        submitter.Send(buffer, new SubmitGames(Guid.NewGuid(), [RandomGame(rng)]));
+        submitter.Send(buffer, new SubmitGames(Guid.NewGuid(), [TestRecords.RandomTicTacToe(rng)]));
         Assert.Equal(3, Assert.IsType<BufferStatus>(subscriber.Receive(Wait)).GamesAccepted);
     }
 }

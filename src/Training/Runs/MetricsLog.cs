@@ -213,18 +213,17 @@ public static class MetricsLog
             string line = lines[i].TrimEnd('\r');
             if (string.IsNullOrWhiteSpace(line)) continue;
             bool unfinished = i == lines.Length - 1; // no '\n' after it
-            string? kind;
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new MetricsFormatException(i + 1, "not a JSON object of metrics");
-                kind = doc.RootElement.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
-            }
+            JsonDocument doc;
+            try { doc = JsonDocument.Parse(line); }
             catch (JsonException e)
             {
                 if (unfinished) { skipped = true; continue; }
                 throw new MetricsFormatException(i + 1, $"not a JSON object of metrics ({e.Message})");
             }
+            using var _ = doc;
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new MetricsFormatException(i + 1, "not a JSON object of metrics");
+            string? kind = root.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
             Type? type = kind switch
             {
                 "publication" => typeof(PublicationMetrics),
@@ -235,7 +234,7 @@ public static class MetricsLog
                 _ => null, // a kind this reader does not know yet
             };
             if (type is null) continue;
-            try { result.Add((MetricsLine)JsonSerializer.Deserialize(line, type, Reading)!); }
+            try { result.Add((MetricsLine)root.Deserialize(type, Reading)!); }
             catch (JsonException e) { throw new MetricsFormatException(i + 1, $"not a valid '{kind}' line ({e.Message})"); }
         }
         return (result, skipped);

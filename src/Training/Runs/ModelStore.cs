@@ -80,8 +80,11 @@ public sealed class ModelStore(string directory)
     /// <exception cref="InvalidOperationException">The version was never published.</exception>
     public PublishedModelInfo MarkBest(long version)
     {
-        var info = Info(version) ?? throw new InvalidOperationException($"model {version} was never published in {Directory}");
-        DurableFile.WriteAllText(BestPath, File.ReadAllText(InfoPath(version)));
+        string path = InfoPath(version);
+        if (!File.Exists(path)) throw new InvalidOperationException($"model {version} was never published in {Directory}");
+        string json = File.ReadAllText(path);
+        var info = Parse(json, path);
+        DurableFile.WriteAllText(BestPath, json);
         return info;
     }
 
@@ -92,13 +95,13 @@ public sealed class ModelStore(string directory)
         DurableFile.CleanTemporaryFiles(Directory);
     }
 
-    private static PublishedModelInfo? Read(string path)
+    private static PublishedModelInfo? Read(string path) => File.Exists(path) ? Parse(File.ReadAllText(path), path) : null;
+
+    private static PublishedModelInfo Parse(string json, string path)
     {
-        if (!File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<PublishedModelInfo>(File.ReadAllText(path), Json)
-                ?? throw new InvalidDataException($"{path}: empty record");
+            return JsonSerializer.Deserialize<PublishedModelInfo>(json, Json) ?? throw new InvalidDataException($"{path}: empty record");
         }
         catch (JsonException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }
