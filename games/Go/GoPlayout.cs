@@ -3,7 +3,7 @@ namespace SelfPlayBN.Games.Go;
 /// <summary>
 /// Random playouts: the usual light policy of Monte-Carlo Go, used by the rules benchmark and available to
 /// rollout evaluators. Each move is a uniformly random legal point that does not fill one of the mover's own
-/// eyes (<see cref="IsOwnEye"/>); a player with no such point passes. The game ends by the rules (two passes
+/// eyes (<see cref="GoState.IsOwnEye"/>); a player with no such point passes. The game ends by the rules (two passes
 /// or <see cref="GoGame.MaxGameLength"/>).
 /// </summary>
 public static class GoPlayout
@@ -27,7 +27,7 @@ public static class GoPlayout
             {
                 int i = rng.Next(n);
                 int p = candidates[i];
-                if (!IsOwnEye(s, p, s.CurrentPlayer + 1) && s.IsLegal(p))
+                if (!s.IsOwnEye(p, s.CurrentPlayer + 1) && s.IsLegal(p))
                 {
                     move = p;
                     break;
@@ -37,30 +37,5 @@ public static class GoPlayout
             s = s.Play(move);
         }
         return s;
-    }
-
-    /// <summary>
-    /// Whether the empty point <paramref name="point"/> is an eye of <paramref name="colour"/>: every orthogonal
-    /// neighbour is that colour, and at most one diagonal neighbour (none on the edge or in a corner) is the
-    /// other colour. Filling such a point can only hurt its owner, so random playouts skip it.
-    /// </summary>
-    public static bool IsOwnEye(GoState state, int point, int colour)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        var game = state.GoGame;
-        if (state.At(point) != GoState.Empty) return false;
-        foreach (int q in game.Neighbours(point))
-            if (state.At(q) != colour) return false;
-        int size = game.Size, x = point % size, y = point / size, other = 3 - colour;
-        int diagonals = 0, opponents = 0;
-        for (int dy = -1; dy <= 1; dy += 2)
-            for (int dx = -1; dx <= 1; dx += 2)
-            {
-                int cx = x + dx, cy = y + dy;
-                if (cx < 0 || cy < 0 || cx >= size || cy >= size) continue;
-                diagonals++;
-                if (state.At(cy * size + cx) == other) opponents++;
-            }
-        return diagonals == 4 ? opponents <= 1 : opponents == 0;
     }
 }

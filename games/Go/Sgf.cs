@@ -5,33 +5,6 @@ using System.Text;
 namespace SelfPlayBN.Games.Go;
 
 /// <summary>
-/// A malformed SGF text or a record that cannot be replayed. <see cref="Line"/> and <see cref="Column"/>
-/// (1-based) say where in the text the problem is, or are 0 when it is not tied to a place in the text
-/// (an illegal move found while replaying names the move number and vertex instead).
-/// </summary>
-public sealed class SgfException : FormatException
-{
-    /// <summary>A problem at a place in the text; the message gets <c>line L, column C: </c> in front.</summary>
-    public SgfException(string problem, int line, int column)
-        : base(line > 0 ? $"line {line}, column {column}: {problem}" : problem)
-    {
-        Problem = problem;
-        Line = line;
-        Column = column;
-    }
-
-    /// <summary>A problem not tied to a place in the text.</summary>
-    public SgfException(string problem) : this(problem, 0, 0) { }
-
-    /// <summary>The problem without its place.</summary>
-    public string Problem { get; }
-    /// <summary>1-based line of the problem, 0 when none.</summary>
-    public int Line { get; }
-    /// <summary>1-based column (in characters) of the problem, 0 when none.</summary>
-    public int Column { get; }
-}
-
-/// <summary>
 /// Reads and writes Go game records in SGF FF[4] (<see href="https://www.red-bean.com/sgf/"/>).
 /// </summary>
 /// <remarks>
@@ -128,7 +101,7 @@ public static class Sgf
             if ((uint)m.Action > (uint)record.PassAction)
                 throw new ArgumentException($"move {i + 1}: point {m.Action} is not on the {record.Size}×{record.Size} board", nameof(record));
             sb.Append(';').Append(m.Colour == SgfColour.Black ? 'B' : 'W').Append('[');
-            if (m.Action != record.PassAction) sb.Append(PointText(record.Size, m.Action));
+            if (m.Action != record.PassAction) sb.Append(SgfRecord.PointText(record.Size, m.Action));
             sb.Append(']');
             if (m.Comment is { } mc) Property(sb, "C", mc);
             if (i % 10 == 9 || m.Comment is not null) sb.Append('\n');
@@ -158,15 +131,6 @@ public static class Sgf
         }
     }
 
-    /// <summary>The two SGF letters of a point (action <c>y·size + x</c>, <c>y = 0</c> the bottom row) on a board of side <paramref name="size"/>.</summary>
-    public static string PointText(int size, int action)
-    {
-        if (size < 1 || size > SgfRecord.MaxSgfSize) throw new ArgumentOutOfRangeException(nameof(size));
-        if ((uint)action >= (uint)(size * size)) throw new ArgumentOutOfRangeException(nameof(action));
-        int x = action % size, row = size - 1 - action / size;
-        return $"{Letter(x)}{Letter(row)}";
-    }
-
     /// <summary>Escapes a property value: <c>\</c> and <c>]</c> get a <c>\</c> in front.</summary>
     public static string Escape(string value)
     {
@@ -185,11 +149,9 @@ public static class Sgf
         {
             if ((uint)p >= (uint)record.PassAction)
                 throw new ArgumentException($"{ident}: point {p} is not on the {record.Size}×{record.Size} board", nameof(record));
-            sb.Append('[').Append(PointText(record.Size, p)).Append(']');
+            sb.Append('[').Append(SgfRecord.PointText(record.Size, p)).Append(']');
         }
     }
-
-    private static char Letter(int i) => i < 26 ? (char)('a' + i) : (char)('A' + i - 26);
 
     private static int LetterIndex(char c) => c switch
     {

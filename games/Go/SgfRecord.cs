@@ -213,6 +213,15 @@ public sealed record SgfRecord
         return FromMoves(s, actions);
     }
 
+    /// <summary>The two SGF letters of a point (action <c>y·size + x</c>, <c>y = 0</c> the bottom row) on a board of side <paramref name="size"/>.</summary>
+    public static string PointText(int size, int action)
+    {
+        if (size < 1 || size > MaxSgfSize) throw new ArgumentOutOfRangeException(nameof(size));
+        if ((uint)action >= (uint)(size * size)) throw new ArgumentOutOfRangeException(nameof(action));
+        int x = action % size, row = size - 1 - action / size;
+        return $"{Letter(x)}{Letter(row)}";
+    }
+
     /// <summary>The GTP vertex of a point of this record (<c>D4</c>, <c>pass</c>) for messages; SGF letters beyond column T for boards over 19.</summary>
     public string Vertex(int action)
     {
@@ -221,7 +230,7 @@ public sealed record SgfRecord
         int x = action % Size, y = action / Size;
         return Size <= GoGame.MaxSize
             ? $"{GoGame.ColumnLetters[x]}{y + 1}"
-            : $"{Sgf.PointText(Size, action)}";
+            : $"{PointText(Size, action)}";
     }
 
     private int CheckPoint(int p, string ident)
@@ -229,6 +238,8 @@ public sealed record SgfRecord
         if ((uint)p >= (uint)PassAction) throw new SgfException($"{ident}: point {p} is not on the {Size}×{Size} board");
         return p;
     }
+
+    private static char Letter(int i) => i < 26 ? (char)('a' + i) : (char)('A' + i - 26);
 
     private static string ColourLetter(SgfColour c) => c == SgfColour.Black ? "B" : "W";
 }

@@ -5,7 +5,8 @@ namespace SelfPlayBN.Actors;
 /// <summary>
 /// What a run records about its events: a typed line per publication, evaluation, move accuracy and gating decision in
 /// <c>metrics.jsonl</c> (<see cref="MetricsLog"/>), the same figures as TensorBoard scalars, and the progress line for
-/// the console. The run actor keeps the run's state and calls it; this class only formats and writes.
+/// the console. The run actor keeps the run's state (in a <see cref="RunProgress"/>) and calls it; this class only formats
+/// and writes.
 /// </summary>
 /// <param name="folder">The run folder.</param>
 /// <param name="warn">Receives the TensorBoard log's warnings.</param>
@@ -18,8 +19,7 @@ public sealed class RunRecorder(RunFolder folder, Action<string> warn)
     public string? Published(VersionPublished p, SelfPlayStats? stats, BufferStatus? buffer, GameTally? recent, TimeSpan elapsed)
     {
         var i = p.Info;
-        bool noBatchNorm = i.Statistics == "none"; // a network without BatchNorm: no statistics, no staleness
-        var staleness = noBatchNorm ? null : i.Staleness;
+        var staleness = i.HasBatchNorm ? i.Staleness : null;
         var tally = stats?.Tally;
         WriteMetrics(new PublicationMetrics
         {
@@ -75,7 +75,7 @@ public sealed class RunRecorder(RunFolder folder, Action<string> warn)
             tb.Scalar("selfplay/resigned_share", recent is { Games: > 0 } q ? (double)q.Resigned / q.Games : null, g);
             tb.Scalar("replay/positions", buffer?.Positions, g);
             return $"generation {i.Version}: loss policy {i.Losses?.Policy:0.000} value {i.Losses?.Value:0.000}, " +
-                   (noBatchNorm
+                   (!i.HasBatchNorm
                        ? "no BatchNorm (nothing for Precise BN to measure), "
                        : $"BN staleness {i.Staleness?.MeanGap:0.000} σ (loss EMA {i.Staleness?.LossWithEma:0.000} vs precise {i.Staleness?.LossWithPrecise:0.000}), ") +
                    $"published {i.Statistics}" +

@@ -61,9 +61,8 @@ public static class TrainingRun
         var system = ActorSystem.Create("selfplaybn", config);
         try
         {
-            var resources = new RunResources(game, extras, options, folder, learner, generation, initial, device, finished, progress,
-                new LocalWiring(buffer, inference, setup), status);
-            system.ActorOf(RunActor.Props(resources), "run");
+            var resources = new RunResources(game, extras, options, folder, learner, generation, initial, device, finished, progress, status);
+            system.ActorOf(RunActor.Props(new LocalWiring(buffer, inference, setup), resources), "run");
             using (cancel.Register(() => finished.TrySetResult(null)))
             {
                 string? error = await finished.Task.ConfigureAwait(false);

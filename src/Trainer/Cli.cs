@@ -74,6 +74,3 @@ internal static class Cli
         return ["train", .. args];
     }
 }
-
-/// <summary>Bad input from the user (arguments, files, configs): reported as one line, exit code 2.</summary>
-internal sealed class UserInputException(string message) : Exception(message);

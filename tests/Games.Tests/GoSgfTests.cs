@@ -153,7 +153,7 @@ public sealed class GoSgfTests
         var r = Sgf.Parse("(;SZ[9];B[aa];W[ia];B[ai];W[ii];B[ie])");
         Assert.Equal(["A9", "J9", "A1", "J1", "J5"], Vertices(Go9, r));
         for (int p = 0; p < Go9.Points; p++)
-            Assert.Equal(p, Sgf.Parse($"(;SZ[9];B[{Sgf.PointText(9, p)}])").Moves[0].Action);
+            Assert.Equal(p, Sgf.Parse($"(;SZ[9];B[{SgfRecord.PointText(9, p)}])").Moves[0].Action);
     }
 
     [Fact]

@@ -478,7 +478,7 @@ public sealed class GoPlayoutTests
                 if (end.At(p) == GoState.Empty)
                 {
                     var beforeLastPass = end.Undo();
-                    Assert.True(GoPlayout.IsOwnEye(beforeLastPass, p, beforeLastPass.CurrentPlayer + 1) || !beforeLastPass.IsLegal(p),
+                    Assert.True(beforeLastPass.IsOwnEye(p, beforeLastPass.CurrentPlayer + 1) || !beforeLastPass.IsLegal(p),
                         $"{g.ActionToString(p)} was playable for the last passer");
                 }
         }
@@ -495,8 +495,8 @@ public sealed class GoPlayoutTests
             ..X..
             .....
             """);
-        Assert.True(GoPlayout.IsOwnEye(centre, g.PointAction(2, 2), GoState.Black));
-        Assert.False(GoPlayout.IsOwnEye(centre, g.PointAction(2, 2), GoState.White));
+        Assert.True(centre.IsOwnEye(g.PointAction(2, 2), GoState.Black));
+        Assert.False(centre.IsOwnEye(g.PointAction(2, 2), GoState.White));
         var falseEye = GoState.FromDiagram(g, """
             .....
             .OXO.
@@ -504,7 +504,7 @@ public sealed class GoPlayoutTests
             ..X..
             .....
             """);
-        Assert.False(GoPlayout.IsOwnEye(falseEye, g.PointAction(2, 2), GoState.Black)); // two opposing diagonals
+        Assert.False(falseEye.IsOwnEye(g.PointAction(2, 2), GoState.Black)); // two opposing diagonals
         var edge = GoState.FromDiagram(g, """
             .....
             .....
@@ -512,7 +512,7 @@ public sealed class GoPlayoutTests
             OX...
             .X...
             """);
-        Assert.False(GoPlayout.IsOwnEye(edge, g.PointAction(0, 0), GoState.Black)); // neighbour A2 is White
+        Assert.False(edge.IsOwnEye(g.PointAction(0, 0), GoState.Black)); // neighbour A2 is White
         var edgeEye = GoState.FromDiagram(g, """
             .....
             .....
@@ -520,7 +520,7 @@ public sealed class GoPlayoutTests
             X....
             .X...
             """);
-        Assert.True(GoPlayout.IsOwnEye(edgeEye, g.PointAction(0, 0), GoState.Black));
+        Assert.True(edgeEye.IsOwnEye(g.PointAction(0, 0), GoState.Black));
     }
 }
 

@@ -168,6 +168,63 @@ public sealed class ArchitectureTests
         Assert.True(offenders.Count == 0, "pipeline files that use the cluster's code: " + string.Join(", ", offenders));
     }
 
+    /// <summary>No file-level circles: within each library and executable (<c>src/*</c>, <c>games/*</c>) the files'
+    /// dependencies, as the compiler resolves each name, point one way, except among the files of one partial type.
+    /// Circles between projects are ruled out by <see cref="Project_references_point_one_way"/>.</summary>
+    [Fact]
+    public void Source_files_depend_on_each_other_one_way()
+    {
+        var report = new List<string>();
+        int projects = 0;
+        foreach (var p in Projects().Where(p => p.Layer is not "tests"))
+        {
+            var doc = XDocument.Load(p.Path);
+            string assembly = doc.Descendants("AssemblyName").Select(e => e.Value.Trim()).FirstOrDefault() ?? Path.GetFileNameWithoutExtension(p.Path);
+            var files = SourceFiles(p.Dir)
+                .Select(f => (Path: Path.GetRelativePath(RepoPaths.Root, f).Replace('\\', '/'), Text: File.ReadAllText(f)))
+                .ToList();
+            var edges = SourceDependencies.Edges(files, SourceDependencies.References(new HashSet<string> { assembly }));
+            foreach (var circle in SourceDependencies.Circles(edges))
+                report.Add("circle: " + string.Join(", ", circle) + "\n" + string.Join("\n",
+                    edges.Where(e => circle.Contains(e.From) && circle.Contains(e.To)).Select(e => $"  {e.From} -> {e.To} ({e.Name})")));
+            projects++;
+        }
+        Assert.True(projects >= 10, $"checked only {projects} projects");
+        Assert.True(report.Count == 0, string.Join("\n", report));
+    }
+
+    [Fact]
+    public void The_circle_check_finds_a_circle_and_allows_partial_types()
+    {
+        var references = SourceDependencies.References(new HashSet<string>());
+        (string, string)[] circle =
+        [
+            ("A.cs", "namespace N; public sealed class A { public B? Next; }"),
+            ("B.cs", "namespace N; public sealed class B { public static int Of(A a) => a.GetHashCode(); }"),
+            ("C.cs", "namespace N; public static class C { public static int Of() => 1; }"),
+        ];
+        var edges = SourceDependencies.Edges(circle, references);
+        Assert.Contains(new SourceDependencies.Edge("A.cs", "B.cs", "B"), edges);
+        Assert.Contains(new SourceDependencies.Edge("B.cs", "A.cs", "A"), edges);
+        Assert.Equal([["A.cs", "B.cs"]], SourceDependencies.Circles(edges));
+
+        (string, string)[] partial =
+        [
+            ("P.cs", "namespace N; public sealed partial class P { public int One() => Q.Two(this); }"),
+            ("P.More.cs", "namespace N; public sealed partial class P { public int Three() => 3; }"),
+            ("Q.cs", "namespace N; public static class Q { public static int Two(P p) => 2; }"),
+        ];
+        edges = SourceDependencies.Edges(partial, references);
+        Assert.Contains(new SourceDependencies.Edge("P.More.cs", "Q.cs", "Q"), edges);
+        Assert.Contains(new SourceDependencies.Edge("Q.cs", "P.More.cs", "P"), edges);
+        Assert.Equal([["P.More.cs", "Q.cs"]], SourceDependencies.Circles(edges));
+
+        (string, string)[] oneWay = [partial[0], partial[1], ("Q.cs", "namespace N; public static class Q { public static int Two() => 2; }")];
+        edges = SourceDependencies.Edges(oneWay, references);
+        Assert.Single(edges);
+        Assert.Empty(SourceDependencies.Circles(edges));
+    }
+
     /// <summary>The C# files under <paramref name="relativeDir"/> (<c>""</c>: the whole repository), without build output.</summary>
     private static IEnumerable<string> SourceFiles(string relativeDir) =>
         Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, relativeDir), "*.cs", SearchOption.AllDirectories)

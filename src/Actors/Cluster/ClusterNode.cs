@@ -101,12 +101,11 @@ public static class ClusterNode
             if (trainer)
             {
                 system.ActorOf(ClusterSingletonManager.Props(
-                    RunActor.Props(() => Starting("trainer", finished, () =>
+                    RunActor.Props(new TrainerNodeWiring(buffer, mediator, Evaluate: evaluator, DelegatePreciseBn: !preciseBn,
+                        PreciseBnTimeout: TimeSpan.FromSeconds(node.PreciseBnTimeoutSeconds)), () => Starting("trainer", finished, () =>
                     {
                         var (learner, generation, initial) = TrainingRun.PrepareTrainer(game, options, folder, device, progress);
-                        return new RunResources(game, extras, options, folder, learner, generation, initial, device, finished, progress,
-                            new TrainerNodeWiring(buffer, mediator, Evaluate: evaluator, DelegatePreciseBn: !preciseBn,
-                                PreciseBnTimeout: TimeSpan.FromSeconds(node.PreciseBnTimeoutSeconds)));
+                        return new RunResources(game, extras, options, folder, learner, generation, initial, device, finished, progress);
                     })),
                     PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(TrainerSingleton)),

@@ -104,7 +104,7 @@ internal sealed class DeadStoneBenchmark : IBenchmark
     /// <summary>A uniformly random legal point that does not fill the mover's own eye, or null.</summary>
     private static int? RandomMove(GoState s, Random rng)
     {
-        var points = Enumerable.Range(0, s.GoGame.Points).Where(p => s.IsLegal(p) && !GoPlayout.IsOwnEye(s, p, s.CurrentPlayer + 1)).ToArray();
+        var points = Enumerable.Range(0, s.GoGame.Points).Where(p => s.IsLegal(p) && !s.IsOwnEye(p, s.CurrentPlayer + 1)).ToArray();
         return points.Length == 0 ? null : points[rng.Next(points.Length)];
     }
 }

@@ -10,7 +10,12 @@ namespace SelfPlayBN.Training;
 /// <param name="PublishedUtc">When it was published.</param>
 /// <param name="Losses">The trainer's losses of the generation (none for the initial model).</param>
 /// <param name="Staleness">What Precise BN measured (none for the initial model).</param>
-public sealed record PublishedModelInfo(long Version, string Statistics, string Sha256, DateTime PublishedUtc, LossSummary? Losses, StalenessSummary? Staleness);
+public sealed record PublishedModelInfo(long Version, string Statistics, string Sha256, DateTime PublishedUtc, LossSummary? Losses, StalenessSummary? Staleness)
+{
+    /// <summary>Whether the network has BatchNorm layers (<see cref="Statistics"/> is not <c>none</c>): one without has
+    /// no statistics for Precise BN to measure and so no staleness.</summary>
+    public bool HasBatchNorm => Statistics != "none";
+}
 
 /// <summary>
 /// A run's published models on disk (<c>models/</c>): each version's weights (<c>model-NNNNNN.bin</c>) and record
