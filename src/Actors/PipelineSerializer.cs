@@ -4,16 +4,6 @@ using MessagePack;
 
 namespace SelfPlayBN.Actors;
 
-/// <summary>The stable name of a pipeline message on the wire (the manifest is <c>name/version</c>). Every
-/// <see cref="IPipelineMessage"/> type carries one, and no two share a name.</summary>
-/// <param name="name">The name: lower case words joined by hyphens.</param>
-[AttributeUsage(AttributeTargets.Class, Inherited = false)]
-public sealed class WireNameAttribute(string name) : Attribute
-{
-    /// <summary>The name.</summary>
-    public string Name { get; } = name;
-}
-
 /// <summary>
 /// The Akka serializer of every <see cref="IPipelineMessage"/>: MessagePack with integer keys, in untrusted-data
 /// mode and without type names in the payload (no typeless resolver). The manifest is a short stable name per

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SelfPlayBN.Trainer.Commands;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer;
 

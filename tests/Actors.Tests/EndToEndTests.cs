@@ -2,6 +2,7 @@ using SelfPlayBN.Games.TicTacToe;
 using SelfPlayBN.Training;
 using Serilog;
 using static TorchSharp.torch;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Actors.Tests;
 
@@ -37,7 +38,7 @@ public sealed class EndToEndTests : IDisposable
     {
         Log.Logger = new LoggerConfiguration().MinimumLevel.Information().WriteTo.File(Path.Combine(_dir, "test.log")).CreateLogger();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var outcome = await TrainingRun.RunAsync(TicTacToeGame.Instance, SelfPlayBN.Trainer.GameCatalog.EvaluationExtrasOf(TicTacToeGame.Instance), Tiny(generations).Validate(), new RunFolder(_dir), CPU,
+        var outcome = await TrainingRun.RunAsync(TicTacToeGame.Instance, GameCatalog.EvaluationExtrasOf(TicTacToeGame.Instance), Tiny(generations).Validate(), new RunFolder(_dir), CPU,
             l => { lock (lines) lines.Add(l); }, timeout.Token, "akka.actor.serialize-messages = on");
         Assert.False(timeout.IsCancellationRequested, "the run did not reach its generation limit within 3 minutes:\n" + string.Join("\n", lines));
         return outcome;

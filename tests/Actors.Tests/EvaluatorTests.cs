@@ -5,6 +5,7 @@ using SelfPlayBN.Games.ConnectFour;
 using SelfPlayBN.Games.TicTacToe;
 using SelfPlayBN.Training;
 using static TorchSharp.torch;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Actors.Tests;
 
@@ -31,7 +32,7 @@ public sealed class EvaluatorTests : IDisposable
         public Parent(IGame game, RunOptions options, string directory, byte[] initial, IActorRef sink)
         {
             var registry = Context.ActorOf(ModelRegistryActor.Props(directory, initial), "registry");
-            Context.ActorOf(EvaluatorActor.Props(game, options, SelfPlayBN.Trainer.GameCatalog.EvaluationExtrasOf(game), registry, CPU), "evaluator");
+            Context.ActorOf(EvaluatorActor.Props(game, options, GameCatalog.EvaluationExtrasOf(game), registry, CPU), "evaluator");
             Receive<Registry>(_ => Sender.Tell(registry));
             ReceiveAny(m => sink.Forward(m));
         }

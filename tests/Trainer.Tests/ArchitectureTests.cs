@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using SelfPlayBN.Trainer.Commands;
 
 namespace SelfPlayBN.Trainer.Tests;
 
@@ -123,7 +124,7 @@ public sealed class ArchitectureTests
     /// <c>node</c> and <c>study</c> (which trains its arms) and <c>train</c>'s live view. Every other command reads a run
     /// through the run library (<c>src/Training/Runs</c>).</summary>
     private static readonly string[] PipelineFiles =
-        ["src/Trainer/Commands/TrainCommand.cs", "src/Trainer/Commands/NodeCommand.cs", "src/Trainer/Commands/StudyCommand.cs", "src/Trainer/LiveView.cs"];
+        ["src/Trainer/Commands/TrainCommand.cs", "src/Trainer/Commands/NodeCommand.cs", "src/Trainer/Commands/StudyCommand.cs", "src/Trainer/Commands/LiveView.cs"];
 
     [Fact]
     public void Only_the_commands_that_run_the_pipeline_use_the_actors()
@@ -184,6 +185,11 @@ public sealed class ArchitectureTests
                 .Select(f => (Path: Path.GetRelativePath(RepoPaths.Root, f).Replace('\\', '/'), Text: File.ReadAllText(f)))
                 .ToList();
             var edges = SourceDependencies.Edges(files, SourceDependencies.References(new HashSet<string> { assembly }));
+            var folders = edges.Select(e => new SourceDependencies.Edge(Path.GetDirectoryName(e.From)!, Path.GetDirectoryName(e.To)!, $"{e.From} -> {e.To} ({e.Name})"))
+                .Where(e => e.From != e.To).ToList();
+            foreach (var circle in SourceDependencies.Circles(folders))
+                report.Add("folder circle: " + string.Join(", ", circle) + "\n" + string.Join("\n",
+                    folders.Where(e => circle.Contains(e.From) && circle.Contains(e.To)).Select(e => $"  {e.Name}")));
             foreach (var circle in SourceDependencies.Circles(edges))
                 report.Add("circle: " + string.Join(", ", circle) + "\n" + string.Join("\n",
                     edges.Where(e => circle.Contains(e.From) && circle.Contains(e.To)).Select(e => $"  {e.From} -> {e.To} ({e.Name})")));

@@ -1,6 +1,7 @@
 using SelfPlayBN.Networks;
 using SelfPlayBN.Training;
 using static TorchSharp.torch;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Tests;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using SelfPlayBN.Games.Go;
 using SelfPlayBN.Training;
 using SelfPlayBN.Trainer.Commands;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Tests;
 

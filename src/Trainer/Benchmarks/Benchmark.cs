@@ -1,3 +1,4 @@
+using SelfPlayBN.Trainer.Setup;
 namespace SelfPlayBN.Trainer.Benchmarks;
 
 /// <summary>

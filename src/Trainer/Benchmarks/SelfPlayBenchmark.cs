@@ -5,6 +5,7 @@ using SelfPlayBN.Trainer.Commands;
 using SelfPlayBN.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Benchmarks;
 

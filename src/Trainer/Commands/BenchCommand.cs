@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using SelfPlayBN.Trainer.Benchmarks;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

@@ -5,6 +5,7 @@ using SelfPlayBN.Games;
 using SelfPlayBN.Games.ConnectFour;
 using SelfPlayBN.Games.TicTacToe;
 using SelfPlayBN.Search;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

@@ -5,6 +5,7 @@ using SelfPlayBN.Games;
 using SelfPlayBN.Search;
 using SelfPlayBN.Training;
 using static TorchSharp.torch;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

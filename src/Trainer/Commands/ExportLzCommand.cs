@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SelfPlayBN.Networks;
 using SelfPlayBN.Training;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

@@ -8,6 +8,7 @@ using SelfPlayBN.Search;
 using SelfPlayBN.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

@@ -1,5 +1,6 @@
 using SelfPlayBN.TorchRuntime;
 using System.CommandLine;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SelfPlayBN.Go.Match;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

@@ -3,6 +3,7 @@ using SelfPlayBN.Actors;
 using SelfPlayBN.Actors.Cluster;
 using SelfPlayBN.Training;
 using Serilog;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

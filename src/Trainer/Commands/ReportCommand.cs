@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using SelfPlayBN.Trainer.Reports;
 using SelfPlayBN.Training;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

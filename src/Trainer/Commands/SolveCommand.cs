@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SelfPlayBN.Games.ConnectFour;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 using SelfPlayBN.Networks;
 using SelfPlayBN.Trainer.Studies;
 using SelfPlayBN.Training.Studies;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using SelfPlayBN.Actors;
 using SelfPlayBN.Training;
 using Serilog;
+using SelfPlayBN.Trainer.Setup;
 
 namespace SelfPlayBN.Trainer.Commands;
 

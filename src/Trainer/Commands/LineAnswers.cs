@@ -1,4 +1,4 @@
-namespace SelfPlayBN.Trainer;
+namespace SelfPlayBN.Trainer.Commands;
 
 /// <summary>
 /// The loop of the commands that answer standard input line by line (<c>solve</c>, <c>analyze</c>): each line's answer

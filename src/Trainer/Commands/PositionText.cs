@@ -3,7 +3,7 @@ using SelfPlayBN.Games.ConnectFour;
 using SelfPlayBN.Games.Go;
 using SelfPlayBN.Games.TicTacToe;
 
-namespace SelfPlayBN.Trainer;
+namespace SelfPlayBN.Trainer.Commands;
 
 /// <summary>
 /// A position written in its game's own notation, as <c>analyze</c> reads it from a line: the moves from the start.

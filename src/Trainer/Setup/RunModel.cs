@@ -1,7 +1,7 @@
 using SelfPlayBN.Games;
 using SelfPlayBN.Training;
 
-namespace SelfPlayBN.Trainer;
+namespace SelfPlayBN.Trainer.Setup;
 
 /// <summary>A published model of a run folder, as the commands that read one (<c>evaluate</c>, <c>export-lz</c>) find it.</summary>
 /// <param name="Folder">The run folder.</param>

@@ -8,7 +8,7 @@ using Serilog.Events;
 using Serilog.Formatting.Compact;
 using static TorchSharp.torch;
 
-namespace SelfPlayBN.Trainer;
+namespace SelfPlayBN.Trainer.Setup;
 
 /// <summary>
 /// The set-up that <c>train</c> and <c>node</c> share, so that both read their arguments, options, game, run folder,

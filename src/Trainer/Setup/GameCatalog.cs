@@ -4,7 +4,7 @@ using SelfPlayBN.Games.Go;
 using SelfPlayBN.Games.TicTacToe;
 using SelfPlayBN.Training;
 
-namespace SelfPlayBN.Trainer;
+namespace SelfPlayBN.Trainer.Setup;
 
 /// <summary>The games the commands know, by the name a config or <c>--game</c> uses.</summary>
 internal static class GameCatalog

@@ -3,7 +3,7 @@ using SelfPlayBN.Actors;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace SelfPlayBN.Trainer;
+namespace SelfPlayBN.Trainer.Commands;
 
 /// <summary>
 /// The live console view of <c>train</c> on a terminal: one table refreshed twice a second with the generation and

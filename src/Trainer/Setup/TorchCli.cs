@@ -1,7 +1,7 @@
 using System.CommandLine;
 using SelfPlayBN.TorchRuntime;
 
-namespace SelfPlayBN.Trainer;
+namespace SelfPlayBN.Trainer.Setup;
 
 /// <summary>
 /// Command-line options shared by every command that runs TorchSharp, and the one call that turns them
