@@ -134,7 +134,7 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
             record => self.Tell(new Local.GameDone(record)),
             error => self.Tell(new Local.WorkFailed("a self-play worker", error)));
         _engine.Start();
-        _log.Info("self-play: {Setup}; {Simulations} simulations per move", _setup, _options.Simulations);
+        _log.Info("self-play: {Setup}; {Simulations} simulations per move", _setup, _options.Search.Simulations);
     }
 
     /// <inheritdoc />

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using SelfPlayBN.Search;
 
 namespace SelfPlayBN.Training;
 
@@ -93,16 +95,46 @@ public sealed record RunOptions
     public static RunOptions Parse(string json, string source)
     {
         RunOptions? options;
-        try { options = JsonSerializer.Deserialize<RunOptions>(json, Json); }
+        try
+        {
+            var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            MoveFormerSearchKeys(node, source);
+            options = node?.Deserialize<RunOptions>(Json);
+        }
         catch (JsonException e)
         {
             string where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path.TrimStart('$', '.')}";
             throw new InvalidDataException($"{source}{where}: {FirstLine(e.Message)}", e);
         }
+        catch (ArgumentException e) // a search option out of its range (MctsOptions checks each as it is set)
+        {
+            throw new InvalidDataException($"{source}: {SelfPlayOptions.SearchProblem(e)}", e);
+        }
         if (options is null) throw new InvalidDataException($"{source}: the file holds no configuration object");
         var problems = options.Problems();
         if (problems.Count > 0) throw new InvalidDataException($"{source}: " + string.Join("; ", problems));
         return options;
+    }
+
+    /// <summary>Moves the search keys that <c>selfPlay</c> held before they moved into <c>selfPlay.search</c>
+    /// (<see cref="SelfPlayOptions.FormerSearchKeys"/>) to their place there, so that older configs and run folders read as
+    /// before. A key given both ways is an error.</summary>
+    private static void MoveFormerSearchKeys(JsonNode? root, string source)
+    {
+        if (root is not JsonObject { } top || top["selfPlay"] is not JsonObject selfPlay) return;
+        foreach (var (former, current) in SelfPlayOptions.FormerSearchKeys)
+        {
+            if (!selfPlay.TryGetPropertyValue(former, out var value)) continue;
+            if (selfPlay["search"] is not JsonObject search)
+            {
+                if (selfPlay.ContainsKey("search")) return; // search: null or not an object; deserializing reports it
+                selfPlay["search"] = search = new JsonObject();
+            }
+            if (search.ContainsKey(current))
+                throw new InvalidDataException($"{source}: selfPlay.{former} and selfPlay.search.{current} are the same setting; give only selfPlay.search.{current}");
+            selfPlay.Remove(former);
+            search[current] = value;
+        }
     }
 
     /// <summary>Reads, parses and validates a config file.</summary>
@@ -185,56 +217,34 @@ public sealed record SelfPlayOptions
     /// while one group's batch is evaluated the worker searches the others. 2 overlaps search with inference.</summary>
     public int GroupsPerWorker { get; init; } = 2;
 
-    /// <summary>Leaves each game's search gathers (under virtual loss) per step: more makes larger batches from fewer games,
-    /// at some cost in search quality.</summary>
-    public int LeavesPerGame { get; init; } = 1;
+    /// <summary>
+    /// Each move's tree search (key <c>search</c>, the keys of <see cref="MctsOptions"/>). Self-play's defaults differ from
+    /// the search's own: 100 simulations, c_puct 1.5, Dirichlet α 1.0 and 8 moves at temperature 1 (<see cref="DefaultSearch"/>);
+    /// a key given in a config replaces only itself. <c>leavesPerBatch</c> is the leaves each game's search gathers
+    /// (under virtual loss) per inference step: more makes larger batches from fewer games, at some cost in search
+    /// quality. <c>seed</c> stays unset: self-play seeds each game's search from the run's seed.
+    /// </summary>
+    [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)]
+    public MctsOptions Search { get; init; } = DefaultSearch;
 
-    /// <summary>Search simulations per move.</summary>
-    public int Simulations { get; init; } = 100;
-
-    /// <summary>Moves played at temperature 1 (then the most visited move).</summary>
-    public int TemperatureMoves { get; init; } = 8;
-
-    /// <summary>PUCT exploration constant.</summary>
-    public double CPuct { get; init; } = 1.5;
-
-    /// <summary>Dirichlet noise α at the root.</summary>
-    public double DirichletAlpha { get; init; } = 1.0;
-
-    /// <summary>Weight of the root noise.</summary>
-    public double DirichletEpsilon { get; init; } = 0.25;
-
-    /// <summary>First-play urgency reduction: a never-visited move is valued at its parent's mean value minus this, in [0, 2]
-    /// (<see cref="Search.MctsOptions.FpuValue"/>). Default 0.25.</summary>
-    public double FpuReduction { get; init; } = 0.25;
+    /// <summary>Self-play's default search: <see cref="MctsOptions"/>' defaults with 100 simulations, c_puct 1.5,
+    /// Dirichlet α 1.0 and 8 temperature moves.</summary>
+    public static MctsOptions DefaultSearch => new() { Simulations = 100, CPuct = 1.5, DirichletAlpha = 1.0, TemperatureMoves = 8 };
 
     /// <summary>
-    /// Playout cap randomisation (KataGo): the share of moves, in (0, 1], searched in full with <see cref="Simulations"/> and
+    /// Playout cap randomisation (KataGo): the share of moves, in (0, 1], searched in full with the search's simulations and
     /// root noise; the others get a cheap search of <see cref="FastSimulations"/> without noise and are not trained on.
     /// 1 (the default) searches every move in full.
     /// </summary>
     public double FullSearchShare { get; init; } = 1;
 
-    /// <summary>Simulations of a cheap search when <see cref="FullSearchShare"/> is below 1; null: a fifth of
-    /// <see cref="Simulations"/> (at least 1).</summary>
+    /// <summary>Simulations of a cheap search when <see cref="FullSearchShare"/> is below 1; null: a fifth of the search's
+    /// simulations (at least 1).</summary>
     public int? FastSimulations { get; init; }
 
-    /// <summary>
-    /// The root search: <c>puct</c> (AlphaZero: visit-count targets, Dirichlet noise, temperature moves) or <c>gumbel</c>
-    /// (Gumbel AlphaZero: sequential halving over <see cref="GumbelActions"/> Gumbel-sampled moves, improved-policy targets;
-    /// the Dirichlet and temperature keys are then unused). Default puct.
-    /// </summary>
-    public Search.RootSearch RootSearch { get; init; } = Search.RootSearch.Puct;
-
-    /// <summary>KataGo's forced playouts and policy target pruning with factor <c>k</c> (KataGo: 2; see
-    /// <see cref="Search.MctsOptions.ForcedPlayouts"/>), in [0, 10]; 0 (the default) turns them off.</summary>
-    public double ForcedPlayouts { get; init; }
-
-    /// <summary>Moves a Gumbel root search considers (the top ones by Gumbel noise plus log-prior), at least 2. Default 16.</summary>
-    public int GumbelActions { get; init; } = 16;
-
     /// <summary>The playout cap of these options, or null when every move is a full search.</summary>
-    public PlayoutCap? PlayoutCap() => FullSearchShare < 1 ? new Training.PlayoutCap(FullSearchShare, FastSimulations ?? Math.Max(1, Simulations / 5)) : null;
+    public PlayoutCap? PlayoutCap() =>
+        FullSearchShare < 1 ? new Training.PlayoutCap(FullSearchShare, FastSimulations ?? Math.Max(1, Search.Simulations / 5)) : null;
 
     /// <summary>
     /// Resign when the root's value and its best move's value, for the player to move, are both below this (in (−1, 1);
@@ -250,6 +260,16 @@ public sealed record SelfPlayOptions
     /// <summary>The resignation policy of these options, or null when <see cref="ResignValue"/> is null.</summary>
     public ResignPolicy? Resignation() => ResignValue is double v ? new Training.ResignPolicy(v, ResignCheckShare) : null;
 
+    /// <summary>The keys that were <c>selfPlay</c>'s own before they moved into <c>selfPlay.search</c>, with their names
+    /// there. <see cref="RunOptions.Parse"/> still reads a config or a run folder written with them.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> FormerSearchKeys = new Dictionary<string, string>
+    {
+        ["simulations"] = "simulations", ["temperatureMoves"] = "temperatureMoves", ["cPuct"] = "cPuct",
+        ["dirichletAlpha"] = "dirichletAlpha", ["dirichletEpsilon"] = "dirichletEpsilon", ["fpuReduction"] = "fpuValue",
+        ["rootSearch"] = "rootSearch", ["forcedPlayouts"] = "forcedPlayouts", ["gumbelActions"] = "gumbelActions",
+        ["leavesPerGame"] = "leavesPerBatch",
+    };
+
     internal void Check(List<string> p)
     {
         if (ResignValue is double rv && !(rv > -1 && rv < 1)) p.Add($"selfPlay.resignValue must be in (-1, 1) or null (never resign), got {rv}");
@@ -257,21 +277,35 @@ public sealed record SelfPlayOptions
         if (ParallelGames is < 1 or > 65_536) p.Add($"selfPlay.parallelGames must be in [1, 65536] or null (chosen for the device), got {ParallelGames}");
         if (Workers is < 1 or > 1024) p.Add($"selfPlay.workers must be in [1, 1024] or null (chosen from the cores), got {Workers}");
         if (GroupsPerWorker is < 1 or > 64) p.Add($"selfPlay.groupsPerWorker must be in [1, 64], got {GroupsPerWorker}");
-        if (LeavesPerGame is < 1 or > 256) p.Add($"selfPlay.leavesPerGame must be in [1, 256], got {LeavesPerGame}");
         if (ParallelGames is int games && Workers is int workers && games < workers)
             p.Add($"selfPlay.parallelGames ({games}) must be at least selfPlay.workers ({workers})");
-        if (Simulations < 1) p.Add($"selfPlay.simulations must be at least 1, got {Simulations}");
-        if (TemperatureMoves < 0) p.Add($"selfPlay.temperatureMoves must be ≥ 0, got {TemperatureMoves}");
-        if (!(CPuct > 0) || !double.IsFinite(CPuct)) p.Add($"selfPlay.cPuct must be a finite number > 0, got {CPuct}");
-        if (!(DirichletAlpha > 0) || !double.IsFinite(DirichletAlpha)) p.Add($"selfPlay.dirichletAlpha must be > 0, got {DirichletAlpha}");
-        if (!(DirichletEpsilon >= 0 && DirichletEpsilon <= 1)) p.Add($"selfPlay.dirichletEpsilon must be in [0, 1], got {DirichletEpsilon}");
-        if (!Enum.IsDefined(RootSearch)) p.Add($"selfPlay.rootSearch must be puct or gumbel, got {RootSearch}");
-        if (GumbelActions < 2) p.Add($"selfPlay.gumbelActions must be at least 2, got {GumbelActions}");
-        if (!(ForcedPlayouts >= 0 && ForcedPlayouts <= 10)) p.Add($"selfPlay.forcedPlayouts must be in [0, 10] (0: off), got {ForcedPlayouts}");
-        if (!(FpuReduction >= 0 && FpuReduction <= 2)) p.Add($"selfPlay.fpuReduction must be in [0, 2], got {FpuReduction}");
+        if (Search is null) p.Add("selfPlay.search must be an object, not null");
+        else
+        {
+            try { Search.Validate(); }
+            catch (ArgumentException e) { p.Add(SearchProblem(e)); }
+            if (Search.LeavesPerBatch > 256) p.Add($"selfPlay.search.leavesPerBatch must be in [1, 256], got {Search.LeavesPerBatch}");
+            if (Search.GumbelActions < 2)
+                p.Add($"selfPlay.search.gumbelActions must be at least 2, got {Search.GumbelActions}");
+            if (Search.ForcedPlayouts > 10) p.Add($"selfPlay.search.forcedPlayouts must be in [0, 10] (0: off), got {Search.ForcedPlayouts}");
+            if (Search.Seed is int seed) p.Add($"selfPlay.search.seed must be left out: self-play seeds each game's search from the run's seed, got {seed}");
+        }
         if (!(FullSearchShare > 0 && FullSearchShare <= 1)) p.Add($"selfPlay.fullSearchShare must be in (0, 1] (1: every move a full search), got {FullSearchShare}");
-        if (FastSimulations is int fast && (fast < 1 || fast >= Simulations))
-            p.Add($"selfPlay.fastSimulations must be at least 1 and below selfPlay.simulations ({Simulations}), got {fast}");
+        if (FastSimulations is int fast && (fast < 1 || fast >= (Search?.Simulations ?? 0)))
+            p.Add($"selfPlay.fastSimulations must be at least 1 and below selfPlay.search.simulations ({Search?.Simulations}), got {fast}");
+    }
+
+    /// <summary>A search option's error as a config problem: <see cref="MctsOptions"/> names its property
+    /// (<c>MctsOptions.CPuct must be …</c>); the config's key is <c>selfPlay.search.cPuct</c>.</summary>
+    internal static string SearchProblem(ArgumentException e)
+    {
+        const string prefix = "MctsOptions.";
+        string message = e.Message.Split(" (Parameter")[0];
+        if (!message.StartsWith(prefix, StringComparison.Ordinal)) return "selfPlay.search: " + message;
+        string rest = message[prefix.Length..];
+        int end = rest.IndexOf(' ');
+        string name = end < 0 ? rest : rest[..end];
+        return "selfPlay.search." + JsonNamingPolicy.CamelCase.ConvertName(name) + (end < 0 ? "" : rest[end..]);
     }
 }
 

@@ -48,13 +48,13 @@ public sealed record SelfPlaySetup(int Games, int Workers, int GroupsPerWorker, 
             workers = games;
         }
         int groups = Math.Max(1, Math.Min(s.GroupsPerWorker, games / workers));
-        int leaves = s.LeavesPerGame;
+        int leaves = s.Search.LeavesPerBatch;
         int perWorker = (games + workers - 1) / workers;
         int largestGroup = (perWorker + groups - 1) / groups;
         int needed = largestGroup * leaves;
         int maxBatch = i.MaxBatch ?? Math.Max(needed, (games + groups - 1) / groups * leaves);
         if (maxBatch < needed)
-            throw new InvalidDataException($"inference.maxBatch ({maxBatch}) is smaller than one group's leaves: {largestGroup} games × selfPlay.leavesPerGame " +
+            throw new InvalidDataException($"inference.maxBatch ({maxBatch}) is smaller than one group's leaves: {largestGroup} games × selfPlay.search.leavesPerBatch " +
                                            $"{leaves} = {needed} (raise inference.maxBatch, or use more selfPlay.workers or selfPlay.groupsPerWorker)");
         int runners = i.Runners ?? (cuda ? 2 : 1);
         int buffers = i.Buffers ?? runners + 2;
@@ -67,29 +67,11 @@ public sealed record SelfPlaySetup(int Games, int Workers, int GroupsPerWorker, 
     public InferenceServiceOptions Service => new(MaxBatch, Runners, Buffers, MaxWait);
 
     /// <summary>The self-play engine's settings, with the search of <paramref name="selfPlay"/> and the base seed <paramref name="seed"/>.</summary>
-    public SelfPlayEngineOptions Engine(SelfPlayOptions selfPlay, int seed) =>
-        new(Games, Workers, GroupsPerWorker, Search(selfPlay, LeavesPerGame), seed) { Resign = selfPlay.Resignation(), Cap = selfPlay.PlayoutCap() };
-
-    /// <summary>The self-play search of <paramref name="selfPlay"/>: root noise, temperature moves, tree reuse.</summary>
-    public static MctsOptions Search(SelfPlayOptions selfPlay, int leavesPerGame = 1)
+    public SelfPlayEngineOptions Engine(SelfPlayOptions selfPlay, int seed)
     {
         ArgumentNullException.ThrowIfNull(selfPlay);
-        return new MctsOptions
-        {
-            Simulations = selfPlay.Simulations,
-            CPuct = selfPlay.CPuct,
-            DirichletAlpha = selfPlay.DirichletAlpha,
-            DirichletEpsilon = selfPlay.DirichletEpsilon,
-            FpuMode = FpuMode.Reduction,
-            FpuValue = selfPlay.FpuReduction,
-            RootSearch = selfPlay.RootSearch,
-            GumbelActions = selfPlay.GumbelActions,
-            ForcedPlayouts = selfPlay.ForcedPlayouts,
-            TemperatureMoves = selfPlay.TemperatureMoves,
-            LeavesPerBatch = leavesPerGame,
-            RootNoise = true,
-            ReuseTree = true,
-        };
+        return new(Games, Workers, GroupsPerWorker, selfPlay.Search with { LeavesPerBatch = LeavesPerGame }, seed)
+            { Resign = selfPlay.Resignation(), Cap = selfPlay.PlayoutCap() };
     }
 
     /// <summary>Most finished games kept unacknowledged (the back-pressure bound): <c>max(256, 2 × games)</c>.</summary>

@@ -25,7 +25,7 @@ public sealed class EndToEndTests : IDisposable
         Game = "tictactoe",
         Seed = 7,
         Network = new NetworkOptions { Blocks = 1, Filters = 8, ValueHidden = 16 },
-        SelfPlay = new SelfPlayOptions { ParallelGames = 4, Simulations = 16, TemperatureMoves = 4 },
+        SelfPlay = new SelfPlayOptions { ParallelGames = 4, Search = SelfPlayOptions.DefaultSearch with { Simulations = 16, TemperatureMoves = 4 } },
         Inference = new InferenceOptions { MaxBatch = 16, MaxWaitMs = 1 },
         Replay = new ReplayOptions { WindowPositions = 5_000, MinPositions = 100 },
         Trainer = new TrainerOptions { StepsPerGeneration = 4, GamesPerGeneration = 16, BatchSize = 32 },

@@ -50,7 +50,7 @@ public sealed class SelfPlayBackPressureTests : IDisposable
         var game = TicTacToeGame.Instance;
         var observer = Inbox.Create(_system);
         var buffer = _system.ActorOf(Akka.Actor.Props.Create(() => new SilentBuffer(observer.Receiver)), "buffer");
-        var options = new SelfPlayOptions { ParallelGames = 2, Simulations = 4, TemperatureMoves = 4 };
+        var options = new SelfPlayOptions { ParallelGames = 2, Search = SelfPlayOptions.DefaultSearch with { Simulations = 4, TemperatureMoves = 4 } };
         var setup = SelfPlaySetup.Resolve(new RunOptions { Game = game.Name, SelfPlay = options, Inference = new InferenceOptions { MaxBatch = 4 } }, cuda: false, cores: 2);
         var selfPlay = _system.ActorOf(SelfPlayActor.Props(game, _inference, options, setup, buffer, seed: 1, submitEvery: 1, maxUnacknowledged: 6), "self-play");
 

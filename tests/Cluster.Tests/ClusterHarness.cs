@@ -85,7 +85,7 @@ internal sealed class ClusterHarness : IDisposable
             {
               "game": "tictactoe",
               "network": {{network}},
-              "selfPlay": { "parallelGames": 4, "simulations": 12, "temperatureMoves": 4 },
+              "selfPlay": { "parallelGames": 4, "search": { "simulations": 12, "temperatureMoves": 4 } },
               "inference": { "maxBatch": 8, "maxWaitMs": 1 },
               "replay": { "windowPositions": 1000000, "minPositions": 100 },
               "trainer": { "stepsPerGeneration": 4, "gamesPerGeneration": 30, "batchSize": 32 },

@@ -47,7 +47,7 @@ public sealed partial class GtpEngineAnalysisTests
     [Fact]
     public void Lz_analyze_streams_lines_in_leela_zero_format_until_the_next_command_arrives()
     {
-        var engine = new GtpEngine(new GoSearchPlayer(_ => Search.UniformOracle.Instance, new GoSearchOptions { Seed = 1, Chunk = 4 }),
+        var engine = new GtpEngine(new GoSearchPlayer(_ => Search.UniformOracle.Instance, new GoSearchOptions { Chunk = 4, Search = new() { Seed = 1 } }),
             new GtpEngineOptions { BoardSize = 9, Visits = 16, ResignWinrate = null, AnalysisVisits = 1_000_000 });
         using var s = new GtpSession(engine);
         Assert.Equal("= ", s.Send("play b E5"));
@@ -80,7 +80,7 @@ public sealed partial class GtpEngineAnalysisTests
     [Fact]
     public void Lz_genmove_analyze_streams_analysis_then_plays_and_ends_with_the_move()
     {
-        var engine = new GtpEngine(new GoSearchPlayer(_ => Search.UniformOracle.Instance, new GoSearchOptions { Seed = 1, Chunk = 2 }),
+        var engine = new GtpEngine(new GoSearchPlayer(_ => Search.UniformOracle.Instance, new GoSearchOptions { Chunk = 2, Search = new() { Seed = 1 } }),
             new GtpEngineOptions { BoardSize = 9, Visits = 64, ResignWinrate = null });
         using var s = new GtpSession(engine);
         s.Input.Send("3 lz-genmove_analyze b 1");
@@ -107,7 +107,7 @@ public sealed partial class GtpEngineAnalysisTests
     }
 
     private static GtpEngine RolloutEngine(int visits) =>
-        new(new GoSearchPlayer(t => new Search.RolloutOracle(5 + t), new GoSearchOptions { Seed = 4, Chunk = 8, FpuMode = Search.FpuMode.Absolute, FpuValue = 1 }),
+        new(new GoSearchPlayer(t => new Search.RolloutOracle(5 + t), new GoSearchOptions { Chunk = 8, Search = new() { Seed = 4, FpuMode = Search.FpuMode.Absolute, FpuValue = 1 } }),
             new GtpEngineOptions { BoardSize = 5, Visits = visits, ResignWinrate = null });
 
     /// <summary>The final analysis line and the move of <c>lz-genmove_analyze</c> with <paramref name="tags"/>.</summary>
@@ -175,7 +175,7 @@ public sealed partial class GtpEngineAnalysisTests
     public void The_analysis_line_carries_the_search_statistics()
     {
         var game = new GoGame(5);
-        var player = new GoSearchPlayer(_ => new Search.RolloutOracle(1), new GoSearchOptions { Seed = 3, Threads = 2 });
+        var player = new GoSearchPlayer(_ => new Search.RolloutOracle(1), new GoSearchOptions { Threads = 2, Search = new() { Seed = 3 } });
         var analysis = player.Think(game.NewGame(), new SearchLimits(200, null));
         var parsed = ParseLine(LeelaZeroAnalysis.Format(analysis));
         AssertConsistent(parsed, game);

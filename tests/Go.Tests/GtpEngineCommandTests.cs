@@ -174,7 +174,7 @@ public sealed class GtpEngineCommandTests
     [Fact]
     public void Genmove_with_a_time_budget_stops_before_the_visit_limit()
     {
-        var engine = new GtpEngine(new GoSearchPlayer(_ => Search.UniformOracle.Instance, new GoSearchOptions { Seed = 1 }),
+        var engine = new GtpEngine(new GoSearchPlayer(_ => Search.UniformOracle.Instance, new GoSearchOptions { Search = new() { Seed = 1 } }),
             new GtpEngineOptions { BoardSize = 9, Visits = 10_000_000, ResignWinrate = null, LagSeconds = 0 });
         using var s = new GtpSession(engine);
         Assert.Equal("= ", s.Send("time_settings 0 0 0")); // absolute time, none left: the minimum budget
@@ -188,7 +188,7 @@ public sealed class GtpEngineCommandTests
     public void Resigns_when_the_best_winrate_is_below_the_threshold()
     {
         // 5x5 with komi 30: Black cannot win (25 points at most), White cannot lose; random playouts see it at once.
-        var engine = new GtpEngine(new GoSearchPlayer(_ => new Search.RolloutOracle(3), new GoSearchOptions { Seed = 1 }),
+        var engine = new GtpEngine(new GoSearchPlayer(_ => new Search.RolloutOracle(3), new GoSearchOptions { Search = new() { Seed = 1 } }),
             new GtpEngineOptions { BoardSize = 5, Komi = 30, Visits = 64, ResignWinrate = 0.2, ResignMinVisits = 16, LagSeconds = 0 });
         using var s = new GtpSession(engine);
         Assert.Equal("=1 resign", s.Send("1 genmove b"));
@@ -201,7 +201,7 @@ public sealed class GtpEngineCommandTests
     public void Never_resigns_on_fewer_visits_than_the_minimum_even_when_visits_per_move_are_fewer()
     {
         // The same lost position, but 4 visits per move against the default minimum of 64: four playouts are no evidence.
-        var engine = new GtpEngine(new GoSearchPlayer(_ => new Search.RolloutOracle(3), new GoSearchOptions { Seed = 1 }),
+        var engine = new GtpEngine(new GoSearchPlayer(_ => new Search.RolloutOracle(3), new GoSearchOptions { Search = new() { Seed = 1 } }),
             new GtpEngineOptions { BoardSize = 5, Komi = 30, Visits = 4, ResignWinrate = 0.2, LagSeconds = 0 });
         using var s = new GtpSession(engine);
         Assert.NotEqual("= resign", s.Send("genmove b"));

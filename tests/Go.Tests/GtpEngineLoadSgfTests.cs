@@ -67,7 +67,7 @@ public sealed class GtpEngineLoadSgfTests : IDisposable
     [Fact]
     public void Loadsgf_failures_name_the_problem_and_leave_the_game_as_it_was()
     {
-        var engine = new GtpEngine(new GoSearchPlayer(_ => Search.UniformOracle.Instance, new GoSearchOptions { Seed = 1 }),
+        var engine = new GtpEngine(new GoSearchPlayer(_ => Search.UniformOracle.Instance, new GoSearchOptions { Search = new() { Seed = 1 } }),
             new GtpEngineOptions { BoardSize = 9, Visits = 8, Sizes = new HashSet<int> { 9 } });
         using var s = new GtpSession(engine);
         Assert.Equal("= ", s.Send("play b E5"));

@@ -124,7 +124,7 @@ internal sealed class PassLovingOracle : IOracle
 internal static class Engines
 {
     public static GtpEngine Uniform(int size = 9, int visits = 16, double komi = 7.5, int threads = 1, IOracle? oracle = null) =>
-        new(new GoSearchPlayer(_ => oracle ?? UniformOracle.Instance, new GoSearchOptions { Seed = 1, Threads = threads }),
+        new(new GoSearchPlayer(_ => oracle ?? UniformOracle.Instance, new GoSearchOptions { Threads = threads, Search = new() { Seed = 1 } }),
             new GtpEngineOptions { BoardSize = size, Komi = komi, Visits = visits, ResignWinrate = null, LagSeconds = 0 });
 }
 

@@ -49,7 +49,7 @@ public sealed class GoTrainingTests : IDisposable
         // Only sizes change: the game, its go section and every algorithm setting are the file's.
         config["network"] = JsonNode.Parse("""{ "blocks": 1, "filters": 8, "valueHidden": 16 }""");
         config["selfPlay"]!["parallelGames"] = 8;
-        config["selfPlay"]!["simulations"] = 8;
+        config["selfPlay"]!["search"]!["simulations"] = 8;
         config["inference"] = JsonNode.Parse("""{ "maxBatch": 8, "maxWaitMs": 1 }""");
         config["replay"]!["minPositions"] = 100;
         config["trainer"]!["stepsPerGeneration"] = 2;

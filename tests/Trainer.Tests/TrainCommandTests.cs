@@ -36,7 +36,7 @@ public sealed class TrainCommandTests : IDisposable
             {
               "game": "tictactoe",
               "network": { "blocks": 1, "filters": 8, "valueHidden": 16, "normalization": "NORMALIZATION", "groups": 4 },
-              "selfPlay": { "parallelGames": 8, "simulations": 16, "temperatureMoves": 4 },
+              "selfPlay": { "parallelGames": 8, "search": { "simulations": 16, "temperatureMoves": 4 } },
               "inference": { "maxBatch": 16, "maxWaitMs": 1 },
               "replay": { "windowPositions": 20000, "minPositions": 100 },
               "trainer": { "stepsPerGeneration": 4, "gamesPerGeneration": 20, "batchSize": 32 },

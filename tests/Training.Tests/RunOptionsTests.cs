@@ -40,8 +40,14 @@ public sealed class RunOptionsTests
     [InlineData("""{ "trainer": { "valueTargetMix": 1.5 } }""", "trainer.valueTargetMix")]
     [InlineData("""{ "selfPlay": { "fullSearchShare": 0 } }""", "selfPlay.fullSearchShare")]
     [InlineData("""{ "selfPlay": { "simulations": 50, "fastSimulations": 50 } }""", "selfPlay.fastSimulations")]
-    [InlineData("""{ "selfPlay": { "fpuReduction": -0.1 } }""", "selfPlay.fpuReduction")]
-    [InlineData("""{ "selfPlay": { "forcedPlayouts": -1 } }""", "selfPlay.forcedPlayouts")]
+    [InlineData("""{ "selfPlay": { "search": { "fpuValue": -0.1 } } }""", "selfPlay.search.fpuValue")]
+    [InlineData("""{ "selfPlay": { "search": { "forcedPlayouts": -1 } } }""", "selfPlay.search.forcedPlayouts")]
+    [InlineData("""{ "selfPlay": { "search": { "forcedPlayouts": 11 } } }""", "selfPlay.search.forcedPlayouts")]
+    [InlineData("""{ "selfPlay": { "search": { "cPuct": -1 } } }""", "selfPlay.search.cPuct")]
+    [InlineData("""{ "selfPlay": { "search": { "simulations": 0 } } }""", "selfPlay.search.simulations")]
+    [InlineData("""{ "selfPlay": { "search": { "seed": 3 } } }""", "selfPlay.search.seed")]
+    [InlineData("""{ "selfPlay": { "search": { "gumbelActions": 1 } } }""", "selfPlay.search.gumbelActions")]
+    [InlineData("""{ "selfPlay": { "search": { "simulatoins": 5 } } }""", "selfPlay.search.simulatoins")]
     [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 0, "rate": 0.1 }, { "fromStep": 0, "rate": 0.01 } ] } }""", "trainer.learningRate[1].fromStep")]
     [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 0, "rate": -1 } ] } }""", "trainer.learningRate[0].rate")]
     [InlineData("""{ "trainer": { "momentum": 1 } }""", "trainer.momentum")]
@@ -50,7 +56,7 @@ public sealed class RunOptionsTests
     [InlineData("""{ "replay": { "windowGrowth": { "exponent": 0 } } }""", "replay.windowGrowth.exponent")]
     [InlineData("""{ "replay": { "windowGrowth": { "exponent": 1.5 } } }""", "replay.windowGrowth.exponent")]
     [InlineData("""{ "replay": { "windowGrowth": { "rate": -0.4 } } }""", "replay.windowGrowth.rate")]
-    [InlineData("""{ "selfPlay": { "dirichletEpsilon": 1.5 } }""", "selfPlay.dirichletEpsilon")]
+    [InlineData("""{ "selfPlay": { "search": { "dirichletEpsilon": 1.5 } } }""", "selfPlay.search.dirichletEpsilon")]
     [InlineData("""{ "inference": { "maxBatch": 0 } }""", "inference.maxBatch")]
     [InlineData("""{ "inference": { "runners": 0 } }""", "inference.runners")]
     [InlineData("""{ "inference": { "runners": 3, "buffers": 3 } }""", "inference.buffers")]
@@ -59,7 +65,8 @@ public sealed class RunOptionsTests
     [InlineData("""{ "selfPlay": { "workers": 0 } }""", "selfPlay.workers")]
     [InlineData("""{ "selfPlay": { "workers": 8, "parallelGames": 4 } }""", "selfPlay.parallelGames")]
     [InlineData("""{ "selfPlay": { "groupsPerWorker": 0 } }""", "selfPlay.groupsPerWorker")]
-    [InlineData("""{ "selfPlay": { "leavesPerGame": 0 } }""", "selfPlay.leavesPerGame")]
+    [InlineData("""{ "selfPlay": { "search": { "leavesPerBatch": 0 } } }""", "selfPlay.search.leavesPerBatch")]
+    [InlineData("""{ "selfPlay": { "search": { "leavesPerBatch": 257 } } }""", "selfPlay.search.leavesPerBatch")]
     [InlineData("""{ "limits": { "generations": 0 } }""", "limits.generations")]
     [InlineData("""{ "network": { "filters": 0 } }""", "network.filters")]
     [InlineData("""{ "network": { "normalization": "group", "filters": 64, "groups": 3 } }""", "network.groups")]
@@ -74,6 +81,7 @@ public sealed class RunOptionsTests
     [Theory]
     [InlineData("""{ "trainer": null }""", "trainer")]
     [InlineData("""{ "limits": null }""", "limits")]
+    [InlineData("""{ "selfPlay": { "search": null } }""", "selfPlay.search")]
     [InlineData("""{ "network": null, "bn": null }""", "bn")]
     [InlineData("""{ "trainer": { "learningRate": [ null ] } }""", "trainer.learningRate[0]")]
     [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 0, "rate": 0.1 }, null ] } }""", "trainer.learningRate[1]")]
@@ -85,6 +93,32 @@ public sealed class RunOptionsTests
         var e = ParseFails(json, "null.json");
         Assert.StartsWith("null.json", e.Message);
         Assert.Contains(key, e.Message);
+    }
+
+    [Fact]
+    public void A_search_key_replaces_only_itself_and_the_former_flat_keys_read_as_before()
+    {
+        var nested = RunOptions.Parse("""
+            { "selfPlay": { "search": { "simulations": 37, "cPuct": 2, "fpuValue": 0.1, "leavesPerBatch": 3, "rootSearch": "gumbel", "gumbelActions": 5 } } }
+            """, "nested.json").SelfPlay.Search;
+        Assert.Equal((37, 2.0, 0.1, 3, Search.RootSearch.Gumbel, 5), (nested.Simulations, nested.CPuct, nested.FpuValue, nested.LeavesPerBatch, nested.RootSearch, nested.GumbelActions));
+        // The keys left out keep self-play's defaults, not the search's own (800 simulations, α 0.3, 10 temperature moves).
+        var defaults = SelfPlayOptions.DefaultSearch;
+        Assert.Equal((defaults.DirichletAlpha, defaults.DirichletEpsilon, defaults.TemperatureMoves, true, true),
+            (nested.DirichletAlpha, nested.DirichletEpsilon, nested.TemperatureMoves, nested.RootNoise, nested.ReuseTree));
+        Assert.Equal((100, 1.5, 1.0, 8), (defaults.Simulations, defaults.CPuct, defaults.DirichletAlpha, defaults.TemperatureMoves));
+
+        // A config (or a run folder's config.json) from before the search moved into selfPlay.search.
+        var flat = RunOptions.Parse("""
+            { "selfPlay": { "simulations": 37, "cPuct": 2, "fpuReduction": 0.1, "leavesPerGame": 3, "rootSearch": "gumbel", "gumbelActions": 5, "workers": 1 } }
+            """, "flat.json").SelfPlay;
+        Assert.Equal(nested, flat.Search);
+        Assert.Equal(1, flat.Workers);
+
+        var both = ParseFails("""{ "selfPlay": { "simulations": 3, "search": { "simulations": 4 } } }""", "both.json");
+        Assert.Equal("both.json: selfPlay.simulations and selfPlay.search.simulations are the same setting; give only selfPlay.search.simulations", both.Message);
+        var range = ParseFails("""{ "selfPlay": { "search": { "cPuct": -1 } } }""", "range.json");
+        Assert.Equal("range.json: selfPlay.search.cPuct must be finite and non-negative (got -1)", range.Message);
     }
 
     [Fact]
@@ -151,8 +185,8 @@ public sealed class RunOptionsTests
             Network = new NetworkOptions { Blocks = 2, Filters = 16, ValueHidden = 8 },
             SelfPlay = new SelfPlayOptions
             {
-                ParallelGames = 3, Workers = 1, GroupsPerWorker = 3, LeavesPerGame = 2, Simulations = 17, TemperatureMoves = 2, CPuct = 2.5,
-                DirichletAlpha = 0.7, DirichletEpsilon = 0.1, ForcedPlayouts = 1.5,
+                ParallelGames = 3, Workers = 1, GroupsPerWorker = 3,
+                Search = new() { LeavesPerBatch = 2, Simulations = 17, TemperatureMoves = 2, CPuct = 2.5, DirichletAlpha = 0.7, DirichletEpsilon = 0.1, ForcedPlayouts = 1.5 },
             },
             Inference = new InferenceOptions { MaxBatch = 7, MaxWaitMs = 0.5, Runners = 2, Buffers = 5, Precision = InferencePrecision.Bf16, ChannelsLast = true },
             Replay = new ReplayOptions { WindowPositions = 500, MinPositions = 50, WindowGrowth = new WindowGrowth { Initial = 100, Exponent = 0.5, Rate = 0.3 } },

@@ -8,20 +8,6 @@ public sealed class SelfPlaySetupTests
         new() { SelfPlay = selfPlay ?? new SelfPlayOptions(), Inference = inference ?? new InferenceOptions() };
 
     [Fact]
-    public void The_self_play_search_takes_the_search_keys_of_the_config()
-    {
-        var selfPlay = new SelfPlayOptions
-        {
-            Simulations = 37, CPuct = 2, DirichletAlpha = 0.5, DirichletEpsilon = 0.3, FpuReduction = 0.1, ForcedPlayouts = 2,
-            RootSearch = Search.RootSearch.Gumbel, GumbelActions = 5, TemperatureMoves = 4,
-        };
-        var m = SelfPlaySetup.Search(selfPlay, leavesPerGame: 3);
-        Assert.Equal((37, 2.0, 0.5, 0.3, 0.1, 2.0), (m.Simulations, m.CPuct, m.DirichletAlpha, m.DirichletEpsilon, m.FpuValue, m.ForcedPlayouts));
-        Assert.Equal((Search.RootSearch.Gumbel, 5, 4, 3), (m.RootSearch, m.GumbelActions, m.TemperatureMoves, m.LeavesPerBatch));
-        Assert.True(m.RootNoise);
-    }
-
-    [Fact]
     public void On_a_cpu_one_worker_per_eight_cores_feeds_one_fp32_runner_batches_of_half_the_games()
     {
         var two = SelfPlaySetup.Resolve(With(), cuda: false, cores: 2);
@@ -47,7 +33,7 @@ public sealed class SelfPlaySetupTests
     [Fact]
     public void Explicit_values_are_kept_and_few_games_shrink_the_automatic_workers_and_groups()
     {
-        var s = SelfPlaySetup.Resolve(With(new SelfPlayOptions { ParallelGames = 3, LeavesPerGame = 4 },
+        var s = SelfPlaySetup.Resolve(With(new SelfPlayOptions { ParallelGames = 3, Search = SelfPlayOptions.DefaultSearch with { LeavesPerBatch = 4 } },
             new InferenceOptions { Runners = 2, Buffers = 6, Precision = InferencePrecision.Fp16, ChannelsLast = true, MaxWaitMs = 1.5 }), cuda: true, cores: 16);
         Assert.Equal(3, s.Games);
         Assert.Equal(3, s.Workers);        // 14 would leave workers without games
@@ -55,7 +41,7 @@ public sealed class SelfPlaySetupTests
         Assert.Equal(12, s.MaxBatch);       // the 3 workers' groups of 1 game × 4 leaves, in flight at once
         Assert.Equal((2, 6, InferencePrecision.Fp16, true), (s.Runners, s.Buffers, s.Precision, s.ChannelsLast));
         Assert.Equal(TimeSpan.FromMilliseconds(1.5), s.MaxWait);
-        var engine = s.Engine(new SelfPlayOptions { Simulations = 7, CPuct = 2 }, seed: 4);
+        var engine = s.Engine(new SelfPlayOptions { ParallelGames = 3, Search = SelfPlayOptions.DefaultSearch with { Simulations = 7, CPuct = 2, LeavesPerBatch = 4 } }, seed: 4);
         Assert.Equal((3, 3, 1, 4), (engine.Games, engine.Workers, engine.GroupsPerWorker, engine.Search.LeavesPerBatch));
         Assert.Equal((7, 2.0, true, true), (engine.Search.Simulations, engine.Search.CPuct, engine.Search.RootNoise, engine.Search.ReuseTree));
         engine.Validate(s.MaxBatch);

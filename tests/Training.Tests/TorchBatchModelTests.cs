@@ -134,7 +134,7 @@ public sealed class TorchBatchModelTests
         var failures = new ConcurrentQueue<Exception>();
         var changed = new ManualResetEventSlim();
         using (var service = Models.InferenceService(game, Network, weights, 3, CPU, setup))
-        using (var engine = new SelfPlayEngine(game, service, setup.Engine(new SelfPlayOptions { Simulations = 16, TemperatureMoves = 2 }, 1), 12,
+        using (var engine = new SelfPlayEngine(game, service, setup.Engine(new SelfPlayOptions { Search = SelfPlayOptions.DefaultSearch with { Simulations = 16, TemperatureMoves = 2 } }, 1), 12,
                    g => { finished.Enqueue(g); changed.Set(); }, e => { failures.Enqueue(e); changed.Set(); }))
         {
             engine.Start();
@@ -178,7 +178,7 @@ public sealed class TorchBatchModelTests
         var failures = new ConcurrentQueue<Exception>();
         var changed = new ManualResetEventSlim();
         using (var service = Models.InferenceService(game, Network, weights, 1, CUDA, setup))
-        using (var engine = new SelfPlayEngine(game, service, setup.Engine(new SelfPlayOptions { Simulations = 32 }, 1), 24,
+        using (var engine = new SelfPlayEngine(game, service, setup.Engine(new SelfPlayOptions { Search = SelfPlayOptions.DefaultSearch with { Simulations = 32 } }, 1), 24,
                    g => { finished.Enqueue(g); changed.Set(); }, e => { failures.Enqueue(e); changed.Set(); }))
         {
             engine.Start();

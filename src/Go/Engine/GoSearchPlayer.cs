@@ -12,37 +12,41 @@ public sealed record GoSearchOptions
     /// <summary>Search threads, each with its own tree (root parallelism; see <see cref="GoSearchPlayer"/>). At least 1. Default 1.</summary>
     public int Threads { get; init; } = 1;
 
-    /// <summary>Leaves gathered per oracle call in each tree (<see cref="MctsOptions.LeavesPerBatch"/>): 1 for the network-free oracles, more for a network. Default 1.</summary>
-    public int LeavesPerBatch { get; init; } = 1;
-
     /// <summary>
     /// Simulations each tree runs between two checks of the clock, the visit limit and cancellation, and
     /// so the granularity of analysis output. At least 1. Default 8.
     /// </summary>
     public int Chunk { get; init; } = 8;
 
-    /// <summary>PUCT exploration constant (<see cref="MctsOptions.CPuct"/>). Default 1.25.</summary>
-    public double CPuct { get; init; } = 1.25;
-
     /// <summary>
-    /// First-play urgency (<see cref="MctsOptions.FpuMode"/>, <see cref="MctsOptions.FpuValue"/>). The default,
+    /// Each tree's search: <see cref="MctsOptions.CPuct"/>, first-play urgency, <see cref="MctsOptions.LeavesPerBatch"/>
+    /// (1 for the network-free oracles, more for a network), the root search, and <see cref="MctsOptions.Seed"/> (thread
+    /// <c>t</c> gets <c>Seed + t</c>; null draws one). The player owns the rest (<see cref="ForThread"/>): a round is
+    /// <see cref="Chunk"/> simulations, without root noise, temperature or tree reuse. The default first-play urgency,
     /// a reduction of 0.25, suits a network's prior; without a network (uniform prior) <see cref="FpuMode.Absolute"/>
     /// with value 1 tries every move once before any is tried twice, as plain UCT does.
     /// </summary>
-    public FpuMode FpuMode { get; init; } = FpuMode.Reduction;
+    public MctsOptions Search { get; init; } = new();
 
-    /// <summary>The FPU value that goes with <see cref="FpuMode"/>. Default 0.25.</summary>
-    public double FpuValue { get; init; } = 0.25;
-
-    /// <summary>Seed of the trees' random generators (thread <c>t</c> gets <c>Seed + t</c>); null draws one. Default null.</summary>
-    public int? Seed { get; init; }
+    /// <summary>The search of thread <paramref name="thread"/>'s tree.</summary>
+    public MctsOptions ForThread(int thread) => Search with
+    {
+        Simulations = Chunk,
+        RootNoise = false,
+        Temperature = 0,
+        TemperatureMoves = 0,
+        FinalTemperature = 0,
+        ReuseTree = false,
+        Seed = Search.Seed is int s ? s + thread : null,
+    };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
         if (Threads < 1) throw new ArgumentException($"threads must be at least 1 (got {Threads})", nameof(Threads));
-        if (LeavesPerBatch < 1) throw new ArgumentException($"leaves per batch must be at least 1 (got {LeavesPerBatch})", nameof(LeavesPerBatch));
         if (Chunk < 1) throw new ArgumentException($"chunk must be at least 1 (got {Chunk})", nameof(Chunk));
+        ArgumentNullException.ThrowIfNull(Search);
+        Search.Validate();
     }
 }
 
@@ -104,21 +108,7 @@ public sealed class GoSearchPlayer
         _trees = new Mcts[options.Threads];
         for (int t = 0; t < _trees.Length; t++)
         {
-            var mcts = new MctsOptions
-            {
-                Simulations = options.Chunk,
-                CPuct = options.CPuct,
-                FpuMode = options.FpuMode,
-                FpuValue = options.FpuValue,
-                RootNoise = false,
-                Temperature = 0,
-                TemperatureMoves = 0,
-                FinalTemperature = 0,
-                ReuseTree = false,
-                LeavesPerBatch = options.LeavesPerBatch,
-                Seed = options.Seed is int s ? s + t : null,
-            };
-            _trees[t] = new Mcts(oracleForThread(t), mcts);
+            _trees[t] = new Mcts(oracleForThread(t), options.ForThread(t));
         }
     }
 

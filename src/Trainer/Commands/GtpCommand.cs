@@ -58,13 +58,13 @@ internal static class GtpCommand
 
             Func<int, IOracle> oracleForThread;
             GtpEngineOptions options;
-            var search = new GoSearchOptions { Threads = threads, Seed = seedValue };
+            var search = new GoSearchOptions { Threads = threads, Search = new MctsOptions { Seed = seedValue } };
             string description;
             if (file is not null)
             {
                 var net = LoadNetwork(parse, file, parse.GetValue(config), parse.GetValue(device) ?? "cpu", parse.GetValue(size), out var game, out description);
                 oracleForThread = _ => net;
-                search = search with { LeavesPerBatch = 8 };
+                search = search with { Search = search.Search with { LeavesPerBatch = 8 } };
                 options = new GtpEngineOptions { BoardSize = game.Size, Komi = game.Komi, Inputs = game.Inputs, Sizes = new HashSet<int> { game.Size } };
             }
             else
@@ -78,7 +78,7 @@ internal static class GtpCommand
                     _ => throw new UserInputException($"--oracle must be uniform or rollout, got '{oracleName}'"),
                 };
                 description = $"no network: {oracleName} oracle";
-                search = search with { FpuMode = FpuMode.Absolute, FpuValue = 1 }; // plain UCT: every move once first
+                search = search with { Search = search.Search with { FpuMode = FpuMode.Absolute, FpuValue = 1 } }; // plain UCT: every move once first
                 options = new GtpEngineOptions { BoardSize = boardSize };
             }
             double k = komiGiven ?? options.Komi;

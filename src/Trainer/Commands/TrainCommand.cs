@@ -46,7 +46,7 @@ internal static class TrainCommand
         using var logger = RunSetup.Logger(folder, "run");
         Log.Logger = logger; // Akka's logs, and the pipeline's, go to the run's log
         output.WriteLine($"training {game.Name} in {folder.Root} on {deviceName} ({info.Backend} backend, libtorch {info.LibTorchVersion})");
-        output.WriteLine($"  network {options.Network.Blocks} blocks x {options.Network.Filters} filters; {options.SelfPlay.Simulations} simulations per move; " +
+        output.WriteLine($"  network {options.Network.Blocks} blocks x {options.Network.Filters} filters; {options.SelfPlay.Search.Simulations} simulations per move; " +
                          $"publishing {options.Bn.Inference.ToString().ToLowerInvariant()} BN statistics");
         output.WriteLine($"  stop: {(options.Limits.Generations is { } g ? $"after {g} generations" : options.Limits.Minutes is { } mm ? $"after {mm} minutes" : "Ctrl+C")}; " +
                          "rerun the same command to resume");
