@@ -7,7 +7,7 @@ namespace SelfPlayBN.BatchNorm;
 /// <summary>
 /// Folds a BatchNorm layer into the convolution or linear layer that precedes it, for inference:
 /// s = γ/sqrt(var+ε), W' = W·s per output channel, b' = (b − μ)·s + β (b = 0 for a layer without bias; the
-/// layer gains one). The BN layer then becomes the identity (<see cref="BatchNorm.IsFused"/>).
+/// layer gains one). The BN layer then becomes the identity (<see cref="BatchNormLayer.IsFused"/>).
 /// </summary>
 /// <remarks>
 /// <para>Only valid with population statistics: a BN layer that normalises with batch statistics in its current
@@ -16,13 +16,13 @@ namespace SelfPlayBN.BatchNorm;
 /// statistics.</para>
 /// <para>A fused model trains differently: a step on W moves W' = s·W by s²·η·∂L/∂W', i.e. each channel's learning
 /// rate is rescaled by s². Fine-tune the unfused model; a fused BN layer throws if it runs in training mode with
-/// gradients unless <see cref="BatchNorm.AllowFusedTraining"/> is set.</para>
+/// gradients unless <see cref="BatchNormLayer.AllowFusedTraining"/> is set.</para>
 /// </remarks>
 public static class BatchNormFusion
 {
     /// <summary>Folds <paramref name="bn"/> into <paramref name="layer"/> (a <c>Conv1d</c>, <c>Conv2d</c>, <c>Conv3d</c> or
     /// <c>Linear</c> whose output feeds <paramref name="bn"/> directly).</summary>
-    public static void Fuse(nn.Module layer, BatchNorm bn)
+    public static void Fuse(nn.Module layer, BatchNormLayer bn)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(bn);
@@ -67,7 +67,7 @@ public static class BatchNormFusion
     }
 
     /// <summary>Fuses each (layer, BatchNorm) pair; see <see cref="IFusable"/> for models that list their own pairs.</summary>
-    public static int FuseAll(IEnumerable<(nn.Module Layer, BatchNorm Norm)> pairs)
+    public static int FuseAll(IEnumerable<(nn.Module Layer, BatchNormLayer Norm)> pairs)
     {
         int count = 0;
         foreach (var (layer, bn) in pairs) { Fuse(layer, bn); count++; }
@@ -82,5 +82,5 @@ public static class BatchNormFusion
 public interface IFusable
 {
     /// <summary>Each BatchNorm layer with the convolution or linear layer whose output it normalises directly.</summary>
-    IEnumerable<(nn.Module Layer, BatchNorm Norm)> FusionPairs();
+    IEnumerable<(nn.Module Layer, BatchNormLayer Norm)> FusionPairs();
 }

@@ -97,7 +97,7 @@ public sealed record RenormSchedule(double RMax = 3.0, double DMax = 5.0, long W
 }
 
 /// <summary>
-/// Every choice a <see cref="BatchNorm"/> layer makes, each independent of the others and of train/eval mode
+/// Every choice a <see cref="BatchNormLayer"/> layer makes, each independent of the others and of train/eval mode
 /// (tensorpack's design). The defaults reproduce PyTorch's <c>BatchNorm2d(momentum: 0.1)</c> exactly.
 /// </summary>
 public sealed record BatchNormOptions

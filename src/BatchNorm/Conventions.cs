@@ -91,7 +91,7 @@ public static class Conventions
     public static (Tensor Mean, Tensor Variance) FromCaffe2(Tensor runningMean, Tensor riv) => (runningMean.clone(), riv.clone());
 
     /// <summary>Writes imported population statistics into <paramref name="layer"/>'s domain (default: the active one).</summary>
-    public static void Load(BatchNorm layer, Tensor mean, Tensor variance, string? domain = null)
+    public static void Load(BatchNormLayer layer, Tensor mean, Tensor variance, string? domain = null)
     {
         var rm = layer.RunningMean(domain); var rv = layer.RunningVar(domain);
         if (mean.numel() != rm.numel() || variance.numel() != rv.numel())

@@ -35,7 +35,7 @@ public sealed record PreciseBatchNormOptions
 /// <param name="Variance">Per-channel variance (biased for <see cref="PreciseEstimator.Union"/>), float64 on the CPU.</param>
 /// <param name="Values">Values per channel that went into the statistics.</param>
 /// <param name="Batches">Batches that reached this layer.</param>
-public sealed record LayerStatistics(string Name, BatchNorm Layer, string Domain, Tensor Mean, Tensor Variance, long Values, int Batches);
+public sealed record LayerStatistics(string Name, BatchNormLayer Layer, string Domain, Tensor Mean, Tensor Variance, long Values, int Batches);
 
 /// <summary>The result of a Precise BN pass: per-layer population statistics, not yet written unless
 /// <see cref="PreciseBatchNorm.Update{TBatch}"/> wrote them.</summary>
@@ -88,7 +88,7 @@ public static class PreciseBatchNorm
 {
     /// <summary>Measures population statistics without writing them (see <see cref="Staleness"/> to compare them
     /// with the running statistics first).</summary>
-    /// <param name="model">The model; every <see cref="BatchNorm"/> layer in it is measured.</param>
+    /// <param name="model">The model; every <see cref="BatchNormLayer"/> layer in it is measured.</param>
     /// <param name="batches">The data, in order; enumerated once.</param>
     /// <param name="forward">Runs the model on one batch (its output is ignored).</param>
     /// <param name="options">Estimator, domain, batch limit.</param>
@@ -108,7 +108,7 @@ public static class PreciseBatchNorm
         var all = FrozenBatchNorm.NamedLayers(model).ToList();
         if (all.Count == 0) return new PreciseStatistics([], [], options.Estimator, 0); // nothing to measure: no batch is run
         var skipped = new List<(string, string)>();
-        var measured = new List<(string Name, BatchNorm Layer, Accumulator Acc)>();
+        var measured = new List<(string Name, BatchNormLayer Layer, Accumulator Acc)>();
         foreach (var (name, bn) in all)
         {
             string? reason = bn.IsFused ? "fused" : bn.IsFrozen ? "frozen" :

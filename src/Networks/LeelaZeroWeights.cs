@@ -4,7 +4,6 @@ using System.Text;
 using SelfPlayBN.BatchNorm;
 using TorchSharp;
 using static TorchSharp.torch;
-using LibraryBatchNorm = SelfPlayBN.BatchNorm.BatchNorm;
 
 namespace SelfPlayBN.Networks;
 
@@ -264,9 +263,9 @@ public static class LeelaZeroWeights
         {
             if (parameters.ContainsKey($"{conv}.bias"))
                 throw new ArgumentException($"{conv} has a bias: the network is fused; export the unfused network", nameof(network));
-            if (modules.TryGetValue(bn, out var m) && m is LibraryBatchNorm { IsFused: true })
+            if (modules.TryGetValue(bn, out var m) && m is BatchNormLayer { IsFused: true })
                 throw new ArgumentException($"{bn} is fused into {conv}; export the unfused network", nameof(network));
-            double eps = modules.TryGetValue(bn, out var module) && module is LibraryBatchNorm library ? library.Options.Epsilon : network.BatchNormOptions.Epsilon;
+            double eps = modules.TryGetValue(bn, out var module) && module is BatchNormLayer library ? library.Options.Epsilon : network.BatchNormOptions.Epsilon;
             var w = Get(parameters, $"{conv}.weight");
             var mean = Get(parameters, $"{bn}.running_mean");
             var variance = Get(parameters, $"{bn}.running_var");

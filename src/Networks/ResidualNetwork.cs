@@ -3,7 +3,6 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using LibraryBatchNorm = SelfPlayBN.BatchNorm.BatchNorm;
 
 namespace SelfPlayBN.Networks;
 
@@ -11,7 +10,7 @@ namespace SelfPlayBN.Networks;
 /// project's library or TorchSharp's) or one of BatchNorm's alternatives, which do not depend on the batch at all.</summary>
 public enum NormalizationLayer
 {
-    /// <summary>The project's BatchNorm library (<see cref="LibraryBatchNorm"/>), configured by a
+    /// <summary>The project's BatchNorm library (<see cref="BatchNormLayer"/>), configured by a
     /// <see cref="BatchNormOptions"/>. The default, and the only one that fuses (<see cref="IFusable"/>).</summary>
     Library,
 
@@ -73,7 +72,7 @@ public sealed record ResidualNetworkShape(
 /// <para>Convolutions feeding a BatchNorm carry no bias (BN's β replaces it). Field names are the checkpoint
 /// schema; they and the state-dict keys are the same whichever <see cref="NormalizationLayer"/> builds the
 /// network.</para>
-/// <para>Every BatchNorm layer is the project's library layer (<see cref="LibraryBatchNorm"/>) with the one
+/// <para>Every BatchNorm layer is the project's library layer (<see cref="BatchNormLayer"/>) with the one
 /// <see cref="BatchNormOptions"/> given, unless <see cref="NormalizationLayer.TorchSharp"/> asks for TorchSharp's
 /// own <c>BatchNorm2d</c> (the benchmark baseline). Each BatchNorm directly follows a convolution, so an eval-mode
 /// network fuses (<see cref="BatchNormFusion.FuseAll(IFusable)"/>; fusion adds a bias to each fused convolution
@@ -134,7 +133,7 @@ public sealed class ResidualNetwork : Module<Tensor, (Tensor Policy, Tensor Valu
     public ResidualNetworkShape Shape { get; }
 
     /// <summary>The options every BatchNorm layer was built with (for <see cref="NormalizationLayer.Library"/>; the
-    /// layers' own <see cref="LibraryBatchNorm.Options"/> may be changed afterwards, e.g. by Precise BN).</summary>
+    /// layers' own <see cref="BatchNormLayer.Options"/> may be changed afterwards, e.g. by Precise BN).</summary>
     public BatchNormOptions BatchNormOptions { get; }
 
     /// <summary>Which BatchNorm implementation the network was built with.</summary>
@@ -158,14 +157,14 @@ public sealed class ResidualNetwork : Module<Tensor, (Tensor Policy, Tensor Valu
     /// network without BatchNorm (Group or Layer Normalization depend on each sample, so they cannot be folded).</summary>
     /// <exception cref="InvalidOperationException">The network was built with
     /// <see cref="NormalizationLayer.TorchSharp"/>, whose layers do not fuse.</exception>
-    public IEnumerable<(Module Layer, LibraryBatchNorm Norm)> FusionPairs()
+    public IEnumerable<(Module Layer, BatchNormLayer Norm)> FusionPairs()
     {
         if (!Norms.IsBatchNorm(NormalizationLayer)) return [];
         Norms.RequireLibrary(NormalizationLayer);
-        var pairs = new List<(Module, LibraryBatchNorm)> { (input_conv, (LibraryBatchNorm)input_bn) };
+        var pairs = new List<(Module, BatchNormLayer)> { (input_conv, (BatchNormLayer)input_bn) };
         foreach (var block in tower) pairs.AddRange(block.FusionPairs());
-        pairs.Add((policy_conv, (LibraryBatchNorm)policy_bn));
-        pairs.Add((value_conv, (LibraryBatchNorm)value_bn));
+        pairs.Add((policy_conv, (BatchNormLayer)policy_bn));
+        pairs.Add((value_conv, (BatchNormLayer)value_bn));
         return pairs;
     }
 }
@@ -219,11 +218,11 @@ public sealed class ResidualBlock : Module<Tensor, Tensor>, IFusable
 
     /// <summary>(<c>conv1</c>, <c>bn1</c>) and (<c>conv2</c>, <c>bn2</c>).</summary>
     /// <exception cref="InvalidOperationException">The block was built with <see cref="NormalizationLayer.TorchSharp"/>.</exception>
-    public IEnumerable<(Module Layer, LibraryBatchNorm Norm)> FusionPairs()
+    public IEnumerable<(Module Layer, BatchNormLayer Norm)> FusionPairs()
     {
         if (!Norms.IsBatchNorm(_layer)) return [];
         Norms.RequireLibrary(_layer);
-        return [(conv1, (LibraryBatchNorm)bn1), (conv2, (LibraryBatchNorm)bn2)];
+        return [(conv1, (BatchNormLayer)bn1), (conv2, (BatchNormLayer)bn2)];
     }
 }
 
@@ -232,7 +231,7 @@ internal static class Norms
 {
     public static Module<Tensor, Tensor> Create(long features, BatchNormOptions options, NormalizationLayer layer, int groups) => layer switch
     {
-        NormalizationLayer.Library => LibraryBatchNorm.BatchNorm2d(features, options),
+        NormalizationLayer.Library => BatchNormLayer.BatchNorm2d(features, options),
         NormalizationLayer.TorchSharp => TorchSharpBatchNorm2d(features, options),
         NormalizationLayer.Group => InitializedGroupNorm(Gcd(groups, features), features, options.Epsilon),
         NormalizationLayer.Layer => InitializedGroupNorm(1, features, options.Epsilon),

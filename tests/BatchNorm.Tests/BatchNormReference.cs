@@ -82,8 +82,8 @@ internal static class BatchNormReference
     }
 
     /// <summary>Our layer for the named shape: BatchNorm1d for "N,C"/"N,C,L", BatchNorm2d for "N,C,H,W".</summary>
-    public static BatchNorm Ours(string shape, long c, BatchNormOptions? options = null, IEnumerable<string>? domains = null) =>
-        shape == "N,C,H,W" ? BatchNorm.BatchNorm2d(c, options, domains) : BatchNorm.BatchNorm1d(c, options, domains);
+    public static BatchNormLayer Ours(string shape, long c, BatchNormOptions? options = null, IEnumerable<string>? domains = null) =>
+        shape == "N,C,H,W" ? BatchNormLayer.BatchNorm2d(c, options, domains) : BatchNormLayer.BatchNorm1d(c, options, domains);
 
     /// <summary>TorchSharp's layer for the named shape.</summary>
     public static nn.Module<Tensor, Tensor> Theirs(string shape, long c, double momentum = 0.1, double eps = 1e-5) =>

@@ -107,19 +107,19 @@ public sealed class ConventionsTests
         var x = R.Input("N,C,H,W", 4, 3);
         var x64 = x.to(ScalarType.Float64);
         // PyTorch momentum 0.1 behaves as TorchSharp's own layer.
-        var ours = BatchNorm.BatchNorm2d(3, Conventions.OptionsFrom(Framework.PyTorch, 0.1));
+        var ours = BatchNormLayer.BatchNorm2d(3, Conventions.OptionsFrom(Framework.PyTorch, 0.1));
         var theirs = nn.BatchNorm2d(3, momentum: 0.1);
         ours.train(); theirs.train();
         TensorAssert.Close(theirs.call(x), ours.call(x), 1e-5, "PyTorch 0.1 output");
         TensorAssert.Close(theirs.get_buffer("running_var")!, ours.RunningVar(), 1e-6, "PyTorch 0.1 running var");
         // Keras momentum 0.99: μ_run = 0.99·0 + 0.01·μ_B after one step, ε = 1e-3 in the output.
-        var keras = BatchNorm.BatchNorm2d(3, Conventions.OptionsFrom(Framework.Keras, 0.99));
+        var keras = BatchNormLayer.BatchNorm2d(3, Conventions.OptionsFrom(Framework.Keras, 0.99));
         keras.train();
         var y = keras.call(x);
         TensorAssert.Close(0.01 * R.Mean(x64), keras.RunningMean(), 1e-6, "Keras 0.99 running mean");
         TensorAssert.Close(R.Train(x64, 1e-3), y, 1e-5, "Keras ε = 1e-3");
         // Caffe2 momentum 0.9 = decay 0.9.
-        var caffe2 = BatchNorm.BatchNorm2d(3, Conventions.OptionsFrom(Framework.Caffe2, 0.9));
+        var caffe2 = BatchNormLayer.BatchNorm2d(3, Conventions.OptionsFrom(Framework.Caffe2, 0.9));
         caffe2.train();
         caffe2.call(x);
         TensorAssert.Close(0.1 * R.Mean(x64), caffe2.RunningMean(), 1e-6, "Caffe2 0.9 running mean");
@@ -128,7 +128,7 @@ public sealed class ConventionsTests
     [Fact]
     public void LoadWritesImportedStatisticsIntoADomain()
     {
-        var bn = BatchNorm.BatchNorm1d(2, domains: ["b"]);
+        var bn = BatchNormLayer.BatchNorm1d(2, domains: ["b"]);
         Conventions.Load(bn, tensor(new[] { 1f, 2f }), tensor(new[] { 3f, 4f }), "b");
         TensorAssert.BitEqual(tensor(new[] { 1f, 2f }), bn.RunningMean("b"), "b's mean");
         TensorAssert.BitEqual(tensor(new[] { 3f, 4f }), bn.RunningVar("b"), "b's var");

@@ -10,14 +10,14 @@ public sealed class DropInTests
 {
     public static TheoryData<int, bool> Cases() => new() { { 1, false }, { 2, false }, { 1, true }, { 2, true } };
 
-    private static (BatchNorm Ours, nn.Module<Tensor, Tensor> Theirs, Tensor X) Pair(int dims, double momentum, Device device, long seed)
+    private static (BatchNormLayer Ours, nn.Module<Tensor, Tensor> Theirs, Tensor X) Pair(int dims, double momentum, Device device, long seed)
     {
         manual_seed(seed);
         long c = 5;
         var x = dims == 1 ? randn(16, c, device: device) * 3 + 1 : randn(8, c, 4, 3, device: device) * 2 - 0.5;
         var ours = dims == 1
-            ? BatchNorm.BatchNorm1d(c, new BatchNormOptions { Decay = 1 - momentum })
-            : BatchNorm.BatchNorm2d(c, new BatchNormOptions { Decay = 1 - momentum });
+            ? BatchNormLayer.BatchNorm1d(c, new BatchNormOptions { Decay = 1 - momentum })
+            : BatchNormLayer.BatchNorm2d(c, new BatchNormOptions { Decay = 1 - momentum });
         nn.Module<Tensor, Tensor> theirs = dims == 1 ? nn.BatchNorm1d(c, momentum: momentum) : nn.BatchNorm2d(c, momentum: momentum);
         using (no_grad())
         {
@@ -62,7 +62,7 @@ public sealed class DropInTests
     [Fact]
     public void StateDictKeysAreTorchSharps()
     {
-        var ours = BatchNorm.BatchNorm2d(3);
+        var ours = BatchNormLayer.BatchNorm2d(3);
         var theirs = nn.BatchNorm2d(3);
         Assert.Equal(theirs.state_dict().Keys.OrderBy(k => k), ours.state_dict().Keys.OrderBy(k => k));
     }
@@ -73,8 +73,8 @@ public sealed class DropInTests
         // Population normalisation while updating takes the general path; batch normalisation the native one.
         manual_seed(3);
         var x = randn(6, 4, 5, 5);
-        var native = BatchNorm.BatchNorm2d(4);
-        var general = BatchNorm.BatchNorm2d(4, new BatchNormOptions { Normalization = Normalization.Renorm, Renorm = RenormSchedule.Constant(1, 0) });
+        var native = BatchNormLayer.BatchNorm2d(4);
+        var general = BatchNormLayer.BatchNorm2d(4, new BatchNormOptions { Normalization = Normalization.Renorm, Renorm = RenormSchedule.Constant(1, 0) });
         native.train(); general.train();
         var a = x.detach().requires_grad_(); var b = x.detach().requires_grad_();
         var ya = native.call(a); var yb = general.call(b);

@@ -11,7 +11,7 @@ namespace SelfPlayBN.BatchNorm.Tests;
 [Collection(TorchCollection.Name)]
 public sealed class FrozenBatchNormTests
 {
-    private static (BatchNorm Ours, nn.Module<Tensor, Tensor> Theirs) Pair(string shape, long c, Device device)
+    private static (BatchNormLayer Ours, nn.Module<Tensor, Tensor> Theirs) Pair(string shape, long c, Device device)
     {
         var ours = R.Ours(shape, c);
         var theirs = R.Theirs(shape, c);
@@ -78,7 +78,7 @@ public sealed class FrozenBatchNormTests
     [Fact]
     public void UnfreezeRestoresRequiresGradAndBothAreIdempotent()
     {
-        var bn = BatchNorm.BatchNorm2d(3);
+        var bn = BatchNormLayer.BatchNorm2d(3);
         bn.Freeze(); bn.Freeze();
         Assert.True(bn.IsFrozen);
         Assert.False(bn.Weight!.requires_grad);
@@ -100,7 +100,7 @@ public sealed class FrozenBatchNormTests
         TensorAssert.Close(R.Train(x, 1e-5), y, 1e-5, "unfrozen train-mode output");
         Assert.Equal(1L, bn.NumBatchesTracked().item<long>());
 
-        var noAffine = BatchNorm.BatchNorm1d(2, new BatchNormOptions { Affine = false });
+        var noAffine = BatchNormLayer.BatchNorm1d(2, new BatchNormOptions { Affine = false });
         noAffine.Freeze(); noAffine.Unfreeze();
         Assert.False(noAffine.IsFrozen);
     }
@@ -109,7 +109,7 @@ public sealed class FrozenBatchNormTests
     public void FreezeConvertsEveryLayerOfAModel()
     {
         manual_seed(503);
-        var bn1 = BatchNorm.BatchNorm2d(4); var bn2 = BatchNorm.BatchNorm2d(4); var bn3 = BatchNorm.BatchNorm2d(4);
+        var bn1 = BatchNormLayer.BatchNorm2d(4); var bn2 = BatchNormLayer.BatchNorm2d(4); var bn3 = BatchNormLayer.BatchNorm2d(4);
         var model = nn.Sequential(
             ("conv1", nn.Conv2d(2, 4, 3, padding: 1)), ("bn1", bn1), ("relu1", nn.ReLU()),
             ("conv2", nn.Conv2d(4, 4, 3, padding: 1)), ("bn2", bn2),
@@ -137,7 +137,7 @@ public sealed class FrozenBatchNormTests
     [Fact]
     public void FrozenUsesTheActiveDomainStatistics()
     {
-        var bn = BatchNorm.BatchNorm1d(2, domains: ["b"]);
+        var bn = BatchNormLayer.BatchNorm1d(2, domains: ["b"]);
         R.Load(bn, null, null, tensor(new[] { 1f, 2f }), tensor(new[] { 4f, 9f }), "running_mean_b", "running_var_b");
         bn.ActiveDomain = "b";
         bn.Freeze();

@@ -7,7 +7,7 @@ namespace SelfPlayBN.BatchNorm.Tests;
 /// <summary>Property 9, fusion: a fused Conv2d (with and without bias), Conv1d or Linear equals layer → BN in eval
 /// (TorchSharp's BN as the oracle, non-trivial running statistics, γ and β) to 1e-5; fusion is refused in train mode
 /// and for Renorm, explicit Batch and Virtual layers (leaving the layer untouched); a fused layer refuses to train with
-/// gradients unless <see cref="BatchNorm.AllowFusedTraining"/>; fusing twice throws.</summary>
+/// gradients unless <see cref="BatchNormLayer.AllowFusedTraining"/>; fusing twice throws.</summary>
 [Collection(TorchCollection.Name)]
 public sealed class FusionTests
 {
@@ -17,7 +17,7 @@ public sealed class FusionTests
 
     private const long In = 3, Out = 5;
 
-    private static (nn.Module<Tensor, Tensor> Layer, BatchNorm Ours, nn.Module<Tensor, Tensor> Theirs, Tensor X) Make(string kind, Device device)
+    private static (nn.Module<Tensor, Tensor> Layer, BatchNormLayer Ours, nn.Module<Tensor, Tensor> Theirs, Tensor X) Make(string kind, Device device)
     {
         bool bias = kind.EndsWith("+bias");
         nn.Module<Tensor, Tensor> layer; Tensor x; string shape;
@@ -77,7 +77,7 @@ public sealed class FusionTests
     private static Dictionary<string, Tensor> Parameters(nn.Module m) =>
         m.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
 
-    private static void AssertRefused(nn.Module<Tensor, Tensor> layer, BatchNorm bn, string what)
+    private static void AssertRefused(nn.Module<Tensor, Tensor> layer, BatchNormLayer bn, string what)
     {
         var before = Parameters(layer);
         Assert.Throws<InvalidOperationException>(() => BatchNormFusion.Fuse(layer, bn));
@@ -108,7 +108,7 @@ public sealed class FusionTests
         })
         {
             var layer = nn.Conv2d(2, 3, 1);
-            var bn = BatchNorm.BatchNorm2d(3, options);
+            var bn = BatchNormLayer.BatchNorm2d(3, options);
             bn.eval(); layer.eval();
             AssertRefused(layer, bn, $"{options.Normalization}/{options.BatchStatistics} in eval");
         }
@@ -160,7 +160,7 @@ public sealed class FusionTests
     [Fact]
     public void MismatchedChannelsOrUnsupportedLayersAreArgumentErrors()
     {
-        var bn = BatchNorm.BatchNorm2d(4);
+        var bn = BatchNormLayer.BatchNorm2d(4);
         bn.eval();
         var e = Assert.Throws<ArgumentException>(() => BatchNormFusion.Fuse(nn.Conv2d(2, 3, 1), bn));
         Assert.Contains("output channels", e.Message);

@@ -155,7 +155,7 @@ public sealed class GhostBatchNormTests
     [Fact]
     public void AGroupWithOneValuePerChannelIsAClearError()
     {
-        var bn = BatchNorm.BatchNorm1d(3, new BatchNormOptions { BatchStatistics = BatchStatistics.Ghost, GhostBatchSize = 4 });
+        var bn = BatchNormLayer.BatchNorm1d(3, new BatchNormOptions { BatchStatistics = BatchStatistics.Ghost, GhostBatchSize = 4 });
         bn.train();
         var e = Assert.Throws<ArgumentException>(() => bn.call(randn(9, 3))); // groups 4, 4, 1
         Assert.Contains("Ghost", e.Message);

@@ -31,7 +31,7 @@ public sealed class NoBatchNormTests
     [Fact]
     public void A_model_with_batchnorm_is_not_reported_as_having_none()
     {
-        var model = nn.Sequential(("conv", nn.Conv2d(2, 4, 3, padding: 1)), ("bn", BatchNorm.BatchNorm2d(4)));
+        var model = nn.Sequential(("conv", nn.Conv2d(2, 4, 3, padding: 1)), ("bn", BatchNormLayer.BatchNorm2d(4)));
         var precise = PreciseBatchNorm.Compute(model, [randn(4, 2, 3, 3)], b => model.call(b));
         Assert.False(precise.NoBatchNorm);
         Assert.Single(precise.Layers);

@@ -9,10 +9,10 @@ public sealed class PreciseBatchNormTests
 {
     /// <summary>A BN layer first (its input is the data itself), then a linear layer and a second BN, so the
     /// pass runs through a real model.</summary>
-    private static (nn.Module<Tensor, Tensor> Model, BatchNorm First, BatchNorm Second) Model(int dims, long c, IEnumerable<string>? domains = null)
+    private static (nn.Module<Tensor, Tensor> Model, BatchNormLayer First, BatchNormLayer Second) Model(int dims, long c, IEnumerable<string>? domains = null)
     {
-        var first = dims == 1 ? BatchNorm.BatchNorm1d(c, domains: domains) : BatchNorm.BatchNorm2d(c, domains: domains);
-        var second = dims == 1 ? BatchNorm.BatchNorm1d(3, domains: domains) : BatchNorm.BatchNorm2d(3, domains: domains);
+        var first = dims == 1 ? BatchNormLayer.BatchNorm1d(c, domains: domains) : BatchNormLayer.BatchNorm2d(c, domains: domains);
+        var second = dims == 1 ? BatchNormLayer.BatchNorm1d(3, domains: domains) : BatchNormLayer.BatchNorm2d(3, domains: domains);
         nn.Module<Tensor, Tensor> middle = dims == 1 ? nn.Linear(c, 3) : nn.Conv2d(c, 3, 1);
         return (nn.Sequential(("bn1", first), ("mid", middle), ("relu", nn.ReLU()), ("bn2", second)), first, second);
     }
@@ -107,9 +107,9 @@ public sealed class PreciseBatchNormTests
         var target = Enumerable.Range(0, 3).Select(_ => randn(6, 2, 3, 3) - 4).ToList();
         PreciseBatchNorm.Update(model, source, b => model.call(b));
         PreciseBatchNorm.Adapt(model, target, b => model.call(b), "target");
-        TensorAssert.Close(DatasetMoments(cat(source, 0)).Mean, first.RunningMean(BatchNorm.DefaultDomain), 1e-5, "source domain mean");
+        TensorAssert.Close(DatasetMoments(cat(source, 0)).Mean, first.RunningMean(BatchNormLayer.DefaultDomain), 1e-5, "source domain mean");
         TensorAssert.Close(DatasetMoments(cat(target, 0)).Mean, first.RunningMean("target"), 1e-5, "target domain mean");
-        Assert.Equal(BatchNorm.DefaultDomain, first.ActiveDomain);
+        Assert.Equal(BatchNormLayer.DefaultDomain, first.ActiveDomain);
         Assert.Throws<ArgumentException>(() => PreciseBatchNorm.Adapt(model, target, b => model.call(b), "nowhere"));
     }
 

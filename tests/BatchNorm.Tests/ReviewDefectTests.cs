@@ -15,16 +15,16 @@ public sealed class ReviewDefectTests
     private sealed class Net : nn.Module<Tensor, Tensor>
     {
         private readonly nn.Module<Tensor, Tensor> fc;
-        private readonly BatchNorm bn;
+        private readonly BatchNormLayer bn;
 
         public Net(BatchNormOptions? options = null, IEnumerable<string>? domains = null) : base(nameof(Net))
         {
             fc = nn.Linear(3, 4);
-            bn = BatchNorm.BatchNorm1d(4, options, domains);
+            bn = BatchNormLayer.BatchNorm1d(4, options, domains);
             RegisterComponents();
         }
 
-        public BatchNorm Norm => bn;
+        public BatchNormLayer Norm => bn;
 
         public override Tensor forward(Tensor x) => bn.call(fc.call(x));
     }
@@ -39,7 +39,7 @@ public sealed class ReviewDefectTests
         var precise = PreciseBatchNorm.Compute(net, [x], b => net.call(b), new PreciseBatchNormOptions { Domain = "t" });
         Func<Tensor, double> loss = y => y.square().mean().item<double>();
         var report = Staleness.Measure(net, precise, () => net.call(x), loss);
-        Assert.Equal(BatchNorm.DefaultDomain, net.Norm.ActiveDomain); // the meter gives the active domain back
+        Assert.Equal(BatchNormLayer.DefaultDomain, net.Norm.ActiveDomain); // the meter gives the active domain back
         Assert.True(report.MeanGap > 1, $"the gap of domain t should be large, got {report.MeanGap}");
         // What the meter must have compared: domain t's running statistics against its precise ones.
         net.Norm.ActiveDomain = "t";
@@ -59,7 +59,7 @@ public sealed class ReviewDefectTests
     {
         manual_seed(1202);
         var options = new BatchNormOptions { Normalization = Normalization.Renorm, Renorm = RenormSchedule.Constant(1.5, 0.5) };
-        var bn = BatchNorm.BatchNorm1d(3, options);
+        var bn = BatchNormLayer.BatchNorm1d(3, options);
         R.Load(bn, null, null, tensor(new float[] { 1, -1, 0 }), tensor(new float[] { 4, 1, 9 }));
         bn.eval();
         var one = randn(1, 3);
@@ -69,7 +69,7 @@ public sealed class ReviewDefectTests
         var alone = bn.call(batch.narrow(0, 0, 1));
         TensorAssert.Close(alone, bn.call(batch).narrow(0, 0, 1), 1e-6, "eval output independent of the batch");
 
-        var always = BatchNorm.BatchNorm1d(3, options with { Normalization = Normalization.RenormAlways });
+        var always = BatchNormLayer.BatchNorm1d(3, options with { Normalization = Normalization.RenormAlways });
         R.Load(always, null, null, tensor(new float[] { 1, -1, 0 }), tensor(new float[] { 4, 1, 9 }));
         always.eval();
         Assert.Throws<ArgumentException>(() => always.call(one)); // the explicit choice: batch statistics in eval too
@@ -83,7 +83,7 @@ public sealed class ReviewDefectTests
     {
         // λ = 0.5; batch means 2, then 8 (one channel, constant batches so the variance is 0):
         // Caffe: blob = 2, s = 1 → 2; then blob = 8 + 0.5·2 = 9, s = 0.5·1 + 1 = 1.5 → 6.
-        var bn = BatchNorm.BatchNorm1d(1, Conventions.OptionsFrom(Framework.Caffe, 0.5));
+        var bn = BatchNormLayer.BatchNorm1d(1, Conventions.OptionsFrom(Framework.Caffe, 0.5));
         Assert.True(bn.Options.BiasCorrected);
         bn.train();
         bn.call(full(4, 1, 2f));
@@ -95,7 +95,7 @@ public sealed class ReviewDefectTests
         bn.call(full(4, 1, 2f));
         Assert.Equal(6.5f / 1.75f, bn.RunningMean().item<float>(), 5);
         // moving_average_fraction 1: the plain average of every batch (s = t).
-        var cumulative = BatchNorm.BatchNorm1d(1, Conventions.OptionsFrom(Framework.Caffe, 1.0));
+        var cumulative = BatchNormLayer.BatchNorm1d(1, Conventions.OptionsFrom(Framework.Caffe, 1.0));
         cumulative.train();
         foreach (float v in new[] { 3f, 5f, 10f }) cumulative.call(full(4, 1, v));
         Assert.Equal(6f, cumulative.RunningMean().item<float>(), 5);
@@ -106,7 +106,7 @@ public sealed class ReviewDefectTests
     {
         Assert.Equal(1.0, Conventions.DecayFrom(Framework.PyTorch, 0));
         Assert.Equal(0.0, Conventions.MomentumFor(Framework.PyTorch, 1.0));
-        var bn = BatchNorm.BatchNorm1d(2, Conventions.OptionsFrom(Framework.PyTorch, 0.0));
+        var bn = BatchNormLayer.BatchNorm1d(2, Conventions.OptionsFrom(Framework.PyTorch, 0.0));
         bn.train();
         bn.call(randn(8, 2) * 3 + 7);
         TensorAssert.Close(zeros(2), bn.RunningMean(), 0, "running mean");
@@ -132,7 +132,7 @@ public sealed class ReviewDefectTests
         var all = cat(data.SelectMany(d => d).ToArray(), 0);
         foreach (var estimator in new[] { PreciseEstimator.Union, PreciseEstimator.MeanOfBatches })
         {
-            var layers = group.Select(g => BatchNorm.BatchNorm1d(3, new BatchNormOptions { BatchStatistics = BatchStatistics.Sync, SyncGroup = g })).ToArray();
+            var layers = group.Select(g => BatchNormLayer.BatchNorm1d(3, new BatchNormOptions { BatchStatistics = BatchStatistics.Sync, SyncGroup = g })).ToArray();
             var results = new PreciseStatistics[2];
             var failures = new List<Exception>();
             var threads = Enumerable.Range(0, 2).Select(k => new Thread(() =>
@@ -167,7 +167,7 @@ public sealed class ReviewDefectTests
     public void Precise_bn_refuses_a_layer_called_twice_in_one_forward()
     {
         manual_seed(1206);
-        var bn = BatchNorm.BatchNorm1d(3);
+        var bn = BatchNormLayer.BatchNorm1d(3);
         var before = R.Buffers(bn);
         var e = Assert.Throws<InvalidOperationException>(() =>
             PreciseBatchNorm.Update(bn, [randn(8, 3), randn(8, 3)], b => { bn.call(b); bn.call(b * 2 + 1); }));
@@ -178,14 +178,14 @@ public sealed class ReviewDefectTests
     [Fact]
     public void A_fresh_frozen_layer_is_exactly_the_identity_and_unfreezing_gives_back_its_fresh_statistics()
     {
-        var bn = BatchNorm.BatchNorm2d(2);
+        var bn = BatchNormLayer.BatchNorm2d(2);
         bn.Freeze();
         var x = tensor(new float[] { 1000, -3.25f, 0.1f, 1e-3f, 7, 123456, -1000, 42 }).reshape(1, 2, 2, 2);
         Assert.Equal(x.data<float>().ToArray(), bn.call(x).data<float>().ToArray());
         bn.Unfreeze();
         TensorAssert.Close(ones(2), bn.RunningVar(), 0, "fresh variance back");
         // A layer with real statistics keeps them when frozen.
-        var trained = BatchNorm.BatchNorm2d(2);
+        var trained = BatchNormLayer.BatchNorm2d(2);
         trained.train();
         trained.call(randn(4, 2, 2, 2) * 3);
         var rv = trained.RunningVar().clone();
@@ -197,7 +197,7 @@ public sealed class ReviewDefectTests
     public void Normalising_with_the_population_in_training_mode_leaves_the_running_statistics_alone_unless_asked()
     {
         manual_seed(1208);
-        var bn = BatchNorm.BatchNorm1d(3, new BatchNormOptions { Normalization = Normalization.Population });
+        var bn = BatchNormLayer.BatchNorm1d(3, new BatchNormOptions { Normalization = Normalization.Population });
         R.Load(bn, null, null, tensor(new float[] { 1, 2, 3 }), tensor(new float[] { 2, 2, 2 }));
         bn.train();
         var before = R.Buffers(bn);
@@ -207,7 +207,7 @@ public sealed class ReviewDefectTests
         R.AssertBuffersUnchanged(before, bn, "the EMA used during training");
         Assert.False(bn.EffectiveUpdate);
 
-        var updating = BatchNorm.BatchNorm1d(3, new BatchNormOptions { Normalization = Normalization.Population, Update = RunningUpdate.Update });
+        var updating = BatchNormLayer.BatchNorm1d(3, new BatchNormOptions { Normalization = Normalization.Population, Update = RunningUpdate.Update });
         updating.train();
         updating.call(x);
         Assert.Equal(1L, updating.NumBatchesTracked().item<long>()); // the explicit choice still updates

@@ -128,7 +128,7 @@ public sealed class RunningStatisticsTests
     public void DecayZeroKeepsExactlyTheLastBatch()
     {
         manual_seed(105);
-        var bn = BatchNorm.BatchNorm2d(3, new BatchNormOptions { Decay = 0 });
+        var bn = BatchNormLayer.BatchNorm2d(3, new BatchNormOptions { Decay = 0 });
         bn.train();
         bn.call(R.Input("N,C,H,W", 4, 3) + 10);
         var x = R.Input("N,C,H,W", 5, 3);

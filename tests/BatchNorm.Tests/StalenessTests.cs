@@ -12,7 +12,7 @@ public sealed class StalenessTests
     public void GapsAreZeroForPreciseStatisticsAndExactForShiftedOnes()
     {
         manual_seed(21);
-        var bn = BatchNorm.BatchNorm2d(3, new BatchNormOptions { Epsilon = 1e-5 });
+        var bn = BatchNormLayer.BatchNorm2d(3, new BatchNormOptions { Epsilon = 1e-5 });
         var batches = Enumerable.Range(0, 4).Select(_ => randn(8, 3, 4, 4) * 2 + 1).ToList();
         var precise = PreciseBatchNorm.Update(bn, batches, b => bn.call(b));
         var report = Staleness.Measure(precise);
@@ -36,7 +36,7 @@ public sealed class StalenessTests
     {
         manual_seed(23);
         // A model whose EMA was fitted to an earlier data distribution (moment staleness).
-        var bn = BatchNorm.BatchNorm1d(4);
+        var bn = BatchNormLayer.BatchNorm1d(4);
         var head = nn.Linear(4, 1);
         var model = nn.Sequential(("bn", bn), ("head", head));
         model.train();

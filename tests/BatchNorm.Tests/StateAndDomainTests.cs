@@ -6,7 +6,7 @@ namespace SelfPlayBN.BatchNorm.Tests;
 
 /// <summary>Property 10: no-update modes (Update = Keep in train mode, on every statistics path; eval mode) leave
 /// every buffer bit-identical; save → load (stream, file, state-dict) restores every buffer bit-exactly, extra
-/// domains' included; Separate BN keeps each domain's statistics apart, switches with <see cref="BatchNorm.ActiveDomain"/>,
+/// domains' included; Separate BN keeps each domain's statistics apart, switches with <see cref="BatchNormLayer.ActiveDomain"/>,
 /// and names an unknown domain in a clear <see cref="ArgumentException"/>.</summary>
 [Collection(TorchCollection.Name)]
 public sealed class StateAndDomainTests
@@ -97,23 +97,23 @@ public sealed class StateAndDomainTests
     }
 
     /// <summary>A layer with domains a and b whose every buffer differs from the fresh values (and between domains).</summary>
-    private static BatchNorm Trained(string shape, long c)
+    private static BatchNormLayer Trained(string shape, long c)
     {
         var bn = R.Ours(shape, c, new BatchNormOptions { Decay = 0.5 }, ["a", "b"]);
         R.Load(bn, rand(c) + 0.5, randn(c));
         bn.train();
         int k = 0;
-        foreach (var d in new[] { BatchNorm.DefaultDomain, "a", "b" })
+        foreach (var d in new[] { BatchNormLayer.DefaultDomain, "a", "b" })
         {
             bn.ActiveDomain = d;
             for (int i = 0; i <= k; i++) bn.call(R.Input(shape, 5, c) * (k + 1) + 3 * k);
             k++;
         }
-        bn.ActiveDomain = BatchNorm.DefaultDomain;
+        bn.ActiveDomain = BatchNormLayer.DefaultDomain;
         return bn;
     }
 
-    private static void AssertSameState(BatchNorm expected, BatchNorm actual)
+    private static void AssertSameState(BatchNormLayer expected, BatchNormLayer actual)
     {
         var e = expected.state_dict(); var a = actual.state_dict();
         Assert.Equal(e.Keys.OrderBy(k => k), a.Keys.OrderBy(k => k));
@@ -147,13 +147,13 @@ public sealed class StateAndDomainTests
         try
         {
             original.save(path);
-            var restored = BatchNorm.BatchNorm2d(3, domains: ["a", "b"]);
+            var restored = BatchNormLayer.BatchNorm2d(3, domains: ["a", "b"]);
             restored.load(path);
             AssertSameState(original, restored);
         }
         finally { File.Delete(path); }
 
-        var viaDict = BatchNorm.BatchNorm2d(3, domains: ["a", "b"]);
+        var viaDict = BatchNormLayer.BatchNorm2d(3, domains: ["a", "b"]);
         viaDict.load_state_dict(original.state_dict());
         AssertSameState(original, viaDict);
     }
@@ -192,13 +192,13 @@ public sealed class StateAndDomainTests
         TensorAssert.Close(R.Mean(xb.to(ScalarType.Float64)), bn.RunningMean("b"), 1e-5, "b's running mean");
         TensorAssert.BitEqual(aMean, bn.RunningMean("a"), "a's mean after training on b");
         TensorAssert.BitEqual(aVar, bn.RunningVar("a"), "a's var after training on b");
-        TensorAssert.BitEqual(fresh["running_mean"], bn.RunningMean(BatchNorm.DefaultDomain), "default mean after training on b");
+        TensorAssert.BitEqual(fresh["running_mean"], bn.RunningMean(BatchNormLayer.DefaultDomain), "default mean after training on b");
         Assert.Same(bn.RunningMean("b"), bn.RunningMean()); // no argument: the active domain
 
         // In eval mode each domain normalises with its own statistics.
         bn.eval();
         var x2 = R.Input(shape, 3, c);
-        foreach (var d in new[] { "a", "b", BatchNorm.DefaultDomain })
+        foreach (var d in new[] { "a", "b", BatchNormLayer.DefaultDomain })
         {
             bn.ActiveDomain = d;
             var expected = R.Normalize(x2, bn.RunningMean(d), bn.RunningVar(d), 1e-5, bn.Weight, bn.Bias);
@@ -209,18 +209,18 @@ public sealed class StateAndDomainTests
     [Fact]
     public void AnUnknownDomainIsAClearArgumentException()
     {
-        var bn = BatchNorm.BatchNorm1d(2, domains: ["selfplay"]);
+        var bn = BatchNormLayer.BatchNorm1d(2, domains: ["selfplay"]);
         var e = Assert.Throws<ArgumentException>(() => bn.ActiveDomain = "human");
         Assert.Contains("human", e.Message);
         Assert.Contains("selfplay", e.Message);
-        Assert.Equal(BatchNorm.DefaultDomain, bn.ActiveDomain);
+        Assert.Equal(BatchNormLayer.DefaultDomain, bn.ActiveDomain);
         Assert.Contains("human", Assert.Throws<ArgumentException>(() => bn.RunningMean("human")).Message);
         Assert.Contains("human", Assert.Throws<ArgumentException>(() => bn.RunningVar("human")).Message);
         Assert.Contains("human", Assert.Throws<ArgumentException>(() => bn.NumBatchesTracked("human")).Message);
-        Assert.Equal([BatchNorm.DefaultDomain, "selfplay"], bn.Domains);
+        Assert.Equal([BatchNormLayer.DefaultDomain, "selfplay"], bn.Domains);
 
-        Assert.Contains("a-b", Assert.Throws<ArgumentException>(() => BatchNorm.BatchNorm1d(2, domains: ["a-b"])).Message);
-        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => BatchNorm.BatchNorm1d(2, domains: ["x", "x"])).Message);
-        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => BatchNorm.BatchNorm1d(2, domains: [BatchNorm.DefaultDomain])).Message);
+        Assert.Contains("a-b", Assert.Throws<ArgumentException>(() => BatchNormLayer.BatchNorm1d(2, domains: ["a-b"])).Message);
+        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => BatchNormLayer.BatchNorm1d(2, domains: ["x", "x"])).Message);
+        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => BatchNormLayer.BatchNorm1d(2, domains: [BatchNormLayer.DefaultDomain])).Message);
     }
 }

@@ -16,9 +16,9 @@ public sealed class SyncBatchNormTests
     {
         manual_seed(11);
         long c = 6;
-        Func<long, BatchNormOptions?, BatchNorm> make = dims == 1
-            ? (f, o) => BatchNorm.BatchNorm1d(f, o)
-            : (f, o) => BatchNorm.BatchNorm2d(f, o);
+        Func<long, BatchNormOptions?, BatchNormLayer> make = dims == 1
+            ? (f, o) => BatchNormLayer.BatchNorm1d(f, o)
+            : (f, o) => BatchNormLayer.BatchNorm2d(f, o);
         Tensor Input(int n) => dims == 1 ? randn(n, c) * 2 + 3 : randn(n, c, 3, 4) * 2 + 3;
         var xs = sizes.Select(Input).ToArray();
         var gs = xs.Select(x => randn(x.shape)).ToArray();

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SelfPlayBN.BatchNorm.Tests;
 
 /// <summary>Errors a user can act on: invalid options name the option (at construction and through the
-/// <see cref="BatchNorm.Options"/> setter, which then keeps the old options); bad input ranks and channel counts are
+/// <see cref="BatchNormLayer.Options"/> setter, which then keeps the old options); bad input ranks and channel counts are
 /// <see cref="ArgumentException"/>s that show the shape; a batch with one value per channel in training mode is a
 /// clear error on every statistics path, not a NaN.</summary>
 [Collection(TorchCollection.Name)]
@@ -69,8 +69,8 @@ public sealed class ValidationTests
     {
         var options = Build(name);
         Assert.Contains(option, Assert.Throws<ArgumentException>(options.Validate).Message);
-        Assert.Contains(option, Assert.Throws<ArgumentException>(() => BatchNorm.BatchNorm2d(3, options)).Message);
-        var bn = BatchNorm.BatchNorm1d(3);
+        Assert.Contains(option, Assert.Throws<ArgumentException>(() => BatchNormLayer.BatchNorm2d(3, options)).Message);
+        var bn = BatchNormLayer.BatchNorm1d(3);
         var good = bn.Options;
         Assert.Contains(option, Assert.Throws<ArgumentException>(() => bn.Options = options).Message);
         Assert.Same(good, bn.Options);
@@ -85,13 +85,13 @@ public sealed class ValidationTests
         new BatchNormOptions { BatchStatistics = BatchStatistics.Ghost, GhostBatchSize = 2 }.Validate();
         new BatchNormOptions { BatchStatistics = BatchStatistics.Virtual, VirtualReferenceSize = 1, Update = RunningUpdate.Keep }.Validate();
         new BatchNormOptions { Renorm = new RenormSchedule(1, 0, 0, 0) }.Validate();
-        Assert.Throws<ArgumentNullException>(() => BatchNorm.BatchNorm1d(2).Options = null!);
+        Assert.Throws<ArgumentNullException>(() => BatchNormLayer.BatchNorm1d(2).Options = null!);
     }
 
     [Fact]
     public void AtLeastOneChannel()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => BatchNorm.BatchNorm2d(0));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => BatchNormLayer.BatchNorm2d(0));
         Assert.Equal("features", e.ParamName);
     }
 
@@ -113,7 +113,7 @@ public sealed class ValidationTests
     [MemberData(nameof(BadShapes))]
     public void BadInputShapesAreArgumentErrorsShowingTheShape(string kind, long[] shape, string problem)
     {
-        var bn = kind switch { "1d" => BatchNorm.BatchNorm1d(3), "2d" => BatchNorm.BatchNorm2d(3), _ => BatchNorm.Create(3) };
+        var bn = kind switch { "1d" => BatchNormLayer.BatchNorm1d(3), "2d" => BatchNormLayer.BatchNorm2d(3), _ => BatchNormLayer.Create(3) };
         foreach (bool train in new[] { true, false })
         {
             bn.train(train);
@@ -127,7 +127,7 @@ public sealed class ValidationTests
     [Fact]
     public void CreateAcceptsAnyRankFromTwo()
     {
-        var bn = BatchNorm.Create(2);
+        var bn = BatchNormLayer.Create(2);
         bn.train();
         foreach (var shape in new[] { new long[] { 3, 2 }, [3, 2, 4], [3, 2, 2, 2], [2, 2, 2, 2, 2] })
             Assert.Equal(shape, bn.call(randn(shape)).shape);
@@ -151,7 +151,7 @@ public sealed class ValidationTests
         };
         foreach (var shape in new[] { new long[] { 1, 3 }, [1, 3, 1], [1, 3, 1, 1] })
         {
-            var bn = shape.Length == 4 ? BatchNorm.BatchNorm2d(3, options) : BatchNorm.BatchNorm1d(3, options);
+            var bn = shape.Length == 4 ? BatchNormLayer.BatchNorm2d(3, options) : BatchNormLayer.BatchNorm1d(3, options);
             bn.train();
             var before = bn.RunningMean().clone();
             var e = Assert.Throws<ArgumentException>(() => bn.call(randn(shape)));
@@ -164,7 +164,7 @@ public sealed class ValidationTests
                 Assert.Equal(shape, bn.call(randn(shape)).shape);
         }
         // One example with several positions is a valid batch (PyTorch allows it too).
-        var conv = BatchNorm.BatchNorm2d(3, options);
+        var conv = BatchNormLayer.BatchNorm2d(3, options);
         conv.train();
         Assert.Equal(new long[] { 1, 3, 2, 2 }, conv.call(randn(1, 3, 2, 2)).shape);
     }

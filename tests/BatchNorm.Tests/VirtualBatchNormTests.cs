@@ -112,7 +112,7 @@ public sealed class VirtualBatchNormTests
     [Fact]
     public void AnInputShorterThanTheReferenceBatchIsAClearError()
     {
-        var bn = BatchNorm.BatchNorm1d(3, new BatchNormOptions { BatchStatistics = BatchStatistics.Virtual, VirtualReferenceSize = 4 });
+        var bn = BatchNormLayer.BatchNorm1d(3, new BatchNormOptions { BatchStatistics = BatchStatistics.Virtual, VirtualReferenceSize = 4 });
         var e = Assert.Throws<ArgumentException>(() => bn.call(randn(3, 3)));
         Assert.Contains("reference", e.Message);
     }

@@ -15,7 +15,7 @@ namespace SelfPlayBN.BatchNorm;
 /// </summary>
 /// <remarks>
 /// <para>Input: <c>[N, C]</c> or <c>[N, C, L]</c> (1d), <c>[N, C, H, W]</c> (2d), or any <c>[N, C, …]</c> for
-/// <see cref="BatchNorm.Create"/>. Statistics are per channel C over all other dimensions.</para>
+/// <see cref="BatchNormLayer.Create"/>. Statistics are per channel C over all other dimensions.</para>
 /// <para>Separate BN: the layer can hold running statistics for several named domains (<see cref="Domains"/>;
 /// the first is <see cref="DefaultDomain"/>, whose buffers carry PyTorch's names; another domain <c>d</c> has
 /// <c>running_mean_d</c>, <c>running_var_d</c>, <c>num_batches_tracked_d</c>). <see cref="ActiveDomain"/> selects
@@ -25,7 +25,7 @@ namespace SelfPlayBN.BatchNorm;
 /// <see cref="BatchNormFusion"/>; the layer is then the identity).</para>
 /// <para>Not thread-safe: one forward at a time per instance (Sync BN replicas each own a copy).</para>
 /// </remarks>
-public sealed partial class BatchNorm : nn.Module<Tensor, Tensor>
+public sealed partial class BatchNormLayer : nn.Module<Tensor, Tensor>
 {
     /// <summary>The name of the domain every layer has; its buffers carry PyTorch's names.</summary>
     public const string DefaultDomain = "default";
@@ -37,18 +37,18 @@ public sealed partial class BatchNorm : nn.Module<Tensor, Tensor>
     private bool[]? _requiresGradBeforeFreeze;
 
     /// <summary>A 1d layer (input <c>[N, C]</c> or <c>[N, C, L]</c>).</summary>
-    public static BatchNorm BatchNorm1d(long features, BatchNormOptions? options = null, IEnumerable<string>? domains = null) =>
+    public static BatchNormLayer BatchNorm1d(long features, BatchNormOptions? options = null, IEnumerable<string>? domains = null) =>
         new(features, options, domains, 2, 3, nameof(BatchNorm1d));
 
     /// <summary>A 2d layer (input <c>[N, C, H, W]</c>).</summary>
-    public static BatchNorm BatchNorm2d(long features, BatchNormOptions? options = null, IEnumerable<string>? domains = null) =>
+    public static BatchNormLayer BatchNorm2d(long features, BatchNormOptions? options = null, IEnumerable<string>? domains = null) =>
         new(features, options, domains, 4, 4, nameof(BatchNorm2d));
 
     /// <summary>A layer for any input <c>[N, C, …]</c>.</summary>
-    public static BatchNorm Create(long features, BatchNormOptions? options = null, IEnumerable<string>? domains = null) =>
+    public static BatchNormLayer Create(long features, BatchNormOptions? options = null, IEnumerable<string>? domains = null) =>
         new(features, options, domains, 2, int.MaxValue, nameof(BatchNorm));
 
-    private BatchNorm(long features, BatchNormOptions? options, IEnumerable<string>? domains, int minDims, int maxDims, string name)
+    private BatchNormLayer(long features, BatchNormOptions? options, IEnumerable<string>? domains, int minDims, int maxDims, string name)
         : base(name)
     {
         if (features < 1) throw new ArgumentOutOfRangeException(nameof(features), features, "a BatchNorm layer needs at least one channel");
@@ -157,7 +157,7 @@ public sealed partial class BatchNorm : nn.Module<Tensor, Tensor>
 
     /// <summary>Receives the whole input's per-channel mean, biased variance (float64, <c>[C]</c>) and element count
     /// at every forward. Precise BN uses it.</summary>
-    internal Action<BatchNorm, Tensor, Tensor, long>? Observer { get; set; }
+    internal Action<BatchNormLayer, Tensor, Tensor, long>? Observer { get; set; }
 
     /// <summary>
     /// Turns the layer into Frozen BN (idempotent). A domain whose statistics were never set (no update yet, mean 0 and
@@ -410,7 +410,7 @@ public sealed partial class BatchNorm : nn.Module<Tensor, Tensor>
         return (var.reshape(shape).to(x.dtype), mean.reshape(shape).to(x.dtype), n);
     }
 
-    private void Observe(Tensor input, Action<BatchNorm, Tensor, Tensor, long> observe)
+    private void Observe(Tensor input, Action<BatchNormLayer, Tensor, Tensor, long> observe)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
