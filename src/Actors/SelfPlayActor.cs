@@ -9,7 +9,7 @@ namespace SelfPlayBN.Actors;
 /// <summary>
 /// Runs the self-play engine (<see cref="SelfPlayEngine"/>: a few worker threads advancing many games each, their leaves
 /// batched through the shared <see cref="InferenceService"/>); finished games come back to the actor as messages and are
-/// submitted to the replay buffer in small batches through a <see cref="SubmissionTracker"/>: each submission stays under
+/// submitted to the replay buffer in small batches through a <see cref="GameOutbox"/>: each submission stays under
 /// the remoting frame size, is kept until the buffer acknowledges it and is sent again after <see cref="RetryAfter"/>
 /// without an answer (the buffer de-duplicates). Back-pressure: a game starts only with a credit, and credits come back
 /// only when the buffer acknowledges games, so at most <c>maxUnacknowledged</c> games wait in memory however long the
@@ -27,14 +27,10 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
     private readonly SelfPlaySetup _setup;
     private readonly IActorRef _buffer;
     private readonly int _seed;
-    private readonly int _submitEvery;
     private readonly int _credits;
-    private readonly List<GameRecord> _pending = [];
-    private readonly SubmissionTracker _tracker;
+    private readonly GameOutbox _outbox;
     private readonly IActorRef? _acknowledgements;
     private SelfPlayEngine? _engine;
-    private long _games, _positions;
-    private GameTally _tally = GameTally.Empty;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -67,62 +63,36 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
         _setup = setup;
         _buffer = buffer;
         _seed = seed;
-        _submitEvery = Math.Max(1, submitEvery);
-        _tracker = new SubmissionTracker(RetryAfter, maxSubmissionBytes);
+        _outbox = new GameOutbox(game, submitEvery, new SubmissionTracker(RetryAfter, maxSubmissionBytes));
         _credits = maxUnacknowledged > 0 ? Math.Max(maxUnacknowledged, setup.Games) : setup.MaxUnacknowledged;
         _acknowledgements = acknowledgements;
 
-        Receive<Local.GameDone>(m =>
-        {
-            _games++;
-            _positions += m.Game.Length;
-            _tally = _tally.Add(m.Game, _game);
-            _pending.Add(m.Game);
-            if (_pending.Count >= _submitEvery) Submit();
-        });
-        Receive<Local.Flush>(_ =>
-        {
-            if (_pending.Count > 0) Submit();
-            foreach (var message in _tracker.Due(DateTime.UtcNow))
-            {
-                _log.Warning("no acknowledgement for submission {SubmissionId} ({Count} games) after {Seconds:0} s: sending it again",
-                    message.SubmissionId, message.Games.Length, _tracker.RetryAfter.TotalSeconds);
-                _buffer.Tell(message);
-            }
-        });
+        Receive<Local.GameDone>(m => Send(_outbox.Finished(m.Game, DateTime.UtcNow)));
+        Receive<Local.Flush>(_ => Send(_outbox.Flush(DateTime.UtcNow)));
         Receive<GamesAccepted>(m =>
         {
-            if (_tracker.Acknowledge(m.SubmissionId) is not { } games) return; // a retry's second acknowledgement
+            if (_outbox.Acknowledge(m.SubmissionId) is not { } games) return; // a retry's second acknowledgement
             _engine?.AddCredits(games.Length);
             _acknowledgements?.Tell(new GamesAcknowledged(games.Select(g => g.Id).ToArray(), m.NewGames));
         });
         Receive<Local.WorkFailed>(m => throw new InvalidOperationException($"self-play failed: {m.What}", m.Error));
-        Receive<GetSelfPlayStats>(_ => Sender.Tell(new SelfPlayStats(_games, _positions, _tracker.UnacknowledgedGames, _inference.Statistics, _tally)));
+        Receive<GetSelfPlayStats>(_ => Sender.Tell(new SelfPlayStats(_outbox.Games, _outbox.Positions, _outbox.UnacknowledgedGames, _inference.Statistics, _outbox.Tally)));
     }
 
-    private void Submit()
+    private void Send(Outgoing outgoing)
     {
-        IReadOnlyList<SubmitGames> messages;
-        try
+        foreach (var problem in outgoing.Dropped)
         {
-            messages = _tracker.Submit(_pending, DateTime.UtcNow);
+            _log.Error("dropping a finished game: {Problem}", problem);
+            _engine?.AddCredits(1);
         }
-        catch (InvalidDataException)
+        foreach (var message in outgoing.Retries)
         {
-            // A game too large for one message can never be delivered: drop it with an error, send the others.
-            messages = [];
-            foreach (var game in _pending)
-            {
-                try { messages = [.. messages, .. _tracker.Submit([game], DateTime.UtcNow)]; }
-                catch (InvalidDataException e)
-                {
-                    _log.Error("dropping a finished game: {Problem}", e.Message);
-                    _engine?.AddCredits(1);
-                }
-            }
+            _log.Warning("no acknowledgement for submission {SubmissionId} ({Count} games) after {Seconds:0} s: sending it again",
+                message.SubmissionId, message.Games.Length, _outbox.RetryAfter.TotalSeconds);
+            _buffer.Tell(message);
         }
-        _pending.Clear();
-        foreach (var m in messages) _buffer.Tell(m);
+        foreach (var message in outgoing.Messages) _buffer.Tell(message);
     }
 
     /// <inheritdoc />
@@ -142,7 +112,7 @@ public sealed class SelfPlayActor : ReceiveActor, IWithTimers
     {
         // Stops the workers and waits for their threads: none is left inside the search or the inference service.
         _engine?.Dispose();
-        if (_pending.Count > 0) Submit(); // best effort: unacknowledged games are lost on stop, acknowledged ones never
+        Send(_outbox.SubmitPending(DateTime.UtcNow)); // best effort: unacknowledged games are lost on stop, acknowledged ones never
         base.PostStop();
     }
 }
