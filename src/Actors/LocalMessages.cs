@@ -10,7 +10,7 @@ internal static class Local
     internal sealed record GameDone(GameRecord Game) : INoSerializationVerificationNeeded;
     internal sealed record Flush : INoSerializationVerificationNeeded { public static readonly Flush Instance = new(); }
     internal sealed record Tick : INoSerializationVerificationNeeded { public static readonly Tick Instance = new(); }
-    internal sealed record Trained(SnapshotTaken Snapshot, TrainerCheckpoint Checkpoint) : INoSerializationVerificationNeeded;
+    internal sealed record Trained(TrainedGeneration Generation) : INoSerializationVerificationNeeded;
     internal sealed record WorkFailed(string What, Exception Error) : INoSerializationVerificationNeeded;
 }
 

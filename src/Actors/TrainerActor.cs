@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using SelfPlayBN.Training;
@@ -7,60 +6,37 @@ namespace SelfPlayBN.Actors;
 
 /// <summary>
 /// The trainer: subscribes to the buffer's status (<see cref="SubscribeToBufferStatus"/>, which the buffer answers after
-/// every submission), waits until the buffer holds enough positions and enough new games, samples a generation's positions
-/// (<see cref="Learner.PositionsPerGeneration"/>) i.i.d. from the window, trains the generation off the actor's thread
-/// (<see cref="Learner.TrainGeneration"/>), writes its <see cref="TrainerCheckpoint"/>, and sends the snapshot to the
-/// Precise BN stage.
+/// every submission), and when its <see cref="GenerationTrainer"/> says the window is ready, samples a generation's
+/// positions i.i.d. from the window, trains the generation off the actor's thread, keeps it (checkpoint, EMA twin), and
+/// sends the snapshot to the Precise BN stage.
 /// </summary>
 public sealed class TrainerActor : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private Task? _work;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Learner _learner;
-    private readonly TrainerOptions _options;
-    private readonly int _minPositions;
+    private readonly GenerationTrainer _trainer;
     private readonly IActorRef _buffer;
     private readonly IActorRef _preciseBn;
-    private readonly string _directory;
-    private readonly Random _rng;
-    private long _generation;
-    private long _acceptedAtLastGeneration;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _work;
     private Guid _request;
     private BufferStatus? _status;
-    private readonly string? _emaSnapshots;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props of the actor.</summary>
-    /// <param name="learner">The learner (network and optimiser), already restored from <paramref name="directory"/> if resuming.</param>
-    /// <param name="options">Trainer options.</param>
-    /// <param name="minPositions">Positions the buffer must hold before the first step.</param>
+    /// <param name="trainer">The trainer's schedule and records (over the learner, already restored when resuming).</param>
     /// <param name="buffer">The replay buffer actor.</param>
     /// <param name="preciseBn">Where snapshots go.</param>
-    /// <param name="directory">The trainer's checkpoint folder.</param>
-    /// <param name="generation">Generations already trained (resume).</param>
-    /// <param name="seed">Seed of augmentation.</param>
-    /// <param name="emaSnapshots">Where to keep each generation's weights with their EMA statistics (<c>bn.keepEmaSnapshots</c>);
-    /// <c>null</c>: not kept.</param>
-    public static Props Props(Learner learner, TrainerOptions options, int minPositions, IActorRef buffer, IActorRef preciseBn,
-        string directory, long generation, int seed, string? emaSnapshots = null) =>
-        Akka.Actor.Props.Create(() => new TrainerActor(learner, options, minPositions, buffer, preciseBn, directory, generation, seed, emaSnapshots));
+    public static Props Props(GenerationTrainer trainer, IActorRef buffer, IActorRef preciseBn) =>
+        Akka.Actor.Props.Create(() => new TrainerActor(trainer, buffer, preciseBn));
 
     /// <summary>Creates the actor (use <see cref="Props"/>).</summary>
-    public TrainerActor(Learner learner, TrainerOptions options, int minPositions, IActorRef buffer, IActorRef preciseBn,
-        string directory, long generation, int seed, string? emaSnapshots = null)
+    public TrainerActor(GenerationTrainer trainer, IActorRef buffer, IActorRef preciseBn)
     {
-        _emaSnapshots = emaSnapshots;
-        _learner = learner;
-        _options = options;
-        _minPositions = minPositions;
+        _trainer = trainer;
         _buffer = buffer;
         _preciseBn = preciseBn;
-        _directory = directory;
-        _generation = generation;
-        _rng = new Random(HashCode.Combine(seed, generation));
         Idle();
     }
 
@@ -92,10 +68,9 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     /// <summary>Starts a generation when the last status the buffer told shows enough positions and new games.</summary>
     private void StartWhenReady()
     {
-        if (_status is not { } s || s.Positions < _minPositions || s.GamesAccepted - _acceptedAtLastGeneration < _options.GamesPerGeneration) return;
-        _acceptedAtLastGeneration = s.GamesAccepted;
+        if (_status is not { } s || !_trainer.TryStart(s.Positions, s.GamesAccepted)) return;
         _request = Guid.NewGuid();
-        _buffer.Tell(new SamplePositions(_request, _learner.PositionsPerGeneration));
+        _buffer.Tell(new SamplePositions(_request, _trainer.PositionsPerGeneration));
         Become(Sampling);
     }
 
@@ -105,9 +80,9 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Receive<PositionsSampled>(m => m.RequestId == _request, m =>
         {
             var positions = m.Positions();
-            long generation = _generation + 1;
-            _work = Task.Run(() => Train(positions, generation)).PipeTo(Self,
-                success: r => r,
+            long generation = _trainer.Generation + 1;
+            _work = Task.Run(() => _trainer.Train(positions, _stop.Token)).PipeTo(Self,
+                success: t => new Local.Trained(t),
                 failure: e => new Local.WorkFailed($"training generation {generation}", e));
             Become(Training);
         });
@@ -116,33 +91,17 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private void Training()
     {
         Subscribed(startWhenReady: false);
-        Receive<Local.Trained>(t =>
+        Receive<Local.Trained>(m =>
         {
-            _generation = t.Snapshot.Generation;
-            if (_emaSnapshots is not null)
-            {
-                // Before the checkpoint: a generation the checkpoint holds always has its EMA twin.
-                Directory.CreateDirectory(_emaSnapshots);
-                DurableFile.WriteAllBytes(ModelStore.WeightsPath(_emaSnapshots, t.Snapshot.Generation), t.Snapshot.Weights);
-            }
-            t.Checkpoint.Save(_directory);
-            _log.Info("generation {Generation} trained: {Steps} steps in {Seconds:0.0} s, loss policy {Policy:0.000} value {Value:0.000} l2 {L2:0.0000}, lr {LearningRate}",
-                new object[] { t.Snapshot.Generation, _options.StepsPerGeneration, t.Snapshot.TrainSeconds, t.Snapshot.Losses.Policy, t.Snapshot.Losses.Value,
-                t.Snapshot.Losses.L2, t.Snapshot.Losses.LearningRate });
-            _preciseBn.Tell(t.Snapshot);
+            var t = m.Generation;
+            _trainer.Keep(t);
+            _log.Info("generation {Generation} trained in {Seconds:0.0} s (optimiser step {Steps}), loss policy {Policy:0.000} value {Value:0.000} l2 {L2:0.0000}, lr {LearningRate}",
+                new object[] { t.Generation, t.Seconds, t.Losses.Steps, t.Losses.Policy, t.Losses.Value, t.Losses.L2, t.Losses.LearningRate });
+            _preciseBn.Tell(new SnapshotTaken(t.Generation, t.Checkpoint.Weights, t.Losses, t.Seconds));
             Become(Idle);
             StartWhenReady(); // the games that arrived while it trained may already make the next generation
         });
         Receive<Local.WorkFailed>(f => throw new InvalidOperationException($"trainer: {f.What} failed: {f.Error.Message}", f.Error));
-    }
-
-    private Local.Trained Train(ReplayPosition[] positions, long generation)
-    {
-        var clock = Stopwatch.StartNew();
-        // Stopping cancels the generation part way: it is dropped, and the checkpoint keeps the last one.
-        var losses = _learner.TrainGeneration(positions, _rng, _stop.Token);
-        var checkpoint = _learner.Checkpoint(generation);
-        return new Local.Trained(new SnapshotTaken(generation, checkpoint.Weights, losses, clock.Elapsed.TotalSeconds), checkpoint);
     }
 
     /// <inheritdoc />

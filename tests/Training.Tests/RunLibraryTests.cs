@@ -61,6 +61,30 @@ public sealed class RunLibraryTests : IDisposable
     }
 
     [Fact]
+    public void The_generation_trainer_waits_for_positions_and_new_games_and_keeps_the_ema_twin_before_the_checkpoint()
+    {
+        var options = Options() with { GamesPerGeneration = 10 };
+        using var network = Create(34);
+        using var learner = new Learner(Game, network, options, CPU);
+        string checkpoints = Path.Combine(_dir.Path, "trainer"), twins = Path.Combine(_dir.Path, "ema");
+        var trainer = new GenerationTrainer(learner, options, minPositions: 50, checkpoints, generation: 4, seed: 1, emaSnapshots: twins);
+
+        Assert.False(trainer.TryStart(positions: 49, gamesAccepted: 100)); // too few positions
+        Assert.True(trainer.TryStart(positions: 50, gamesAccepted: 100));
+        Assert.False(trainer.TryStart(positions: 500, gamesAccepted: 109)); // 9 new games of 10
+        Assert.True(trainer.TryStart(positions: 500, gamesAccepted: 110));
+
+        var trained = trainer.Train(Positions(Records(34, 8)).Take(trainer.PositionsPerGeneration).ToArray(), CancellationToken.None);
+        Assert.Equal(5, trained.Generation);
+        Assert.Equal(4, trainer.Generation); // not kept yet
+        Assert.Null(TrainerCheckpoint.Load(checkpoints));
+        trainer.Keep(trained);
+        Assert.Equal(5, trainer.Generation);
+        Assert.Equal(5, TrainerCheckpoint.Load(checkpoints)!.Generation);
+        Assert.Equal(trained.Checkpoint.Weights, File.ReadAllBytes(ModelStore.WeightsPath(twins, 5)));
+    }
+
+    [Fact]
     public void ACheckpointOnDiskRestoresTheNetworkAndTheOptimiser()
     {
         var options = Options();
