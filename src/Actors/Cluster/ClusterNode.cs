@@ -1,4 +1,3 @@
-using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
@@ -13,20 +12,14 @@ using TorchSharp;
 namespace SelfPlayBN.Actors.Cluster;
 
 /// <summary>
-/// Runs one process of a training cluster (Akka.Cluster over DotNetty TCP): the replay-buffer and trainer
-/// singletons where the node has the <c>trainer</c> role (at most one incarnation of each in the cluster, on the
-/// oldest trainer node; each resumes from the run folder when it starts), a proxy to each on every node, a
-/// self-play node where it has the <c>selfplay</c> role, the evaluator where it has the <c>evaluator</c> role
-/// (beside the trainer, or as an <see cref="EvaluatorNodeActor"/> on its own), and a <see cref="PreciseBnWorkerActor"/>
-/// where it has the <c>precisebn</c> role without the trainer role (the trainer then delegates Precise BN to it). Runs until cancelled (the node then
-/// leaves the cluster: its singletons hand over), the trainer reaches a limit, or a part of it fails; a node the
-/// cluster downs joins again as a new incarnation (<see cref="ClusterNodeOptions.RejoinAfterDownSeconds"/>).
+/// Runs one process of a training cluster (Akka.Cluster over DotNetty TCP): joins the cluster, starts a proxy to each of
+/// the two singletons (replay buffer and run), and starts the node's parts for its roles (<see cref="NodeParts.For"/>:
+/// the singletons on a <c>trainer</c> node, self-play, an evaluator or a Precise BN worker of its own). Runs until
+/// cancelled (the node then leaves the cluster: its singletons hand over), the trainer reaches a limit, or a part of it
+/// fails; a node the cluster downs joins again as a new incarnation (<see cref="ClusterNodeOptions.RejoinAfterDownSeconds"/>).
 /// </summary>
 public static class ClusterNode
 {
-    /// <summary>The singletons' names (and their managers' under <c>/user</c>).</summary>
-    public const string BufferSingleton = "replay-buffer", TrainerSingleton = "trainer";
-
     /// <summary>Runs the node.</summary>
     /// <param name="game">The game (must match <c>options.Game</c>).</param>
     /// <param name="extras">What the game adds to the evaluation (evaluator role).</param>
@@ -68,8 +61,7 @@ public static class ClusterNode
     private static async Task<(RunOutcome Outcome, bool Downed)> RunIncarnationAsync(IGame game, EvaluationExtras extras, RunOptions options, ClusterNodeOptions node,
         RunFolder folder, torch.Device device, Action<string>? progress, CancellationToken cancel, string extraHocon)
     {
-        bool trainer = node.Has(ClusterNodeOptions.TrainerRole), selfPlay = node.Has(ClusterNodeOptions.SelfPlayRole);
-        bool evaluator = node.Has(ClusterNodeOptions.EvaluatorRole), preciseBn = node.Has(ClusterNodeOptions.PreciseBnRole);
+        bool trainer = node.Has(ClusterNodeOptions.TrainerRole);
 
         // A top-level actor that fails is stopped, not restarted: its watcher ends the node with the error.
         var config = TrainingRun.BaseConfig(extraHocon)
@@ -86,55 +78,13 @@ public static class ClusterNode
             if (node.Seeds.Count == 0) cluster.Join(self);
             system.ActorOf(Akka.Actor.Props.Create(() => new QuarantineWatcher()), "quarantine-watcher");
             cluster.RegisterOnMemberUp(() => progress?.Invoke($"node {self} is up"));
-            var mediator = DistributedPubSub.Get(system).Mediator;
 
-            if (trainer)
-            {
-                system.ActorOf(ClusterSingletonManager.Props(
-                    ReplayBufferActor.Props(() => Starting("replay buffer", finished, () => OpenBuffer(game, options, folder, progress)), options.Seed),
-                    PoisonPill.Instance,
-                    ClusterSingletonManagerSettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(BufferSingleton)),
-                    BufferSingleton);
-            }
-            var buffer = system.ActorOf(ClusterSingletonProxy.Props($"/user/{BufferSingleton}",
-                ClusterSingletonProxySettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(BufferSingleton)), BufferSingleton + "-proxy");
-            if (trainer)
-            {
-                system.ActorOf(ClusterSingletonManager.Props(
-                    RunActor.Props(new TrainerNodeWiring(buffer, mediator, Evaluate: evaluator, DelegatePreciseBn: !preciseBn,
-                        PreciseBnTimeout: TimeSpan.FromSeconds(node.PreciseBnTimeoutSeconds)), () => Starting("trainer", finished, () =>
-                    {
-                        var (learner, generation, initial) = TrainingRun.PrepareTrainer(game, options, folder, device, progress);
-                        return new RunResources(game, extras, options, folder, learner, generation, initial, device, finished, progress);
-                    })),
-                    PoisonPill.Instance,
-                    ClusterSingletonManagerSettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(TrainerSingleton)),
-                    TrainerSingleton);
-            }
-            var trainerProxy = system.ActorOf(ClusterSingletonProxy.Props($"/user/{TrainerSingleton}",
-                ClusterSingletonProxySettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(TrainerSingleton)), TrainerSingleton + "-proxy");
-            if (!trainer) system.ActorOf(Akka.Actor.Props.Create(() => new RunEndListener(mediator, finished, progress)), "run-end-listener");
-            if (evaluator && !trainer)
-            {
-                var evaluatorNode = system.ActorOf(EvaluatorNodeActor.Props(game, extras, options, device, trainerProxy, mediator,
-                    TimeSpan.FromSeconds(node.ModelPollSeconds)), "evaluator-node");
-                system.ActorOf(Akka.Actor.Props.Create(() => new Watcher(evaluatorNode, finished)), "evaluator-watcher");
-            }
-            if (preciseBn && !trainer)
-            {
-                var worker = system.ActorOf(PreciseBnWorkerActor.Props(game, options, device, buffer), PreciseBnWorkerActor.Name);
-                system.ActorOf(Akka.Actor.Props.Create(() => new Watcher(worker, finished)), "precise-bn-watcher");
-                progress?.Invoke("Precise BN: this node measures the trainer's snapshots");
-            }
-            if (selfPlay)
-            {
-                string events = EventsPath(folder, self);
-                int seed = HashCode.Combine(options.Seed, self.ToString(), DateTime.UtcNow.Ticks);
-                var selfPlayNode = system.ActorOf(SelfPlayNodeActor.Props(game, options, device, trainerProxy, buffer, mediator, events, seed,
-                    TimeSpan.FromSeconds(node.ModelPollSeconds)), "selfplay-node");
-                system.ActorOf(Akka.Actor.Props.Create(() => new Watcher(selfPlayNode, finished)), "selfplay-watcher");
-                progress?.Invoke($"self-play events: {events}");
-            }
+            // Every node reaches the singletons through proxies; the trainer part runs them on trainer nodes.
+            var buffer = system.ActorOf(SingletonProxy(system, TrainerPart.BufferSingleton), TrainerPart.BufferSingleton + "-proxy");
+            var run = system.ActorOf(SingletonProxy(system, TrainerPart.RunSingleton), TrainerPart.RunSingleton + "-proxy");
+            var context = new NodeContext(system, game, extras, options, node, folder, device, progress, finished,
+                DistributedPubSub.Get(system).Mediator, buffer, run, self);
+            foreach (var part in NodeParts.For(node)) part.Start(context);
 
             using (cancel.Register(() => finished.TrySetResult(null)))
             {
@@ -158,9 +108,8 @@ public static class ClusterNode
         }
     }
 
-    /// <summary>The events file of a self-play node: <c>nodes/selfplay-HOST-PORT.jsonl</c> in the run folder.</summary>
-    public static string EventsPath(RunFolder folder, Address self) =>
-        Path.Combine(folder.Root, "nodes", $"selfplay-{self.Host}-{(self.Port ?? 0).ToString(CultureInfo.InvariantCulture)}.jsonl");
+    private static Props SingletonProxy(ActorSystem system, string name) =>
+        ClusterSingletonProxy.Props($"/user/{name}", ClusterSingletonProxySettings.Create(system).WithRole(ClusterNodeOptions.TrainerRole).WithSingletonName(name));
 
     /// <summary>The generations in the trainer's checkpoint, or <c>null</c> (none, or unreadable: the trainer singleton
     /// reports that when it starts).</summary>
@@ -168,25 +117,6 @@ public static class ClusterNode
     {
         try { return TrainerCheckpoint.Load(folder.Trainer)?.Generation; }
         catch (InvalidDataException) { return null; }
-    }
-
-    /// <summary>Runs a singleton's start-up (reading the run folder); a failure (a corrupt segment or checkpoint)
-    /// ends the node with its message instead of leaving the cluster without that singleton.</summary>
-    private static T Starting<T>(string what, TaskCompletionSource<string?> finished, Func<T> start)
-    {
-        try { return start(); }
-        catch (Exception e)
-        {
-            finished.TrySetResult($"the {what} could not start: {e.Message}");
-            throw;
-        }
-    }
-
-    private static ReplayBuffer OpenBuffer(IGame game, RunOptions options, RunFolder folder, Action<string>? progress)
-    {
-        var buffer = ReplayBuffer.Open(game, folder.Replay, options.Replay.ToWindow());
-        progress?.Invoke($"replay buffer: {buffer.Games} games, {buffer.Positions} positions on disk");
-        return buffer;
     }
 
     /// <summary>Ends this incarnation, as downed, when a member of this node's cluster reports that it quarantined this
@@ -206,31 +136,6 @@ public static class ClusterNode
                 Context.GetLogger().Warning("Member {0} has quarantined this node (it was removed from the cluster): downing this incarnation to join again", e.RemoteAddress);
                 cluster.Down(cluster.SelfAddress); // shuts the node down at once (no leaving handshake the others would not answer)
             });
-        }
-    }
-
-    /// <summary>Ends a node without the trainer role when the trainer announces that the run reached its limit.</summary>
-    private sealed class RunEndListener : ReceiveActor
-    {
-        public RunEndListener(IActorRef mediator, TaskCompletionSource<string?> finished, Action<string>? progress)
-        {
-            mediator.Tell(new Subscribe(ModelTopic.Name, Self));
-            Receive<RunFinished>(f =>
-            {
-                progress?.Invoke($"the trainer ended the run after generation {f.Generation} ({f.Reason}): stopping");
-                finished.TrySetResult(null);
-            });
-            ReceiveAny(_ => { }); // model announcements and the subscription's acknowledgement
-        }
-    }
-
-    /// <summary>Ends the node when the actor it watches stops (its failure is in the log).</summary>
-    private sealed class Watcher : ReceiveActor
-    {
-        public Watcher(IActorRef watched, TaskCompletionSource<string?> finished)
-        {
-            Context.Watch(watched);
-            Receive<Terminated>(t => finished.TrySetResult($"{t.ActorRef.Path.Name} stopped (see the log for its error)"));
         }
     }
 }
