@@ -25,7 +25,7 @@ public sealed record ModelAnnounced([property: Key(0)] long Version, [property: 
 {
     /// <summary>Number of chunks.</summary>
     [IgnoreMember]
-    public int Chunks => (int)((Size + (long)ChunkSize - 1) / ChunkSize);
+    public int Chunks => ChunkSize < 1 || Size < 0 ? 0 : (int)((Size + (long)ChunkSize - 1) / ChunkSize);
 }
 
 /// <summary>Query to the trainer singleton: which model should self-play use now? Answered by

@@ -31,12 +31,9 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
     private readonly torch.Device _device;
     private readonly IActorRef _buffer;
     private readonly string _network;
-    private MeasurePreciseBn? _job;
+    private PreciseBnJobInputs? _inputs;
     private IActorRef _trainer = ActorRefs.Nobody;
     private IActorRef? _follower;
-    private byte[]? _snapshot;
-    private Guid _request;
-    private PartCollector<PositionsSampledPart>? _parts;
     private Task? _work;
     private int _followers;
 
@@ -59,22 +56,20 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
         Receive<MeasurePreciseBn>(OnJob);
         Receive<ModelFetched>(m =>
         {
-            if (_job is null || m.Announced.Version != _job.Snapshot.Version || m.Announced.Sha256 != _job.Snapshot.Sha256) return;
-            _snapshot = m.Weights;
+            if (_inputs is null || !_inputs.Snapshot(m.Announced, m.Weights)) return;
             StopFollower();
             TryStart();
         });
         Receive<PositionsSampledPart>(p =>
         {
-            if (_job is null || p.RequestId != _request) return;
+            if (_inputs is not { } inputs) return;
             try
             {
-                _parts ??= new PartCollector<PositionsSampledPart>();
-                _parts.Add(p.Part, p.Parts, p);
+                if (!inputs.Part(p)) return;
             }
             catch (InvalidDataException e)
             {
-                Fail(_job, _trainer, $"sampled positions: {e.Message}");
+                Fail(inputs.Job, _trainer, $"sampled positions: {e.Message}");
                 return;
             }
             TryStart();
@@ -94,7 +89,7 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
             {
                 Fail(m.Job, m.Trainer, e.Message);
             }
-            if (_job?.JobId == m.Job.JobId) Clear();
+            if (_inputs?.Job.JobId == m.Job.JobId) Clear();
             TryStart();
         });
         Receive<Failed>(f =>
@@ -107,46 +102,38 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
 
     private void OnJob(MeasurePreciseBn job)
     {
-        if (_job?.JobId == job.JobId) return; // a repeat
+        if (_inputs?.Job.JobId == job.JobId) return; // a repeat
         if (job.Snapshot is null || job.Positions < 1 || job.Positions > ReplayBufferActor.MaxSampleInParts)
         {
             _log.Error("refusing a Precise BN job from {Sender}: {Positions} positions", Sender, job.Positions);
             Sender.Tell(new PreciseBnFailed(job.JobId, "malformed job"));
             return;
         }
-        if (_job is not null) _log.Info("generation {Old}: superseded by a job for generation {New}", _job.Snapshot.Version, job.Snapshot.Version);
+        if (_inputs is not null) _log.Info("generation {Old}: superseded by a job for generation {New}", _inputs.Job.Snapshot.Version, job.Snapshot.Version);
         Clear();
-        _job = job;
+        _inputs = new PreciseBnJobInputs(job, _game);
         _trainer = Sender;
-        _request = Guid.NewGuid();
         _log.Info("generation {Generation}: Precise BN job from {Trainer}; fetching the snapshot ({Size} bytes) and {Positions} positions",
             job.Snapshot.Version, Sender.Path.Address, job.Snapshot.Size, job.Positions);
         // The snapshot server answers GetCurrentModel with the snapshot it serves, which the follower then pulls chunk by chunk.
         _follower = Context.ActorOf(ModelFollowerActor.Props(Sender, null, Self, _game.Name, _network, TimeSpan.FromSeconds(2)),
             $"snapshot-follower-{++_followers}");
-        _buffer.Tell(new SamplePositionsInParts(_request, job.Positions, MessageParts.DefaultMaxBytes));
+        _buffer.Tell(new SamplePositionsInParts(_inputs.SampleRequest, job.Positions, MessageParts.DefaultMaxBytes));
     }
 
     private void TryStart()
     {
-        if (_work is not null || _job is null || _snapshot is null || _parts is not { IsComplete: true }) return;
-        var job = _job;
-        var trainer = _trainer;
-        var snapshot = _snapshot;
+        if (_work is not null || _inputs is not { Complete: true } inputs) return;
+        var (job, trainer) = (inputs.Job, _trainer);
+        byte[] snapshot;
         ReplayPosition[] positions;
         try
         {
-            positions = MessageParts.JoinSample(_parts.InOrder());
-            foreach (var p in positions) p.Game.Validate(_game.NumActions, _game.NumPlayers);
+            (snapshot, positions) = inputs.Take();
         }
         catch (InvalidDataException e)
         {
-            Fail(job, trainer, $"sampled positions: {e.Message}");
-            return;
-        }
-        if (positions.Length < job.Positions)
-        {
-            Fail(job, trainer, $"the replay buffer sent {positions.Length} positions, {job.Positions} are needed");
+            Fail(job, trainer, e.Message);
             return;
         }
         _work = Task.Run(() => PreciseBnPass.Measure(_game, _options, _device, snapshot, positions)).PipeTo(Self,
@@ -158,16 +145,13 @@ public sealed class PreciseBnWorkerActor : ReceiveActor
     {
         _log.Error("generation {Generation}: Precise BN failed here: {Reason}", job.Snapshot.Version, reason);
         trainer.Tell(new PreciseBnFailed(job.JobId, reason));
-        if (_job?.JobId == job.JobId) Clear();
+        if (_inputs?.Job.JobId == job.JobId) Clear();
     }
 
     private void Clear()
     {
         StopFollower();
-        _job = null;
-        _snapshot = null;
-        _parts = null;
-        _request = Guid.Empty;
+        _inputs = null;
     }
 
     private void StopFollower()
