@@ -35,19 +35,11 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _timeout;
     private readonly IActorRef _local;
     private readonly IActorRef _server;
-    private readonly string _network;
     private readonly Akka.Cluster.Cluster _cluster;
-    private readonly Dictionary<Address, Member> _workers = [];
-    private readonly HashSet<Address> _unreachable = [];
-    private readonly Queue<SnapshotTaken> _waiting = new();
+    private readonly PreciseBnDelegation _jobs;
     private IActorRef? _serverSubscriber;
     private BestModelChanged? _served;
-    private SnapshotTaken? _current;
-    private Guid _job;
-    private Address? _worker;
-    private PartCollector<PreciseBnComputedPart>? _answer;
     private Task? _work;
-    private bool _membersKnown;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -70,10 +62,12 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
         _device = device;
         _registry = registry;
         _timeout = timeout;
-        _network = JsonSerializer.Serialize(options.Network, RunOptions.Json);
+        string network = JsonSerializer.Serialize(options.Network, RunOptions.Json);
         _cluster = Akka.Cluster.Cluster.Get(Context.System);
+        _jobs = new PreciseBnDelegation(_cluster.SelfAddress, PreciseBnPass.Positions(options.Bn), s =>
+            new ModelAnnounced(s.Generation, Models.Sha256(s.Weights), s.Weights.Length, ModelChunking.DefaultChunkSize, "snapshot", game.Name, network));
         _local = Context.ActorOf(PreciseBnActor.Props(game, options, buffer, Self, device), "local");
-        _server = Context.ActorOf(ModelPublisherActor.Props(Self, null, game.Name, _network), "snapshot-server");
+        _server = Context.ActorOf(ModelPublisherActor.Props(Self, null, game.Name, network), "snapshot-server");
         Context.Watch(_local);
         Context.Watch(_server);
 
@@ -84,12 +78,12 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
         });
         Receive<GetCurrentModel>(m => _server.Forward(m));
         Receive<FetchModelChunk>(m => _server.Forward(m));
-        Receive<SnapshotTaken>(s => { _waiting.Enqueue(s); Next(); });
+        Receive<SnapshotTaken>(s => { _jobs.Enqueue(s); Next(); });
         Receive<ClusterEvent.CurrentClusterState>(state =>
         {
             foreach (var m in state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp)) Track(m);
-            foreach (var m in state.Unreachable) _unreachable.Add(m.Address);
-            _membersKnown = true; // snapshots wait for this: the first one must not miss a precisebn node already up
+            foreach (var m in state.Unreachable) _jobs.Unreachable(m.Address);
+            _jobs.MembersKnown();
             Next();
         });
         Receive<ClusterEvent.MemberUp>(e => Track(e.Member));
@@ -97,40 +91,39 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.MemberJoined>(_ => { });
         Receive<ClusterEvent.IMemberEvent>(e =>
         {
-            if (_workers.Remove(e.Member.Address)) _log.Info("precisebn node {Address} is gone ({Status})", e.Member.Address, e.Member.Status);
-            _unreachable.Remove(e.Member.Address);
-            Lost(e.Member.Address, $"it left the cluster ({e.Member.Status})");
+            if (_jobs.Gone(e.Member.Address, e.Member.Status.ToString(), out var fallback))
+                _log.Info("precisebn node {Address} is gone ({Status})", e.Member.Address, e.Member.Status);
+            if (fallback is not null) Fallback(fallback);
         });
         Receive<ClusterEvent.UnreachableMember>(e =>
         {
-            _unreachable.Add(e.Member.Address);
-            Lost(e.Member.Address, "it is unreachable");
+            if (_jobs.Unreachable(e.Member.Address) is { } fallback) Fallback(fallback);
         });
-        Receive<ClusterEvent.ReachableMember>(e => _unreachable.Remove(e.Member.Address));
+        Receive<ClusterEvent.ReachableMember>(e => _jobs.Reachable(e.Member.Address));
         Receive<PreciseBnComputedPart>(OnAnswer);
         Receive<PreciseBnFailed>(f =>
         {
-            if (_worker is not null && f.JobId == _job) Fallback($"{_worker} failed: {f.Reason}");
+            if (_jobs.IsDelegated(f.JobId)) Fallback($"{_jobs.Worker} failed: {f.Reason}");
         });
         Receive<Timeout>(t =>
         {
-            if (_worker is not null && t.JobId == _job) Fallback($"{_worker} did not answer within {_timeout.TotalSeconds:0} s");
+            if (_jobs.IsDelegated(t.JobId)) Fallback($"{_jobs.Worker} did not answer within {_timeout.TotalSeconds:0} s");
         });
         Receive<Applied>(a =>
         {
             _work = null;
-            if (a.JobId != _job) return;
-            Publish(a.Ready);
+            _jobs.ApplyEnded();
+            if (a.JobId == _jobs.JobId) Publish(a.Ready);
         });
         Receive<ApplyFailed>(a =>
         {
             _work = null;
-            if (a.JobId == _job) Fallback(a.Reason);
+            _jobs.ApplyEnded();
+            if (a.JobId == _jobs.JobId) Fallback(a.Reason);
         });
         Receive<PublishModel>(m =>
         {
-            if (!Sender.Equals(_local)) return;
-            Publish(m with { PreciseBnNode = Local });
+            if (Sender.Equals(_local)) Publish(m with { PreciseBnNode = Local });
         });
         Receive<Terminated>(t => throw new InvalidOperationException($"{t.ActorRef.Path.Name} stopped (see the log for its error)"));
     }
@@ -159,91 +152,64 @@ public sealed class PreciseBnDelegateActor : ReceiveActor, IWithTimers
 
     private void Track(Member m)
     {
-        if (!m.HasRole(ClusterNodeOptions.PreciseBnRole) || m.Address.Equals(_cluster.SelfAddress)) return;
-        bool added = _workers.TryAdd(m.Address, m);
-        if (added) _log.Info("precisebn node {Address} is up: Precise BN runs there from the next snapshot", m.Address);
-    }
-
-    private void Lost(Address address, string why)
-    {
-        // Once the whole answer is in (the weights being assembled here), the node is no longer needed.
-        if (address.Equals(_worker) && _work is null) Fallback($"{address} is lost: {why}");
+        if (_jobs.Up(m.Address, m.Roles)) _log.Info("precisebn node {Address} is up: Precise BN runs there from the next snapshot", m.Address);
     }
 
     private void Next()
     {
-        if (!_membersKnown || _current is not null || _waiting.Count == 0) return;
-        var snapshot = _current = _waiting.Dequeue();
-        _answer = null;
-        _job = Guid.NewGuid();
-        var worker = _workers.Keys.Where(a => !_unreachable.Contains(a)).OrderBy(a => a.ToString(), StringComparer.Ordinal).FirstOrDefault();
-        if (worker is null)
+        switch (_jobs.Next())
         {
-            _worker = null;
-            if (_workers.Count > 0) _log.Warning("generation {Generation}: no precisebn node is reachable; Precise BN runs on the trainer node", snapshot.Generation);
-            _local.Tell(snapshot);
-            return;
+            case MeasureHere here:
+                if (here.Warning is not null) _log.Warning("{Warning}", here.Warning);
+                _local.Tell(here.Snapshot);
+                break;
+            case DelegateJob job:
+                var s = job.Snapshot;
+                _served = new BestModelChanged(new ModelPublished(s.Generation, s.Weights, "snapshot", job.Job.Snapshot.Sha256));
+                _serverSubscriber?.Tell(_served);
+                Context.ActorSelection(new RootActorPath(job.Worker) / "user" / PreciseBnWorkerActor.Name).Tell(job.Job, Self);
+                Timers.StartSingleTimer("timeout", new Timeout(job.Job.JobId), _timeout);
+                _log.Info("generation {Generation}: Precise BN delegated to {Worker}", s.Generation, job.Worker);
+                break;
         }
-        _worker = worker;
-        string sha = Models.Sha256(snapshot.Weights);
-        var announced = new ModelAnnounced(snapshot.Generation, sha, snapshot.Weights.Length, ModelChunking.DefaultChunkSize, "snapshot", _game.Name, _network);
-        _served = new BestModelChanged(new ModelPublished(snapshot.Generation, snapshot.Weights, "snapshot", sha));
-        _serverSubscriber?.Tell(_served);
-        Context.ActorSelection(new RootActorPath(worker) / "user" / PreciseBnWorkerActor.Name)
-            .Tell(new MeasurePreciseBn(_job, announced, PreciseBnPass.Positions(_options.Bn)), Self);
-        Timers.StartSingleTimer("timeout", new Timeout(_job), _timeout);
-        _log.Info("generation {Generation}: Precise BN delegated to {Worker}", snapshot.Generation, worker);
     }
 
     private void OnAnswer(PreciseBnComputedPart p)
     {
-        var current = _current;
-        if (current is null || _worker is null || p.JobId != _job || p.Generation != current.Generation || _work is not null)
-        {
-            _log.Info("ignoring a Precise BN answer for generation {Generation} from {Sender}: not the job waited for", p.Generation, Sender.Path.Address);
-            return;
-        }
+        DelegatedAnswer? answer;
         try
         {
-            _answer ??= new PartCollector<PreciseBnComputedPart>();
-            _answer.Add(p.Part, p.Parts, p);
-            if (!_answer.IsComplete) return;
-            var (layers, staleness) = PreciseBnParts.JoinMeasurement(_answer.InOrder());
-            if (_answer.InOrder().Any(a => a.SnapshotSha256 != Models.Sha256(current.Weights)))
-                throw new InvalidDataException("the answer is for another snapshot");
-            Timers.Cancel("timeout");
-            var job = _job;
-            string node = _worker.ToString();
-            string statistics = PreciseBnPass.Statistics(_options);
-            _work = Task.Run(() => new PublishModel(current.Generation, PreciseBnPass.Apply(_game, _options, _device, current.Weights, layers), statistics,
-                    current.Losses, staleness, current.TrainSeconds, node))
-                .PipeTo(Self, success: r => new Applied(job, r), failure: e => new ApplyFailed(job, $"the statistics from {node} do not apply: {e.Message}"));
-            _log.Info("generation {Generation}: statistics of {Layers} layers from {Worker}; staleness mean gap {Gap:0.0000} σ, loss EMA {Ema:0.0000} vs precise {Precise:0.0000}",
-                new object[] { current.Generation, layers.Length, node, staleness.MeanGap, staleness.LossWithEma, staleness.LossWithPrecise });
+            answer = _jobs.Answer(p, out bool ignored);
+            if (ignored) _log.Info("ignoring a Precise BN answer for generation {Generation} from {Sender}: not the job waited for", p.Generation, Sender.Path.Address);
         }
         catch (InvalidDataException e)
         {
-            Fallback($"a bad answer from {_worker}: {e.Message}");
+            Fallback($"a bad answer from {_jobs.Worker}: {e.Message}");
+            return;
         }
+        if (answer is null) return;
+        Timers.Cancel("timeout");
+        var (current, job, node, layers, staleness) = (answer.Snapshot, answer.JobId, answer.Node, answer.Layers, answer.Staleness);
+        string statistics = PreciseBnPass.Statistics(_options);
+        _work = Task.Run(() => new PublishModel(current.Generation, PreciseBnPass.Apply(_game, _options, _device, current.Weights, layers), statistics,
+                current.Losses, staleness, current.TrainSeconds, node))
+            .PipeTo(Self, success: r => new Applied(job, r), failure: e => new ApplyFailed(job, $"the statistics from {node} do not apply: {e.Message}"));
+        _log.Info("generation {Generation}: statistics of {Layers} layers from {Worker}; staleness mean gap {Gap:0.0000} σ, loss EMA {Ema:0.0000} vs precise {Precise:0.0000}",
+            new object[] { current.Generation, layers.Length, node, staleness.MeanGap, staleness.LossWithEma, staleness.LossWithPrecise });
     }
 
     private void Fallback(string reason)
     {
-        if (_current is null || _worker is null) return;
-        _log.Warning("generation {Generation}: Precise BN falls back to the trainer node: {Reason}", _current.Generation, reason);
+        if (_jobs.Fallback() is not { } snapshot) return;
+        _log.Warning("generation {Generation}: Precise BN falls back to the trainer node: {Reason}", snapshot.Generation, reason);
         Timers.Cancel("timeout");
-        _worker = null;
-        _answer = null;
-        _job = Guid.NewGuid(); // answers for the abandoned job are ignored
-        _local.Tell(_current);
+        _local.Tell(snapshot);
     }
 
     private void Publish(PublishModel ready)
     {
         _registry.Tell(ready);
-        _current = null;
-        _worker = null;
-        _answer = null;
+        _jobs.Published();
         Next();
     }
 }
