@@ -18,30 +18,11 @@ public sealed class PreciseBnRemoteTests : IDisposable
 
     public void Dispose() => _system.Terminate().Wait();
 
-    /// <summary>A random legal Tic-tac-toe game, with a one-hot policy on the move played.</summary>
-    private static GameRecord RandomGame(Random rng)
-    {
-        var game = TicTacToeGame.Instance;
-        var state = game.NewInitialState();
-        var actions = new List<int>();
-        var legal = new int[game.NumActions];
-        while (!state.IsTerminal)
-        {
-            int n = state.GetLegalActions(legal);
-            int a = legal[rng.Next(n)];
-            actions.Add(a);
-            state = state.Apply(a);
-        }
-        var policies = actions.Select(a => { var p = new float[9]; p[a] = 1; return p; }).ToArray();
-        double result = rng.Next(3) - 1;
-        return new GameRecord(Guid.NewGuid(), game.Name, 1, actions.ToArray(), policies, [result, -result], 1);
-    }
-
     /// <summary><paramref name="count"/> positions drawn with repeats from 40 random games (a game gives several positions).</summary>
     private static List<ReplayPosition> Sample(int count, int seed)
     {
         var rng = new Random(seed);
-        var games = Enumerable.Range(0, 40).Select(_ => RandomGame(rng)).ToList();
+        var games = Enumerable.Range(0, 40).Select(_ => TestRecords.RandomTicTacToe(rng, randomResult: true)).ToList();
         return Enumerable.Range(0, count).Select(_ => { var g = games[rng.Next(games.Count)]; return new ReplayPosition(g, rng.Next(g.Length)); }).ToList();
     }
 
