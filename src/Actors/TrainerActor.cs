@@ -80,7 +80,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Receive<PositionsSampled>(m => m.RequestId == _request, m =>
         {
             var positions = m.Positions();
-            long generation = _trainer.Generation + 1;
+            long generation = _trainer.NextGeneration;
             _work = Task.Run(() => _trainer.Train(positions, _stop.Token)).PipeTo(Self,
                 success: t => new Local.Trained(t),
                 failure: e => new Local.WorkFailed($"training generation {generation}", e));

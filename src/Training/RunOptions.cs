@@ -299,13 +299,12 @@ public sealed record SelfPlayOptions
     /// (<c>MctsOptions.CPuct must be …</c>); the config's key is <c>selfPlay.search.cPuct</c>.</summary>
     internal static string SearchProblem(ArgumentException e)
     {
-        const string prefix = "MctsOptions.";
-        string message = e.Message.Split(" (Parameter")[0];
-        if (!message.StartsWith(prefix, StringComparison.Ordinal)) return "selfPlay.search: " + message;
-        string rest = message[prefix.Length..];
-        int end = rest.IndexOf(' ');
-        string name = end < 0 ? rest : rest[..end];
-        return "selfPlay.search." + JsonNamingPolicy.CamelCase.ConvertName(name) + (end < 0 ? "" : rest[end..]);
+        // ArgumentException appends " (Parameter 'Name')" to the message; the option's name is the parameter's.
+        string message = e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+        string prefix = $"MctsOptions.{e.ParamName} ";
+        return e.ParamName is { } option && message.StartsWith(prefix, StringComparison.Ordinal)
+            ? $"selfPlay.search.{JsonNamingPolicy.CamelCase.ConvertName(option)} {message[prefix.Length..]}"
+            : "selfPlay.search: " + message;
     }
 }
 

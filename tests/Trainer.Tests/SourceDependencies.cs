@@ -24,18 +24,21 @@ internal static class SourceDependencies
     /// <summary>The assemblies a compilation of the repository's sources can resolve against: the running framework's
     /// and those in the test's output folder (the projects and their packages), less those named in
     /// <paramref name="exclude"/> (a project's own assembly, whose types its sources declare).</summary>
-    public static List<MetadataReference> References(IReadOnlySet<string> exclude)
+    public static List<MetadataReference> References(IReadOnlySet<string> exclude) =>
+        AllReferences.Value.Where(r => !exclude.Contains(r.Key)).Select(r => r.Value).ToList();
+
+    /// <summary>Every managed assembly found, by name (the first of a name wins), read once for all projects.</summary>
+    private static readonly Lazy<Dictionary<string, MetadataReference>> AllReferences = new(() =>
     {
-        var byName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var byName = new Dictionary<string, MetadataReference>(StringComparer.OrdinalIgnoreCase);
         string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
         foreach (var path in tpa.Split(Path.PathSeparator).Concat(Directory.EnumerateFiles(AppContext.BaseDirectory, "*.dll")))
         {
             string name = Path.GetFileNameWithoutExtension(path);
-            if (exclude.Contains(name) || byName.ContainsKey(name) || !IsManaged(path)) continue;
-            byName[name] = path;
+            if (!byName.ContainsKey(name) && IsManaged(path)) byName[name] = MetadataReference.CreateFromFile(path);
         }
-        return byName.Values.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToList();
-    }
+        return byName;
+    });
 
     private static bool IsManaged(string path)
     {
@@ -69,7 +72,8 @@ internal static class SourceDependencies
             string from = unitOf[tree.FilePath];
             foreach (var name in tree.GetRoot().DescendantNodes().OfType<SimpleNameSyntax>())
             {
-                var symbol = model.GetSymbolInfo(name).Symbol ?? model.GetSymbolInfo(name).CandidateSymbols.FirstOrDefault();
+                var info = model.GetSymbolInfo(name);
+                var symbol = info.Symbol ?? info.CandidateSymbols.FirstOrDefault();
                 var type = OutermostType(symbol);
                 if (type is null) continue;
                 foreach (var declaration in type.DeclaringSyntaxReferences)

@@ -40,6 +40,7 @@ public sealed class PreciseBnDelegation(Address self, int positions, Func<Snapsh
     private bool _membersKnown;
     private SnapshotTaken? _current;
     private Address? _worker;
+    private string? _sha256; // the delegated snapshot's, as announced to the worker
     private PartCollector<PreciseBnComputedPart>? _answer;
 
     /// <summary>The current job's id (a fallback gives a new one, so that late answers are ignored).</summary>
@@ -97,7 +98,9 @@ public sealed class PreciseBnDelegation(Address self, int positions, Func<Snapsh
         _worker = _workers.Where(a => !_unreachable.Contains(a)).OrderBy(a => a.ToString(), StringComparer.Ordinal).FirstOrDefault();
         if (_worker is null)
             return new MeasureHere(snapshot, _workers.Count > 0 ? $"generation {snapshot.Generation}: no precisebn node is reachable; Precise BN runs on the trainer node" : null);
-        return new DelegateJob(snapshot, _worker, new MeasurePreciseBn(JobId, announce(snapshot), positions));
+        var announced = announce(snapshot);
+        _sha256 = announced.Sha256;
+        return new DelegateJob(snapshot, _worker, new MeasurePreciseBn(JobId, announced, positions));
     }
 
     /// <summary>Takes a part of an answer. Returns the whole answer once every part is in (it is then
@@ -111,7 +114,7 @@ public sealed class PreciseBnDelegation(Address self, int positions, Func<Snapsh
         _answer.Add(part.Part, part.Parts, part);
         if (!_answer.IsComplete) return null;
         var (layers, staleness) = PreciseBnParts.JoinMeasurement(_answer.InOrder());
-        if (_answer.InOrder().Any(a => a.SnapshotSha256 != Models.Sha256(_current!.Weights)))
+        if (_answer.InOrder().Any(a => a.SnapshotSha256 != _sha256))
             throw new InvalidDataException("the answer is for another snapshot");
         Applying = true;
         return new DelegatedAnswer(_current!, JobId, _worker!.ToString(), layers, staleness);

@@ -51,6 +51,9 @@ public sealed class GenerationTrainer
     /// <summary>The last generation kept.</summary>
     public long Generation { get; private set; }
 
+    /// <summary>The generation <see cref="Train"/> trains next.</summary>
+    public long NextGeneration => Generation + 1;
+
     /// <summary>Positions a generation samples from the window.</summary>
     public int PositionsPerGeneration => _learner.PositionsPerGeneration;
 
@@ -66,11 +69,11 @@ public sealed class GenerationTrainer
         return true;
     }
 
-    /// <summary>Trains generation <see cref="Generation"/> + 1 on <paramref name="positions"/>. Cancelling stops it part
+    /// <summary>Trains generation <see cref="NextGeneration"/> on <paramref name="positions"/>. Cancelling stops it part
     /// way (<see cref="OperationCanceledException"/>); it is then dropped, and the checkpoint keeps the last one.</summary>
     public TrainedGeneration Train(ReplayPosition[] positions, CancellationToken cancel)
     {
-        long generation = Generation + 1;
+        long generation = NextGeneration;
         var clock = Stopwatch.StartNew();
         var losses = _learner.TrainGeneration(positions, _rng, cancel);
         return new TrainedGeneration(generation, _learner.Checkpoint(generation), losses, clock.Elapsed.TotalSeconds);
