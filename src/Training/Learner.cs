@@ -119,6 +119,16 @@ public sealed class Learner : IDisposable
     /// <summary>Optimiser steps taken (restored by <see cref="LoadOptimizer"/>).</summary>
     public long Steps { get; set; }
 
+    /// <summary>A factor on the schedule's learning rate (<see cref="LearningRateAnneal"/>); 1 by default.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not in (0, 1].</exception>
+    public double RateFactor
+    {
+        get => _rateFactor;
+        set => _rateFactor = value is > 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the rate factor must be in (0, 1]");
+    }
+
+    private double _rateFactor = 1;
+
     /// <summary>The encoder of training positions.</summary>
     public PositionEncoder Encoder => _encoder;
 
@@ -129,7 +139,7 @@ public sealed class Learner : IDisposable
     {
         if (batches.Count != _options.Accumulation)
             throw new ArgumentException($"expected {_options.Accumulation} batches (trainer.accumulation), got {batches.Count}");
-        double rate = _options.RateAt(Steps);
+        double rate = _options.RateAt(Steps) * _rateFactor;
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = rate;
         Network.train();
         _optimizer.zero_grad();

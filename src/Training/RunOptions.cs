@@ -397,6 +397,38 @@ public enum OptimizerKind
 /// <param name="Rate">The learning rate.</param>
 public sealed record LearningRateStep(long FromStep, double Rate);
 
+/// <summary>
+/// Annealing of the learning rate over the last part of a run with a time limit (<c>limits.minutes</c> or
+/// <c>--minutes</c>): from the share <see cref="From"/> of the limit on, the schedule's rate is multiplied by a factor that
+/// falls linearly from 1 to <see cref="Factor"/> at the limit. A run without a time limit does not anneal.
+/// </summary>
+/// <remarks>A fixed budget is best spent ending at a low rate ("budgeted training"); a step schedule cannot know where a
+/// time-limited run will end. The share is measured from the start of this invocation, as the limit is, so a resumed
+/// run anneals again over its own limit.</remarks>
+public sealed record LearningRateAnneal
+{
+    /// <summary>Share of the time limit at which annealing starts, in [0, 1).</summary>
+    public double From { get; init; } = 0.5;
+
+    /// <summary>The rate's factor at the limit, in (0, 1].</summary>
+    public double Factor { get; init; } = 0.1;
+
+    /// <summary>The factor on the schedule's rate when <paramref name="elapsedShare"/> of the time limit has passed
+    /// (1 before <see cref="From"/>, <see cref="Factor"/> from the limit on).</summary>
+    public double FactorAt(double elapsedShare)
+    {
+        if (!(elapsedShare > From)) return 1;
+        double t = Math.Min(1, (elapsedShare - From) / (1 - From));
+        return 1 - t * (1 - Factor);
+    }
+
+    internal void Check(List<string> p)
+    {
+        if (!(From >= 0 && From < 1)) p.Add($"trainer.anneal.from must be in [0, 1), got {From}");
+        if (!(Factor > 0 && Factor <= 1)) p.Add($"trainer.anneal.factor must be in (0, 1], got {Factor}");
+    }
+}
+
 /// <summary>The trainer.</summary>
 public sealed record TrainerOptions
 {
@@ -424,6 +456,9 @@ public sealed record TrainerOptions
     /// <summary>Learning rate by training step (piecewise constant; the first entry must start at step 0).</summary>
     public IReadOnlyList<LearningRateStep> LearningRate { get; init; } = [new(0, 0.02), new(20_000, 0.002)];
 
+    /// <summary>Annealing of the rate over the end of a time-limited run; <c>null</c>: the schedule alone.</summary>
+    public LearningRateAnneal? Anneal { get; init; }
+
     /// <summary>Apply a random symmetry of the game to each training position.</summary>
     public bool Augment { get; init; } = true;
 
@@ -450,6 +485,7 @@ public sealed record TrainerOptions
         if (!(Momentum >= 0 && Momentum < 1)) p.Add($"trainer.momentum must be in [0, 1), got {Momentum}");
         if (!(L2 >= 0) || !double.IsFinite(L2)) p.Add($"trainer.l2 must be ≥ 0, got {L2}");
         if (!(ValueTargetMix >= 0 && ValueTargetMix <= 1)) p.Add($"trainer.valueTargetMix must be in [0, 1], got {ValueTargetMix}");
+        Anneal?.Check(p);
         if (LearningRate is null || LearningRate.Count == 0) p.Add("trainer.learningRate needs at least one step");
         else if (Enumerable.Range(0, LearningRate.Count).FirstOrDefault(i => LearningRate[i] is null, -1) is var missing and >= 0)
             p.Add($"trainer.learningRate[{missing}] must be an object {{ fromStep, rate }}, got null");

@@ -85,6 +85,30 @@ public sealed class RunLibraryTests : IDisposable
     }
 
     [Fact]
+    public void The_generation_trainer_anneals_the_rate_by_the_share_of_the_time_limit_passed()
+    {
+        var options = Options(steps: 1, accumulation: 1) with { Anneal = new LearningRateAnneal { From = 0.5, Factor = 0.2 } };
+        using var network = Create(35);
+        using var learner = new Learner(Game, network, options, CPU);
+        double share = 0.25;
+        var trainer = new GenerationTrainer(learner, options, minPositions: 1, Path.Combine(_dir.Path, "trainer"), generation: 0, seed: 1,
+            elapsedShare: () => share);
+        var positions = Positions(Records(35, 8)).Take(trainer.PositionsPerGeneration).ToArray();
+
+        Assert.Equal(0.05, trainer.Train(positions, CancellationToken.None).Losses.LearningRate, 12); // before From
+        share = 0.75;
+        Assert.Equal(0.05 * 0.6, trainer.Train(positions, CancellationToken.None).Losses.LearningRate, 12);
+        share = 1.5;
+        Assert.Equal(0.05 * 0.2, trainer.Train(positions, CancellationToken.None).Losses.LearningRate, 12);
+
+        // Without a time limit the schedule alone applies.
+        using var otherNetwork = Create(36);
+        using var other = new Learner(Game, otherNetwork, options, CPU);
+        var unlimited = new GenerationTrainer(other, options, minPositions: 1, Path.Combine(_dir.Path, "other"), generation: 0, seed: 1);
+        Assert.Equal(0.05, unlimited.Train(positions, CancellationToken.None).Losses.LearningRate, 12);
+    }
+
+    [Fact]
     public void ACheckpointOnDiskRestoresTheNetworkAndTheOptimiser()
     {
         var options = Options();

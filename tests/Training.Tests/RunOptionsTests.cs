@@ -17,6 +17,24 @@ public sealed class RunOptionsTests
     }
 
     [Fact]
+    public void The_anneal_reads_its_keys_and_keeps_the_defaults_of_the_others()
+    {
+        Assert.Null(RunOptions.Parse("{}", "empty").Trainer.Anneal);
+        var anneal = RunOptions.Parse("""{ "trainer": { "anneal": { "from": 0.8 } } }""", "a.json").Trainer.Anneal!;
+        Assert.Equal(0.8, anneal.From);
+        Assert.Equal(0.1, anneal.Factor);
+    }
+
+    [Theory]
+    [InlineData(0.0, 1.0)]
+    [InlineData(0.5, 1.0)]   // annealing starts at From
+    [InlineData(0.75, 0.55)] // half way from 1 to 0.1
+    [InlineData(1.0, 0.1)]
+    [InlineData(3.0, 0.1)]   // past the limit (a run still stopping) stays at Factor
+    public void The_anneal_falls_linearly_from_its_start_to_the_limit(double share, double factor) =>
+        Assert.Equal(factor, new LearningRateAnneal { From = 0.5, Factor = 0.1 }.FactorAt(share), 12);
+
+    [Fact]
     public void UnknownKeyNamesKeyPathAndSource()
     {
         var e = ParseFails("""{ "trainer": { "batchSise": 64 } }""", "configs/typo.json");
@@ -38,6 +56,10 @@ public sealed class RunOptionsTests
     [InlineData("""{ "trainer": { "learningRate": [ { "fromStep": 10, "rate": 0.1 } ] } }""", "trainer.learningRate[0].fromStep")]
     [InlineData("""{ "trainer": { "learningRate": [] } }""", "trainer.learningRate")]
     [InlineData("""{ "trainer": { "valueTargetMix": 1.5 } }""", "trainer.valueTargetMix")]
+    [InlineData("""{ "trainer": { "anneal": { "from": 1 } } }""", "trainer.anneal.from")]
+    [InlineData("""{ "trainer": { "anneal": { "factor": 0 } } }""", "trainer.anneal.factor")]
+    [InlineData("""{ "trainer": { "anneal": { "factor": 1.5 } } }""", "trainer.anneal.factor")]
+    [InlineData("""{ "trainer": { "anneal": { "form": 0.5 } } }""", "trainer.anneal.form")]
     [InlineData("""{ "selfPlay": { "fullSearchShare": 0 } }""", "selfPlay.fullSearchShare")]
     [InlineData("""{ "selfPlay": { "simulations": 50, "fastSimulations": 50 } }""", "selfPlay.fastSimulations")]
     [InlineData("""{ "selfPlay": { "search": { "fpuValue": -0.1 } } }""", "selfPlay.search.fpuValue")]

@@ -50,6 +50,10 @@ internal static class TrainCommand
                          $"publishing {options.Bn.Inference.ToString().ToLowerInvariant()} BN statistics");
         output.WriteLine($"  stop: {(options.Limits.Generations is { } g ? $"after {g} generations" : options.Limits.Minutes is { } mm ? $"after {mm} minutes" : "Ctrl+C")}; " +
                          "rerun the same command to resume");
+        if (options.Trainer.Anneal is { } anneal)
+            output.WriteLine(options.Limits.Minutes is { } limit
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  learning rate: the schedule's, annealed linearly to {anneal.Factor:0.###}x from {anneal.From * limit:0.#} minutes to the {limit}-minute limit")
+                : "  learning rate: the schedule's; trainer.anneal has no effect without a time limit (limits.minutes or --minutes)");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         RunOutcome outcome;
         try

@@ -25,6 +25,7 @@ public sealed class GenerationTrainer
     private readonly string _directory;
     private readonly string? _emaSnapshots;
     private readonly Random _rng;
+    private readonly Func<double>? _elapsedShare;
     private long _acceptedAtLastGeneration;
 
     /// <summary>Creates the trainer.</summary>
@@ -35,7 +36,10 @@ public sealed class GenerationTrainer
     /// <param name="generation">Generations already trained.</param>
     /// <param name="seed">The run's seed (augmentation and sampling order derive from it and the generation).</param>
     /// <param name="emaSnapshots">Where each generation's weights with their EMA statistics are kept; <c>null</c>: not kept.</param>
-    public GenerationTrainer(Learner learner, TrainerOptions options, int minPositions, string directory, long generation, int seed, string? emaSnapshots = null)
+    /// <param name="elapsedShare">The share of the run's time limit that has passed (<see cref="TimeLimitClock"/>);
+    /// <c>null</c>: the run has no time limit, and <see cref="TrainerOptions.Anneal"/> does not apply.</param>
+    public GenerationTrainer(Learner learner, TrainerOptions options, int minPositions, string directory, long generation, int seed, string? emaSnapshots = null,
+        Func<double>? elapsedShare = null)
     {
         ArgumentNullException.ThrowIfNull(learner);
         ArgumentNullException.ThrowIfNull(options);
@@ -44,6 +48,7 @@ public sealed class GenerationTrainer
         _minPositions = minPositions;
         _directory = directory;
         _emaSnapshots = emaSnapshots;
+        _elapsedShare = elapsedShare;
         Generation = generation;
         _rng = new Random(HashCode.Combine(seed, generation));
     }
@@ -69,11 +74,13 @@ public sealed class GenerationTrainer
         return true;
     }
 
-    /// <summary>Trains generation <see cref="NextGeneration"/> on <paramref name="positions"/>. Cancelling stops it part
-    /// way (<see cref="OperationCanceledException"/>); it is then dropped, and the checkpoint keeps the last one.</summary>
+    /// <summary>Trains generation <see cref="NextGeneration"/> on <paramref name="positions"/>, at the schedule's rate times
+    /// the anneal's factor for the share of the time limit passed when it starts. Cancelling stops it part way
+    /// (<see cref="OperationCanceledException"/>); it is then dropped, and the checkpoint keeps the last one.</summary>
     public TrainedGeneration Train(ReplayPosition[] positions, CancellationToken cancel)
     {
         long generation = NextGeneration;
+        _learner.RateFactor = _options.Anneal is { } anneal && _elapsedShare is { } share ? anneal.FactorAt(share()) : 1;
         var clock = Stopwatch.StartNew();
         var losses = _learner.TrainGeneration(positions, _rng, cancel);
         return new TrainedGeneration(generation, _learner.Checkpoint(generation), losses, clock.Elapsed.TotalSeconds);

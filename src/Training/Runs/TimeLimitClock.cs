@@ -1,0 +1,19 @@
+using System.Diagnostics;
+
+namespace SelfPlayBN.Training;
+
+/// <summary>The share of a time limit that has passed since this clock was made (at a run's start, as the limit counts).</summary>
+public sealed class TimeLimitClock
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeSpan _limit;
+
+    /// <summary>Starts the clock for a limit of <paramref name="minutes"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a positive number of minutes.</exception>
+    public TimeLimitClock(double minutes) =>
+        _limit = minutes > 0 && double.IsFinite(minutes) ? TimeSpan.FromMinutes(minutes)
+            : throw new ArgumentOutOfRangeException(nameof(minutes), minutes, "a time limit must be a positive number of minutes");
+
+    /// <summary>Elapsed time over the limit (above 1 past it).</summary>
+    public double ElapsedShare() => _clock.Elapsed / _limit;
+}
