@@ -109,6 +109,15 @@ public sealed class RunLibraryTests : IDisposable
     }
 
     [Fact]
+    public void The_time_limit_clock_starts_near_zero_and_refuses_a_limit_that_is_not_positive()
+    {
+        double share = new TimeLimitClock(60).ElapsedShare();
+        Assert.InRange(share, 0, 0.01); // well under 36 s of a 60-minute limit have passed
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TimeLimitClock(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TimeLimitClock(double.NaN));
+    }
+
+    [Fact]
     public void ACheckpointOnDiskRestoresTheNetworkAndTheOptimiser()
     {
         var options = Options();
