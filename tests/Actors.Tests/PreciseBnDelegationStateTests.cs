@@ -24,6 +24,18 @@ public sealed class PreciseBnDelegationStateTests
             Enumerable.Range(0, 40).Select(i => new BnLayerStatistics($"bn{i}", "default", new double[16], new double[16])).ToArray(),
             new StalenessSummary(0.2, 0.1, "bn3", 1.1, 1.0, 0.4, 256), maxBytes: 2_000);
 
+    /// <summary>A delegation whose one precisebn node is <see cref="A"/>, with <paramref name="s"/>'s job given to it.</summary>
+    private static (PreciseBnDelegation D, MeasurePreciseBn Job) DelegatedToA(SnapshotTaken s)
+    {
+        var d = Delegation();
+        d.MembersKnown();
+        d.Up(A, PreciseBn);
+        d.Enqueue(s);
+        var step = Assert.IsType<DelegateJob>(d.Next());
+        Assert.Equal(A, step.Worker);
+        return (d, step.Job);
+    }
+
     [Fact]
     public void Jobs_wait_for_the_members_go_to_the_first_reachable_precisebn_node_and_run_here_without_one()
     {
@@ -60,12 +72,8 @@ public sealed class PreciseBnDelegationStateTests
     [Fact]
     public void An_answer_is_assembled_from_its_parts_and_one_for_another_job_or_snapshot_is_not_used()
     {
-        var d = Delegation();
-        d.MembersKnown();
-        d.Up(A, PreciseBn);
         var s = Snapshot(5);
-        d.Enqueue(s);
-        var job = Assert.IsType<DelegateJob>(d.Next()).Job;
+        var (d, job) = DelegatedToA(s);
 
         var forged = Answer(Guid.NewGuid(), s);
         Assert.Null(d.Answer(forged[0], out bool ignored));
@@ -85,11 +93,7 @@ public sealed class PreciseBnDelegationStateTests
         Assert.True(d.Applying);
         Assert.Null(d.Unreachable(A));                // the answer is in: the node is no longer needed
 
-        var other = Delegation();
-        other.MembersKnown();
-        other.Up(A, PreciseBn);
-        other.Enqueue(s);
-        var otherJob = Assert.IsType<DelegateJob>(other.Next()).Job;
+        var (other, otherJob) = DelegatedToA(s);
         var wrongSnapshot = Answer(otherJob.JobId, s, sha: "00");
         foreach (var part in wrongSnapshot.SkipLast(1)) other.Answer(part, out _);
         Assert.Throws<InvalidDataException>(() => other.Answer(wrongSnapshot[^1], out _));
@@ -98,12 +102,8 @@ public sealed class PreciseBnDelegationStateTests
     [Fact]
     public void A_lost_worker_gives_the_job_to_the_trainer_node_and_its_late_answer_is_ignored()
     {
-        var d = Delegation();
-        d.MembersKnown();
-        d.Up(A, PreciseBn);
         var s = Snapshot(6);
-        d.Enqueue(s);
-        var job = Assert.IsType<DelegateJob>(d.Next()).Job;
+        var (d, job) = DelegatedToA(s);
         Assert.True(d.IsDelegated(job.JobId));
 
         Assert.True(d.Gone(A, "Removed", out var fallback));
