@@ -76,7 +76,7 @@ public sealed class RunActor : ReceiveActor, IWithTimers
         {
             _children.SelfPlay?.Tell(GetSelfPlayStats.Instance);
             _children.Buffer.Tell(new GetBufferStatus());
-            if (limits.Minutes is { } minutes && DateTime.UtcNow - _started >= TimeSpan.FromMinutes(minutes)) End(null, $"reached {minutes} minutes");
+            if (_r.LimitClock is { } clock && clock.ElapsedShare() >= 1) End(null, $"reached {limits.Minutes} minutes");
         });
         Receive<SelfPlayStats>(s =>
         {

@@ -21,7 +21,12 @@ public sealed record RunResources(
     IGame Game, EvaluationExtras Extras, RunOptions Options, RunFolder Folder, Learner Learner, long Generation,
     byte[] InitialWeights, torch.Device Device, TaskCompletionSource<string?> Finished,
     Action<string>? Progress, Action<RunStatus>? Status = null)
-    : INoSerializationVerificationNeeded;
+    : INoSerializationVerificationNeeded
+{
+    /// <summary>The run's time limit (<c>limits.minutes</c>), counted from when these resources were made, just before
+    /// the run actor starts; <c>null</c> without a limit. The run actor stops at it, and the trainer anneals by it.</summary>
+    public TimeLimitClock? LimitClock { get; } = Options.Limits.Minutes is { } minutes ? new TimeLimitClock(minutes) : null;
+}
 
 /// <summary>The state of a run, for a live view. Rates are over the last ten seconds.</summary>
 /// <param name="Generation">The last published generation.</param>

@@ -36,7 +36,7 @@ public static class RunWiring
         var precise = context.ActorOf(preciseBn?.Invoke(registry) ?? PreciseBnActor.Props(r.Game, o, buffer, registry, r.Device), "precise-bn");
         var trainer = new GenerationTrainer(r.Learner, o.Trainer, o.Replay.MinPositions, r.Folder.Trainer, r.Generation, o.Seed,
             o.Bn.KeepEmaSnapshots ? r.Folder.EmaSnapshots : null,
-            o.Limits.Minutes is { } minutes ? new TimeLimitClock(minutes).ElapsedShare : null);
+            r.LimitClock is { } clock ? clock.ElapsedShare : null);
         context.ActorOf(TrainerActor.Props(trainer, buffer, precise), "trainer");
         if (evaluate) context.ActorOf(EvaluatorActor.Props(r.Game, o, r.Extras, registry, r.Device), "evaluator");
         return registry;

@@ -2,7 +2,8 @@ using System.Diagnostics;
 
 namespace SelfPlayBN.Training;
 
-/// <summary>The share of a time limit that has passed since this clock was made (at a run's start, as the limit counts).</summary>
+/// <summary>The share of a time limit that has passed since this clock was made (a run makes one at its start, for its
+/// stop and for the trainer's anneal).</summary>
 public sealed class TimeLimitClock
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
