@@ -242,6 +242,19 @@ public sealed record SelfPlayOptions
     /// simulations (at least 1).</summary>
     public int? FastSimulations { get; init; }
 
+    /// <summary>
+    /// Random openings: the share of games, in [0, 1], that start with uniformly random legal moves (from 1 to
+    /// <see cref="RandomOpeningMoves"/>, each count equally likely) before the searched ones; those moves are not trained on.
+    /// Self-play from the empty board alone rarely visits the positions other players reach. 0 (the default) turns it off.
+    /// </summary>
+    public double RandomOpeningShare { get; init; }
+
+    /// <summary>The most random moves of a random opening (at least 1). Default 20.</summary>
+    public int RandomOpeningMoves { get; init; } = 20;
+
+    /// <summary>The random openings of these options, or null when <see cref="RandomOpeningShare"/> is 0.</summary>
+    public RandomOpening? RandomOpening() => RandomOpeningShare > 0 ? new Training.RandomOpening(RandomOpeningShare, RandomOpeningMoves) : null;
+
     /// <summary>The playout cap of these options, or null when every move is a full search.</summary>
     public PlayoutCap? PlayoutCap() =>
         FullSearchShare < 1 ? new Training.PlayoutCap(FullSearchShare, FastSimulations ?? Math.Max(1, Search.Simulations / 5)) : null;
@@ -293,6 +306,9 @@ public sealed record SelfPlayOptions
         if (!(FullSearchShare > 0 && FullSearchShare <= 1)) p.Add($"selfPlay.fullSearchShare must be in (0, 1] (1: every move a full search), got {FullSearchShare}");
         if (FastSimulations is int fast && (fast < 1 || fast >= (Search?.Simulations ?? 0)))
             p.Add($"selfPlay.fastSimulations must be at least 1 and below selfPlay.search.simulations ({Search?.Simulations}), got {fast}");
+        if (!(RandomOpeningShare >= 0 && RandomOpeningShare <= 1))
+            p.Add($"selfPlay.randomOpeningShare must be in [0, 1] (0: no random openings), got {RandomOpeningShare}");
+        if (RandomOpeningMoves < 1) p.Add($"selfPlay.randomOpeningMoves must be at least 1, got {RandomOpeningMoves}");
     }
 
     /// <summary>A search option's error as a config problem: <see cref="MctsOptions"/> names its property

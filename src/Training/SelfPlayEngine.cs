@@ -22,6 +22,10 @@ public sealed record SelfPlayEngineOptions(int Games, int Workers, int GroupsPer
     /// move is a full search of <see cref="MctsOptions.Simulations"/>.</summary>
     public PlayoutCap? Cap { get; init; }
 
+    /// <summary>Random openings (a share of the games start with uniformly random moves, not trained on); null: every game
+    /// starts from the initial position with searched moves.</summary>
+    public RandomOpening? Opening { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting, given the inference batch limit.</summary>
     public void Validate(int maxBatch)
     {
@@ -183,7 +187,8 @@ public sealed class SelfPlayEngine : IDisposable
             {
                 int size = games / groups + (g < games % groups ? 1 : 0);
                 var members = new SelfPlayGame[size];
-                for (int i = 0; i < size; i++) members[i] = new SelfPlayGame(engine._game, new Mcts(engine._options.Search), slot++, engine._options.Resign, engine._options.Cap);
+                for (int i = 0; i < size; i++) members[i] = new SelfPlayGame(engine._game, new Mcts(engine._options.Search), slot++, engine._options.Resign, engine._options.Cap,
+                        engine._options.Opening);
                 _groups[g] = new Group(members);
             }
         }
@@ -337,6 +342,7 @@ public sealed class SelfPlayGame
     private readonly IGame _game;
     private readonly ResignPolicy? _resign;
     private readonly PlayoutCap? _cap;
+    private readonly RandomOpening? _opening;
     private readonly List<int> _actions = [];
     private readonly List<float[]> _policies = [];
     private readonly List<float> _rootValues = [];
@@ -353,13 +359,15 @@ public sealed class SelfPlayGame
     /// <param name="slot">The slot's number in its worker (part of its games' seeds).</param>
     /// <param name="resign">When a player resigns; null: never.</param>
     /// <param name="cap">Playout cap randomisation; null: every move is a full search.</param>
-    public SelfPlayGame(IGame game, Mcts search, int slot = 0, ResignPolicy? resign = null, PlayoutCap? cap = null)
+    /// <param name="opening">Random openings; null: every game starts from the initial position.</param>
+    public SelfPlayGame(IGame game, Mcts search, int slot = 0, ResignPolicy? resign = null, PlayoutCap? cap = null, RandomOpening? opening = null)
     {
         _game = game;
         Search = search;
         Slot = slot;
         _resign = resign is not null && game.NumPlayers == 2 ? resign : null;
         _cap = cap;
+        _opening = opening;
         if (game is ISelfPlayRules rules) search.ActionFilter = rules.PermitsInSelfPlay;
         _state = game.NewInitialState();
     }
@@ -377,12 +385,13 @@ public sealed class SelfPlayGame
     public long Played { get; private set; }
 
     /// <summary>Starts a game from the initial position; <paramref name="seed"/> (if any) reseeds the search first and decides
-    /// whether this game is one played out to check resignation (<see cref="ResignPolicy.CheckShare"/>).</summary>
+    /// whether this game is one played out to check resignation (<see cref="ResignPolicy.CheckShare"/>) and, with
+    /// <see cref="RandomOpening"/>, whether and how far the game opens with random moves (played here, before the first
+    /// search, and recorded as moves that are not training positions).</summary>
     public void Start(int? seed = null)
     {
         if (seed is int s) Search.Reseed(s);
         _state = _game.NewInitialState();
-        Search.Reset(_state);
         _actions.Clear();
         _policies.Clear();
         _rootValues.Clear();
@@ -393,8 +402,36 @@ public sealed class SelfPlayGame
         _resignDisabled = _resign is { } r && _random.NextDouble() < r.CheckShare;
         _full = true;
         _wouldHaveResigned = null;
+        if (_opening is { } opening) PlayRandomOpening(opening.Length(_random));
+        Search.Reset(_state);
         Active = true;
         Played++;
+    }
+
+    /// <summary>Plays up to <paramref name="moves"/> uniformly random legal moves that do not end the game (stopping early
+    /// where every move would), each recorded with its own move as the policy, a root value of 0 and no training position.</summary>
+    private void PlayRandomOpening(int moves)
+    {
+        var legal = new int[_game.NumActions];
+        var rules = _game as ISelfPlayRules;
+        for (int m = 0; m < moves; m++)
+        {
+            int n = _state.GetLegalActions(legal), kept = 0;
+            for (int i = 0; i < n; i++)
+            {
+                int a = legal[i];
+                if ((rules is null || rules.PermitsInSelfPlay(_state, a)) && !_state.Apply(a).IsTerminal) legal[kept++] = a;
+            }
+            if (kept == 0) return;
+            int action = legal[_random.Next(kept)];
+            var policy = new float[_game.NumActions];
+            policy[action] = 1;
+            _actions.Add(action);
+            _policies.Add(policy);
+            _rootValues.Add(0);
+            _fullSearch.Add(false);
+            _state = _state.Apply(action);
+        }
     }
 
     /// <summary>
@@ -459,7 +496,7 @@ public sealed class SelfPlayGame
         for (int p = 0; p < returns.Length; p++)
             returns[p] = resigned is int loser ? (p == loser ? -1 : 1) : _state.Returns(p);
         return new GameRecord(Guid.NewGuid(), _game.Name, _newestVersion, _actions.ToArray(), _policies.ToArray(), returns, Math.Max(_firstVersion, 0),
-            resigned, _wouldHaveResigned, _rootValues.ToArray(), _cap is null ? null : _fullSearch.ToArray());
+            resigned, _wouldHaveResigned, _rootValues.ToArray(), _cap is null && _opening is null ? null : _fullSearch.ToArray());
     }
 }
 
@@ -482,6 +519,34 @@ public sealed record ResignPolicy(double Value, double CheckShare)
         for (int a = 0; a < result.Visits.Length; a++)
             if (result.Visits[a] > 0 && result.ActionValues[a] > best) best = result.ActionValues[a];
         return best < Value;
+    }
+}
+
+/// <summary>
+/// Random openings: a share <paramref name="Share"/> of the self-play games start with a number of uniformly random legal
+/// moves, drawn uniformly from 1 to <paramref name="MaxMoves"/>, before the searched moves. The random moves are recorded
+/// (the game replays from its initial position) but are not training positions. Self-play from the initial position
+/// visits a narrow family of positions; games opened at random train the network on the positions that other players
+/// reach, including the random positions that the solver-labelled accuracy set is drawn from (KataGo diversifies its
+/// self-play openings for the same reason).
+/// </summary>
+/// <param name="Share">The share of games opened at random, in <c>[0, 1]</c>.</param>
+/// <param name="MaxMoves">The most random moves of an opening, at least 1.</param>
+public sealed record RandomOpening(double Share, int MaxMoves)
+{
+    /// <summary>The share of games opened at random.</summary>
+    public double Share { get; } = Share >= 0 && Share <= 1 ? Share
+        : throw new ArgumentOutOfRangeException(nameof(Share), Share, "the share of randomly opened games must be in [0, 1]");
+
+    /// <summary>The most random moves of an opening.</summary>
+    public int MaxMoves { get; } = MaxMoves >= 1 ? MaxMoves
+        : throw new ArgumentOutOfRangeException(nameof(MaxMoves), MaxMoves, "a random opening needs at least 1 move");
+
+    /// <summary>The random moves of the next game: 0 with probability <c>1 − Share</c>, else uniform in <c>[1, MaxMoves]</c>.</summary>
+    public int Length(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        return random.NextDouble() < Share ? random.Next(1, MaxMoves + 1) : 0;
     }
 }
 

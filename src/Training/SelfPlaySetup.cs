@@ -71,7 +71,7 @@ public sealed record SelfPlaySetup(int Games, int Workers, int GroupsPerWorker, 
     {
         ArgumentNullException.ThrowIfNull(selfPlay);
         return new(Games, Workers, GroupsPerWorker, selfPlay.Search with { LeavesPerBatch = LeavesPerGame }, seed)
-            { Resign = selfPlay.Resignation(), Cap = selfPlay.PlayoutCap() };
+            { Resign = selfPlay.Resignation(), Cap = selfPlay.PlayoutCap(), Opening = selfPlay.RandomOpening() };
     }
 
     /// <summary>Most finished games kept unacknowledged (the back-pressure bound): <c>max(256, 2 × games)</c>.</summary>

@@ -19,11 +19,12 @@ public static class SelfPlayer
     /// <param name="version">The model version the record names as having played it (0: the initial model).</param>
     /// <param name="resign">When a player resigns (null: never); the game's seed is <see cref="MctsOptions.Seed"/>.</param>
     /// <param name="cap">Playout cap randomisation (null: every move a full search); the game's seed is <see cref="MctsOptions.Seed"/>.</param>
+    /// <param name="opening">Random openings (null: the game starts from the initial position); the game's seed is <see cref="MctsOptions.Seed"/>.</param>
     public static GameRecord Play(IGame game, IOracle oracle, MctsOptions options, CancellationToken cancel = default, long version = 0, ResignPolicy? resign = null,
-        PlayoutCap? cap = null)
+        PlayoutCap? cap = null, RandomOpening? opening = null)
     {
-        var played = new SelfPlayGame(game, new Mcts(oracle, options), resign: resign, cap: cap);
-        played.Start(resign is null && cap is null ? null : options.Seed);
+        var played = new SelfPlayGame(game, new Mcts(oracle, options), resign: resign, cap: cap, opening: opening);
+        played.Start(resign is null && cap is null && opening is null ? null : options.Seed);
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
