@@ -57,17 +57,19 @@ public sealed class SelfPlayEngineTests
     }
 
     [Theory]
-    [InlineData(1, 1, 6, false)]
-    [InlineData(1, 2, 6, false)]
-    [InlineData(2, 2, 8, false)]
-    [InlineData(3, 1, 7, false)]
-    [InlineData(1, 2, 6, true)]
-    public void Each_game_is_the_game_the_sequential_player_plays_with_its_seed(int workers, int groups, int games, bool capped)
+    [InlineData(1, 1, 6, false, false)]
+    [InlineData(1, 2, 6, false, false)]
+    [InlineData(2, 2, 8, false, false)]
+    [InlineData(3, 1, 7, false, false)]
+    [InlineData(1, 2, 6, true, false)]
+    [InlineData(2, 1, 8, false, true)]
+    public void Each_game_is_the_game_the_sequential_player_plays_with_its_seed(int workers, int groups, int games, bool capped, bool opened)
     {
         var game = TestGames.TicTacToe;
         var search = Search();
         var cap = capped ? new PlayoutCap(0.5, 3) : null;
-        var options = new SelfPlayEngineOptions(games, workers, groups, search, Seed: 5) { Cap = cap };
+        var opening = opened ? new RandomOpening(0.75, 4) : null;
+        var options = new SelfPlayEngineOptions(games, workers, groups, search, Seed: 5) { Cap = cap, Opening = opening };
         var collector = new Collector();
         using (var service = Service(game, new ObservationModel(game.NumActions), maxBatch: 16))
         using (var engine = new SelfPlayEngine(game, service, options, credits: games, collector.Finished, collector.Failed))
@@ -90,7 +92,8 @@ public sealed class SelfPlayEngineTests
             for (int slot = 0; slot < mine; slot++)
             for (int k = 0; k < games; k++)
             {
-                var record = SelfPlayer.Play(game, new ObservationOracle(), search with { Seed = SelfPlayEngine.GameSeed(5, w, slot, k) }, version: 1, cap: cap);
+                var record = SelfPlayer.Play(game, new ObservationOracle(), search with { Seed = SelfPlayEngine.GameSeed(5, w, slot, k) }, version: 1, cap: cap,
+                    opening: opening);
                 expected[Key(record)] = expected.GetValueOrDefault(Key(record)) + 1;
             }
         }
@@ -101,7 +104,7 @@ public sealed class SelfPlayEngineTests
             expected[key]--;
         }
         Assert.All(collector.Games, r => { Assert.Equal(1, r.FirstModelVersion); Assert.Equal(1, r.ModelVersion); });
-        if (capped) Assert.Contains(collector.Games, r => r.FullSearch!.Contains(false) && r.FullSearch.Contains(true));
+        if (capped || opened) Assert.Contains(collector.Games, r => r.FullSearch!.Contains(false) && r.FullSearch.Contains(true));
         else Assert.All(collector.Games, r => Assert.Null(r.FullSearch));
     }
 

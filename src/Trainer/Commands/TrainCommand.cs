@@ -39,13 +39,14 @@ internal static class TrainCommand
             options = options with { Limits = options.Limits with { Generations = generations ?? options.Limits.Generations, Minutes = minutes ?? options.Limits.Minutes } };
         options.Validate();
 
-        var (info, device) = RunSetup.Device(parse, deviceName);
+        var (info, device) = RunSetup.Device(parse, deviceName, options.Cpu);
         try { SelfPlaySetup.Resolve(options, deviceName == "cuda", Environment.ProcessorCount); } // refuse contradictions before the run starts
         catch (InvalidDataException e) { throw new UserInputException(e.Message); }
 
         using var logger = RunSetup.Logger(folder, "run");
         Log.Logger = logger; // Akka's logs, and the pipeline's, go to the run's log
-        output.WriteLine($"training {game.Name} in {folder.Root} on {deviceName} ({info.Backend} backend, libtorch {info.LibTorchVersion})");
+        output.WriteLine($"training {game.Name} in {folder.Root} on {deviceName} ({info.Backend} backend, libtorch {info.LibTorchVersion}" +
+                         (info.OneDnnMaxIsa is { } isa ? $", oneDNN capped at {isa})" : ")"));
         output.WriteLine($"  network {options.Network.Blocks} blocks x {options.Network.Filters} filters; {options.SelfPlay.Search.Simulations} simulations per move; " +
                          $"publishing {options.Bn.Inference.ToString().ToLowerInvariant()} BN statistics");
         output.WriteLine($"  stop: {(options.Limits.Generations is { } g ? $"after {g} generations" : options.Limits.Minutes is { } mm ? $"after {mm} minutes" : "Ctrl+C")}; " +
@@ -54,6 +55,9 @@ internal static class TrainCommand
             output.WriteLine(options.Limits.Minutes is { } limit
                 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  learning rate: the schedule's, annealed linearly to {anneal.Factor:0.###}x from {anneal.From * limit:0.#} minutes to the {limit}-minute limit")
                 : "  learning rate: the schedule's; trainer.anneal has no effect without a time limit (limits.minutes or --minutes)");
+        if (options.SelfPlay.RandomOpening() is { } opening)
+            output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"  openings: {opening.Share:0.##%} of self-play games start with 1 to {opening.MaxMoves} random moves (not trained on)"));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         RunOutcome outcome;
         try
