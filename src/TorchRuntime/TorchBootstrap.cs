@@ -73,7 +73,7 @@ public static class TorchBootstrap
                 }
                 return _info;
             }
-            string? oneDnnLimit = LimitOneDnnWhereItMiscomputes();
+            string? oneDnnLimit = CapOneDnn(settings.OneDnnMaxIsa);
             var loaded = new List<string>();
             bool cudaLibraries = false;
             if (dir != null)
@@ -143,8 +143,9 @@ public static class TorchBootstrap
     public const string OneDnnIsaVariable = "ONEDNN_MAX_CPU_ISA";
 
     /// <summary>
-    /// Caps oneDNN (libtorch's CPU convolutions) at SSE4.1 on AMD processors with AVX-512, unless the user set
-    /// <see cref="OneDnnIsaVariable"/>; returns the cap applied, or null. On such a processor (an AMD EPYC with AVX-512, in
+    /// Caps oneDNN (libtorch's CPU convolutions) at the configured instruction set (<see cref="TorchSettings.OneDnnMaxIsa"/>),
+    /// or by default at SSE4.1 on AMD processors with AVX-512, unless the user set <see cref="OneDnnIsaVariable"/>
+    /// (<see cref="OneDnnCap"/> decides); returns the cap applied, or null. On such a processor (an AMD EPYC with AVX-512, in
     /// a virtual machine) the oneDNN 3.7.1 of libtorch 2.10 miscomputed with its vector kernels:
     /// <list type="bullet">
     /// <item>with AVX-512, convolution input gradients of small shapes (16×2×3×3 inputs, 8 filters) came out wrong by
@@ -154,13 +155,14 @@ public static class TorchBootstrap
     /// <item>with SSE4.1 none of these failed in 30,000 calls, and every gradient matched float64.</item>
     /// </list>
     /// SSE4.1 kernels cost about 40 % of the Connect Four network's inference rate against AVX2 on that machine. None of
-    /// this was seen on an Intel Xeon with AVX-512. oneDNN reads the variable from the native environment when it first
+    /// this was seen on an Intel Xeon with AVX-512, nor, on 2026-12-08, on another machine of the AMD kind (docs/benchmarks.md):
+    /// a config may therefore ask for AVX2 for a network whose shapes it has checked, and the inference service and the
+    /// learner refuse non-finite answers and losses. oneDNN reads the variable from the native environment when it first
     /// runs, so it is set there (not only in .NET's copy) before libtorch is loaded.
     /// </summary>
-    private static string? LimitOneDnnWhereItMiscomputes()
+    private static string? CapOneDnn(string? configured)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return null;
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(OneDnnIsaVariable))) return null; // the user's choice
         string? vendor = null;
         bool avx512 = false;
         try
@@ -175,13 +177,31 @@ public static class TorchBootstrap
                 }
             }
         }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
-        if (vendor != "AuthenticAMD" || !avx512) return null;
-        if (SetNativeEnvironment(OneDnnIsaVariable, "SSE41", 0) != 0) return null;
-        Environment.SetEnvironmentVariable(OneDnnIsaVariable, "SSE41");
-        return "SSE41";
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        string? cap = OneDnnCap(Environment.GetEnvironmentVariable(OneDnnIsaVariable), configured, vendor, avx512);
+        if (cap is null) return null;
+        if (SetNativeEnvironment(OneDnnIsaVariable, cap, 0) != 0) return null;
+        Environment.SetEnvironmentVariable(OneDnnIsaVariable, cap);
+        return cap;
     }
+
+    /// <summary>
+    /// The instruction-set cap to give oneDNN, or null to leave it alone: none when the environment already names one
+    /// (<paramref name="environment"/>, the user's choice); else <paramref name="configured"/> (<see cref="TorchSettings.OneDnnMaxIsa"/>,
+    /// in capitals); else SSE41 on an AMD processor with AVX-512 (<paramref name="vendor"/> <c>AuthenticAMD</c>, see
+    /// <see cref="CapOneDnn"/>'s remarks), and none elsewhere.
+    /// </summary>
+    public static string? OneDnnCap(string? environment, string? configured, string? vendor, bool avx512)
+    {
+        if (!string.IsNullOrEmpty(environment)) return null;
+        if (!string.IsNullOrEmpty(configured)) return configured.ToUpperInvariant();
+        return vendor == "AuthenticAMD" && avx512 ? "SSE41" : null;
+    }
+
+    /// <summary>The values <see cref="TorchSettings.OneDnnMaxIsa"/> accepts (oneDNN's names; <c>ALL</c> lifts the cap).</summary>
+    public static readonly IReadOnlyList<string> OneDnnIsas =
+        ["SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX512_CORE", "AVX512_CORE_VNNI", "AVX512_CORE_BF16", "AVX512_CORE_AMX", "ALL"];
 
     [DllImport("libc", EntryPoint = "setenv")]
     private static extern int SetNativeEnvironment([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
@@ -271,11 +291,16 @@ public static class TorchBootstrap
 /// <param name="LibTorchDirectory">Directory holding libtorch's libraries; required for the external backend.</param>
 /// <param name="Threads">Intra-op threads (<c>torch.set_num_threads</c>); null keeps libtorch's default.</param>
 /// <param name="InteropThreads">Inter-op threads; null keeps libtorch's default. Can only be set once per process.</param>
-public sealed record TorchSettings(string? LibTorchDirectory = null, int? Threads = null, int? InteropThreads = null)
+/// <param name="OneDnnMaxIsa">The instruction set oneDNN's CPU kernels are capped at (one of <see cref="TorchBootstrap.OneDnnIsas"/>,
+/// any case), on Linux x64 where the environment names none (<c>ONEDNN_MAX_CPU_ISA</c> wins); null: SSE41 on AMD processors
+/// with AVX-512, where oneDNN miscomputed, and no cap elsewhere. Takes effect at the first initialisation only.</param>
+public sealed record TorchSettings(string? LibTorchDirectory = null, int? Threads = null, int? InteropThreads = null, string? OneDnnMaxIsa = null)
 {
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad setting.</summary>
     public void Validate()
     {
+        if (OneDnnMaxIsa is { } isa && !TorchBootstrap.OneDnnIsas.Contains(isa.ToUpperInvariant()))
+            throw new ArgumentException($"the oneDNN instruction set '{isa}' is not one of {string.Join(", ", TorchBootstrap.OneDnnIsas)}");
         if (Threads is < 1) throw new ArgumentException($"threads must be at least 1, got {Threads}");
         if (InteropThreads is < 1) throw new ArgumentException($"interop threads must be at least 1, got {InteropThreads}");
         if (LibTorchDirectory is { Length: 0 }) throw new ArgumentException("the libtorch directory is empty");

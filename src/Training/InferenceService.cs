@@ -370,7 +370,7 @@ public sealed class InferenceService : IDisposable
             try
             {
                 if (_stopping) throw new ObjectDisposedException(nameof(InferenceService), "the inference service has stopped");
-                model.Models[runner].Run(slot.Host, slot.Rows);
+                RunChecked(model.Models[runner], slot.Host, slot.Rows);
             }
             catch (Exception e) { failure = e; }
             Replicas? retired = null;
@@ -396,6 +396,43 @@ public sealed class InferenceService : IDisposable
                 lock (_gate) (slot, model) = TakeLocked();
             }
         }
+    }
+
+    /// <summary>How many times a batch whose answers are not all finite is run again before the batch fails.</summary>
+    public const int NonFiniteReruns = 2;
+
+    /// <summary>Batches run again because an answer was not finite (NaN or infinite), since the service started.</summary>
+    public long NonFiniteBatches => Interlocked.Read(ref _nonFiniteBatches);
+
+    private long _nonFiniteBatches;
+
+    /// <summary>
+    /// Runs <paramref name="model"/> on the batch and checks that every prior and value is finite. A batch with a NaN or an
+    /// infinity is run again, up to <see cref="NonFiniteReruns"/> times: libtorch's oneDNN kernels have returned NaNs for
+    /// a few calls in many on some processors (<c>TorchBootstrap</c>), and a search fed a NaN prior or value would go on
+    /// silently with a broken tree. Answers that stay non-finite fail the batch with an error that names the cause.
+    /// </summary>
+    private void RunChecked(IBatchModel model, HostBatch host, int rows)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            model.Run(host, rows);
+            int bad = FirstNonFinite(host.Output[..(rows * (host.Actions + 1))]);
+            if (bad < 0) return;
+            Interlocked.Increment(ref _nonFiniteBatches);
+            if (attempt == NonFiniteReruns)
+                throw new InvalidOperationException(
+                    $"the network's answers are not finite (output {bad} of a batch of {rows}, in {NonFiniteReruns + 1} runs of the same batch): " +
+                    "the weights may hold NaNs, or libtorch's CPU kernels miscompute on this processor (try ONEDNN_MAX_CPU_ISA=SSE41)");
+        }
+    }
+
+    /// <summary>The index of the first NaN or infinity in <paramref name="values"/>, or −1.</summary>
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
     }
 
     /// <summary>With the lock held: waits for the next batch to run (the oldest full one, else the one filling once it has a

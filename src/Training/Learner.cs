@@ -133,6 +133,7 @@ public sealed class Learner : IDisposable
     public PositionEncoder Encoder => _encoder;
 
     /// <summary>One optimiser step over <see cref="TrainerOptions.Accumulation"/> batches of positions.</summary>
+    /// <exception cref="InvalidOperationException">The loss is not finite (the optimiser does not step).</exception>
     /// <param name="batches">Exactly <c>Accumulation</c> batches, each of at least two positions.</param>
     /// <param name="rng">Chooses the symmetries (when augmenting).</param>
     public LossReport Step(IReadOnlyList<IReadOnlyList<ReplayPosition>> batches, Random rng)
@@ -163,6 +164,14 @@ public sealed class Learner : IDisposable
             var penalty = stack(_decayed.Select(w => w.square().sum())).sum() * _options.L2;
             penalty.backward();
             l2 = penalty.item<float>();
+        }
+        if (!double.IsFinite(policySum) || !double.IsFinite(valueSum) || !double.IsFinite(l2))
+        {
+            var c = System.Globalization.CultureInfo.InvariantCulture;
+            throw new InvalidOperationException(
+                $"training step {Steps + 1}: the loss is not finite (policy {(policySum / positions).ToString(c)}, value {(valueSum / positions).ToString(c)}, " +
+                $"L2 {l2.ToString(c)}), so the optimiser did not step: the training diverged (try a lower trainer.learningRate) or libtorch's CPU " +
+                "kernels miscompute on this processor (try ONEDNN_MAX_CPU_ISA=SSE41)");
         }
         _optimizer.step();
         Steps++;

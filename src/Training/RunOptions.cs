@@ -45,6 +45,9 @@ public sealed record RunOptions
     /// <summary>When the run stops (both null: until interrupted).</summary>
     public LimitOptions Limits { get; init; } = new();
 
+    /// <summary>libtorch's CPU kernels (the processes of the run, not its results: a run folder may change it on resume).</summary>
+    public CpuOptions Cpu { get; init; } = new();
+
     /// <summary>Every problem with these options, each naming its key (empty when valid).</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -69,6 +72,7 @@ public sealed record RunOptions
         Section(Bn, "bn", s => s.Check(p));
         Section(Evaluation, "evaluation", s => s.Check(p));
         Section(Limits, "limits", s => s.Check(p));
+        Section(Cpu, "cpu", s => s.Check(p));
         return p;
     }
 
@@ -593,6 +597,24 @@ public sealed record EvaluationOptions
         if (!(GatingThreshold > 0 && GatingThreshold < 1)) p.Add($"evaluation.gatingThreshold must be in (0, 1), got {GatingThreshold}");
         if (Gating && EveryGenerations == 0) p.Add("evaluation.gating needs evaluation.everyGenerations ≥ 1 (only evaluated versions can be promoted)");
         if (AccuracyPositions < 0) p.Add($"evaluation.accuracyPositions must be ≥ 0, got {AccuracyPositions}");
+    }
+}
+
+/// <summary>libtorch's CPU kernels.</summary>
+public sealed record CpuOptions
+{
+    /// <summary>
+    /// The instruction set libtorch's oneDNN convolutions are capped at (oneDNN's names: <c>SSE41</c>, <c>AVX2</c>,
+    /// <c>AVX512_CORE</c>, ..., <c>ALL</c> for no cap), on Linux x64 where the environment variable <c>ONEDNN_MAX_CPU_ISA</c>
+    /// names none. Null: SSE41 on AMD processors with AVX-512, where oneDNN miscomputed (<c>TorchBootstrap</c>), no cap
+    /// elsewhere. Checked against oneDNN's names when libtorch loads.
+    /// </summary>
+    public string? OneDnnMaxIsa { get; init; }
+
+    internal void Check(List<string> p)
+    {
+        if (OneDnnMaxIsa is { } isa && (isa.Length == 0 || !isa.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
+            p.Add($"cpu.oneDnnMaxIsa must be an instruction set as oneDNN names it (SSE41, AVX2, AVX512_CORE, ALL, ...), got '{isa}'");
     }
 }
 

@@ -54,4 +54,24 @@ public sealed class TorchBootstrapTests(TorchFixture torchFixture)
         var e = Assert.Throws<ArgumentException>(() => new TorchSettings(null, threads, interop).Validate());
         Assert.Contains("threads", e.Message);
     }
+
+    [Theory]
+    [InlineData(null, null, "AuthenticAMD", true, "SSE41")]     // where oneDNN miscomputed: capped by default
+    [InlineData(null, null, "AuthenticAMD", false, null)]
+    [InlineData(null, null, "GenuineIntel", true, null)]
+    [InlineData(null, "avx2", "AuthenticAMD", true, "AVX2")]     // a config's choice, in oneDNN's capitals
+    [InlineData(null, "ALL", "GenuineIntel", true, "ALL")]
+    [InlineData("AVX512_CORE", "AVX2", "AuthenticAMD", true, null)] // the environment wins: nothing to set
+    [InlineData("", "AVX2", "AuthenticAMD", true, "AVX2")]
+    public void The_oneDNN_cap_is_the_environment_s_then_the_config_s_then_the_processor_rule(string? environment, string? configured, string vendor, bool avx512, string? expected) =>
+        Assert.Equal(expected, TorchBootstrap.OneDnnCap(environment, configured, vendor, avx512));
+
+    [Fact]
+    public void An_unknown_oneDNN_instruction_set_is_refused_by_name()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new TorchSettings(OneDnnMaxIsa: "AVX3").Validate());
+        Assert.Contains("'AVX3'", e.Message);
+        Assert.Contains("AVX2", e.Message);
+        new TorchSettings(OneDnnMaxIsa: "avx512_core").Validate();
+    }
 }

@@ -29,21 +29,22 @@ public sealed class TrainCommandTests : IDisposable
         }
     }
 
-    private string SmallConfig(string normalization = "batch")
+    private string SmallConfig(string normalization = "batch", string selfPlayExtra = "", string sectionsExtra = "")
     {
         string path = Path.Combine(_dir, "small.json");
         File.WriteAllText(path, """
             {
               "game": "tictactoe",
               "network": { "blocks": 1, "filters": 8, "valueHidden": 16, "normalization": "NORMALIZATION", "groups": 4 },
-              "selfPlay": { "parallelGames": 8, "search": { "simulations": 16, "temperatureMoves": 4 } },
+              "selfPlay": { "parallelGames": 8, "search": { "simulations": 16, "temperatureMoves": 4 }EXTRA },
               "inference": { "maxBatch": 16, "maxWaitMs": 1 },
               "replay": { "windowPositions": 20000, "minPositions": 100 },
               "trainer": { "stepsPerGeneration": 4, "gamesPerGeneration": 20, "batchSize": 32 },
               "bn": { "preciseBatches": 2, "preciseBatchSize": 32 },
-              "evaluation": { "everyGenerations": 0 }
+              "evaluation": { "everyGenerations": 0 }SECTIONS
             }
-            """.Replace("NORMALIZATION", normalization, StringComparison.Ordinal));
+            """.Replace("NORMALIZATION", normalization, StringComparison.Ordinal).Replace("EXTRA", selfPlayExtra, StringComparison.Ordinal)
+                .Replace("SECTIONS", sectionsExtra, StringComparison.Ordinal));
         return path;
     }
 
@@ -117,6 +118,36 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(1.0, policy.Sum(kv => (double)kv.Value!), 4);
         Assert.Equal(policy.MaxBy(kv => (double)kv.Value!).Key, (string?)answer["move"]); // raw: the move of highest prior
         Assert.InRange((double)answer["value"]!, -1, 1);
+    }
+
+    [Fact]
+    public void A_run_with_random_openings_says_so_and_trains_only_on_the_searched_moves()
+    {
+        string run = Path.Combine(_dir, "run-openings");
+        var train = ProcessRunner.Run(ProcessRunner.Dotnet,
+            [Exe, "train", "--config", SmallConfig(selfPlayExtra: """, "randomOpeningShare": 0.5, "randomOpeningMoves": 4"""), "--run-dir", run, "--generations", "1"],
+            timeout: TimeSpan.FromMinutes(3), workingDirectory: _dir);
+        Assert.True(train.ExitCode == 0, train.Error + train.Output);
+        Assert.Contains("openings: 50% of self-play games start with 1 to 4 random moves (not trained on)", train.Output);
+        var buffer = SelfPlayBN.Training.ReplayBuffer.Open(SelfPlayBN.Games.TicTacToe.TicTacToeGame.Instance, Path.Combine(run, "replay"), 1_000_000);
+        var games = buffer.RecentGames(buffer.Games).ToList();
+        Assert.All(games, g => Assert.NotNull(g.FullSearch));
+        int Random(SelfPlayBN.Training.GameRecord g) => Array.IndexOf(g.FullSearch!, true);
+        Assert.Contains(games, g => Random(g) == 0);
+        Assert.Contains(games, g => Random(g) > 0);
+        Assert.All(games, g => Assert.InRange(Random(g), 0, 4));
+        Assert.Equal(games.Sum(g => g.Length - Random(g)), buffer.Positions);
+
+        // The cpu section may change on resume (it is how the processes run, not what the run is); the first line names
+        // the oneDNN cap in effect (SSE41 from this config, or from the environment the test host passes on).
+        var resumed = ProcessRunner.Run(ProcessRunner.Dotnet,
+            [Exe, "train", "--config", SmallConfig(selfPlayExtra: """, "randomOpeningShare": 0.5, "randomOpeningMoves": 4""",
+                sectionsExtra: """, "cpu": { "oneDnnMaxIsa": "SSE41" }"""), "--run-dir", run, "--generations", "2"],
+            timeout: TimeSpan.FromMinutes(3), workingDirectory: _dir);
+        Assert.True(resumed.ExitCode == 0, resumed.Error + resumed.Output);
+        Assert.Contains("resuming after generation 1", resumed.Output);
+        string? inherited = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA");
+        if (OperatingSystem.IsLinux()) Assert.Contains($"oneDNN capped at {(string.IsNullOrEmpty(inherited) ? "SSE41" : inherited)}", resumed.Output);
     }
 
     [Theory]

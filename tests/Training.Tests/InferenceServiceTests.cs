@@ -180,6 +180,34 @@ public sealed class InferenceServiceTests
     }
 
     [Fact]
+    public void A_batch_with_a_NaN_answer_is_run_again_and_its_writers_get_finite_answers()
+    {
+        var model = new ObservationModel(Actions) { NaNRuns = InferenceService.NonFiniteReruns };
+        using var service = Service(model, maxBatch: 4);
+        var wake = new ManualResetEventSlim();
+        var sub = Submit(service, 3, 1, wake);
+        AssertAnswered(service, sub.Ticket, sub.Observations, wake);
+        Assert.Equal(InferenceService.NonFiniteReruns + 1, model.Batches);
+        Assert.Equal(InferenceService.NonFiniteReruns, service.NonFiniteBatches);
+    }
+
+    [Fact]
+    public void A_batch_whose_answers_stay_non_finite_fails_with_an_error_naming_the_cause()
+    {
+        var model = new ObservationModel(Actions) { NaNRuns = InferenceService.NonFiniteReruns + 1 };
+        using var service = Service(model, maxBatch: 4);
+        var wake = new ManualResetEventSlim();
+        var failed = Submit(service, 2, 1, wake);
+        Await.Until(() => failed.Ticket.IsAnswered, wake, "the failure");
+        var e = Assert.IsType<InvalidOperationException>(failed.Ticket.Failure);
+        Assert.Contains("not finite", e.Message);
+        Assert.Contains("ONEDNN_MAX_CPU_ISA", e.Message);
+        service.Release(failed.Ticket);
+        var next = Submit(service, 2, 2, wake); // the model answers finitely again: the service goes on
+        AssertAnswered(service, next.Ticket, next.Observations, wake);
+    }
+
+    [Fact]
     public void Stopping_answers_batches_that_never_ran_with_a_failure_and_refuses_new_work()
     {
         using var release = new ManualResetEventSlim();

@@ -61,6 +61,26 @@ public sealed class LearnerTests
     }
 
     [Fact]
+    public void A_step_whose_loss_is_not_finite_fails_with_the_cause_and_leaves_the_weights_alone()
+    {
+        using var network = Create(14);
+        using var learner = new Learner(Game, network, Sgd(0.05, momentum: 0.9), CPU);
+        var batch = Positions(Records(24, 2)).Take(12).ToList();
+        learner.Step([batch], new Random(1));
+        // A NaN in one weight of the network (as a miscomputing kernel or a diverged run leaves it) makes the loss NaN.
+        var weight = network.parameters().First();
+        using (no_grad()) weight.view(-1)[0] = float.NaN;
+        var before = network.parameters().Select(p => p.detach().clone()).ToList();
+        var e = Assert.Throws<InvalidOperationException>(() => learner.Step([batch], new Random(2)));
+        Assert.Contains("training step 2: the loss is not finite", e.Message);
+        Assert.Contains("ONEDNN_MAX_CPU_ISA", e.Message);
+        Assert.Equal(1, learner.Steps);
+        var after = network.parameters().ToList();
+        for (int i = 0; i < before.Count; i++)
+            Assert.True(before[i].isnan().logical_or(before[i].eq(after[i])).all().item<bool>(), $"parameter {i} changed");
+    }
+
+    [Fact]
     public void StepNeedsExactlyAccumulationBatches()
     {
         using var network = Create(13);

@@ -25,6 +25,25 @@ public sealed class RunOptionsTests
         Assert.Equal(0.1, anneal.Factor);
     }
 
+    [Fact]
+    public void The_oneDNN_cap_is_read_and_null_by_default()
+    {
+        Assert.Null(RunOptions.Parse("{}", "empty").Cpu.OneDnnMaxIsa);
+        Assert.Equal("AVX2", RunOptions.Parse("""{ "cpu": { "oneDnnMaxIsa": "AVX2" } }""", "c.json").Cpu.OneDnnMaxIsa);
+    }
+
+    [Fact]
+    public void Random_openings_read_their_keys_and_reach_the_self_play_engine()
+    {
+        var plain = RunOptions.Parse("{}", "empty");
+        Assert.Null(plain.SelfPlay.RandomOpening());
+        Assert.Null(SelfPlaySetup.Resolve(plain, cuda: false, cores: 2).Engine(plain.SelfPlay, 1).Opening);
+        var options = RunOptions.Parse("""{ "selfPlay": { "randomOpeningShare": 0.5, "randomOpeningMoves": 12 } }""", "o.json");
+        Assert.Equal(new RandomOpening(0.5, 12), options.SelfPlay.RandomOpening());
+        Assert.Equal(new RandomOpening(0.5, 12), SelfPlaySetup.Resolve(options, cuda: false, cores: 2).Engine(options.SelfPlay, 1).Opening);
+        Assert.Equal(20, RunOptions.Parse("""{ "selfPlay": { "randomOpeningShare": 1 } }""", "o.json").SelfPlay.RandomOpening()!.MaxMoves);
+    }
+
     [Theory]
     [InlineData(0.0, 1.0)]
     [InlineData(0.5, 1.0)]   // annealing starts at From
@@ -62,6 +81,12 @@ public sealed class RunOptionsTests
     [InlineData("""{ "trainer": { "anneal": { "form": 0.5 } } }""", "trainer.anneal.form")]
     [InlineData("""{ "selfPlay": { "fullSearchShare": 0 } }""", "selfPlay.fullSearchShare")]
     [InlineData("""{ "selfPlay": { "simulations": 50, "fastSimulations": 50 } }""", "selfPlay.fastSimulations")]
+    [InlineData("""{ "selfPlay": { "randomOpeningShare": 1.1 } }""", "selfPlay.randomOpeningShare")]
+    [InlineData("""{ "cpu": { "oneDnnMaxIsa": "avx 2" } }""", "cpu.oneDnnMaxIsa")]
+    [InlineData("""{ "cpu": { "oneDnnMaxIsa": "" } }""", "cpu.oneDnnMaxIsa")]
+    [InlineData("""{ "cpu": { "oneDnnIsa": "AVX2" } }""", "cpu.oneDnnIsa")]
+    [InlineData("""{ "selfPlay": { "randomOpeningShare": -0.5 } }""", "selfPlay.randomOpeningShare")]
+    [InlineData("""{ "selfPlay": { "randomOpeningShare": 0.5, "randomOpeningMoves": 0 } }""", "selfPlay.randomOpeningMoves")]
     [InlineData("""{ "selfPlay": { "search": { "fpuValue": -0.1 } } }""", "selfPlay.search.fpuValue")]
     [InlineData("""{ "selfPlay": { "search": { "forcedPlayouts": -1 } } }""", "selfPlay.search.forcedPlayouts")]
     [InlineData("""{ "selfPlay": { "search": { "forcedPlayouts": 11 } } }""", "selfPlay.search.forcedPlayouts")]

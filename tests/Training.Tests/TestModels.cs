@@ -16,6 +16,8 @@ internal sealed class ObservationModel(int actions) : IBatchModel
     public readonly ManualResetEventSlim Entered = new();
     public ManualResetEventSlim? HoldFirstBatchUntil { get; init; }
     public int FailBatch { get; init; } = -1;
+    /// <summary>Runs (counted from the first) whose last value is overwritten with NaN, as a miscomputing kernel would.</summary>
+    public int NaNRuns { get; init; }
     public bool Disposed { get; private set; }
 
     public int Batches
@@ -39,6 +41,7 @@ internal sealed class ObservationModel(int actions) : IBatchModel
         var output = batch.Output;
         for (int i = 0; i < count; i++)
             Answer(input.Slice(i * size, size), output.Slice(i * actions, actions), out output[count * actions + i]);
+        if (index < NaNRuns) output[count * (actions + 1) - 1] = float.NaN;
     }
 
     public static void Answer(ReadOnlySpan<float> observation, Span<float> priors, out float value)

@@ -39,7 +39,7 @@ internal static class AnalyzeCommand
             string deviceName = parse.GetValue(device) ?? "cpu";
             if (deviceName is not ("cpu" or "cuda")) throw new UserInputException($"--device must be cpu or cuda, got '{deviceName}'");
             var model = RunModel.Find(parse.GetValue(runDir)!, parse.GetValue(version));
-            var info = TorchCli.Initialize(parse);
+            var info = TorchCli.Initialize(parse, model.Options.Cpu.OneDnnMaxIsa);
             if (deviceName == "cuda" && !info.CudaAvailable) throw new UserInputException("--device cuda: this build and machine have no CUDA device (see `info`)");
             NetworkOracle oracle;
             try { oracle = Models.InferenceOracle(model.Game, model.Options.Network, File.ReadAllBytes(model.WeightsPath), deviceName == "cuda" ? CUDA : CPU, out _); }

@@ -48,7 +48,7 @@ internal static class EvaluateCommand
         var (folder, options, game, v, weightsPath) = RunModel.Find(dir, version);
         var extras = GameCatalog.EvaluationExtrasOf(game);
 
-        var info = TorchCli.Initialize(parse);
+        var info = TorchCli.Initialize(parse, options.Cpu.OneDnnMaxIsa);
         NetworkOracle oracle;
         try { oracle = Models.InferenceOracle(game, options.Network, File.ReadAllBytes(weightsPath), CPU, out _); }
         catch (InvalidDataException e) { throw new UserInputException($"{weightsPath}: {e.Message}"); }

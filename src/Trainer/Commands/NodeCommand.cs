@@ -76,7 +76,7 @@ internal static class NodeCommand
         if (node.Has(ClusterNodeOptions.EvaluatorRole) && !node.Has(ClusterNodeOptions.TrainerRole) && options.Evaluation.Gating)
             throw new UserInputException("evaluation.gating needs the evaluator beside the trainer: give the trainer node the evaluator role, not this one");
 
-        var (_, device) = RunSetup.Device(parse, deviceName);
+        var (_, device) = RunSetup.Device(parse, deviceName, options.Cpu);
         using var logger = RunSetup.Logger(folder, $"node-{string.Join("+", node.Roles)}-{(node.Port > 0 ? node.Port : Environment.ProcessId)}");
         Log.Logger = logger; // Akka's logs, and the node's, go to the node's log
         output.WriteLine($"cluster node ({string.Join(", ", node.Roles)}) for {game.Name} in {folder.Root} on {deviceName}; listening on {node.Host}:{node.Port}" +

@@ -65,11 +65,11 @@ internal static class RunSetup
     /// <summary>The run folder: <c>--run-dir</c>, else <c>runs/&lt;game&gt;</c> under the current directory.</summary>
     public static RunFolder Folder(DirectoryInfo? runDir, IGame game) => new(runDir?.FullName ?? Path.GetFullPath(Path.Combine("runs", game.Name)));
 
-    /// <summary>Loads libtorch as the command line says and returns the device <c>--device</c> names, refusing CUDA where
-    /// the build and machine have none.</summary>
-    public static (TorchRuntimeInfo Info, Device Device) Device(ParseResult parse, string deviceName)
+    /// <summary>Loads libtorch as the command line and the run's <c>cpu</c> options say and returns the device <c>--device</c>
+    /// names, refusing CUDA where the build and machine have none.</summary>
+    public static (TorchRuntimeInfo Info, Device Device) Device(ParseResult parse, string deviceName, CpuOptions? cpu = null)
     {
-        var info = TorchCli.Initialize(parse);
+        var info = TorchCli.Initialize(parse, cpu?.OneDnnMaxIsa);
         if (deviceName == "cuda" && !info.CudaAvailable)
             throw new UserInputException("--device cuda: this build and machine have no CUDA device (see `info`; on Linux use the external backend with a CUDA libtorch)");
         return (info, deviceName == "cuda" ? CUDA : CPU);
@@ -91,7 +91,7 @@ internal static class RunSetup
     {
         var existing = Path.Combine(runDir.FullName, "config.json");
         if (!File.Exists(existing)) return;
-        var previous = RunOptions.Load(existing) with { Limits = chosen.Limits };
+        var previous = RunOptions.Load(existing) with { Limits = chosen.Limits, Cpu = chosen.Cpu };
         if (!JsonNode.DeepEquals(JsonNode.Parse(previous.ToJson()), JsonNode.Parse(chosen.ToJson())))
             throw new UserInputException($"{runDir.FullName} holds a run with a different configuration ({existing}); choose another --run-dir");
     }

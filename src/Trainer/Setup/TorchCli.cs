@@ -32,18 +32,20 @@ internal static class TorchCli
     }
 
     /// <summary>Loads libtorch as the options say; bad settings and load failures become <see cref="UserInputException"/>.</summary>
-    public static TorchRuntimeInfo Initialize(ParseResult parse)
+    /// <param name="parse">The command line.</param>
+    /// <param name="oneDnnMaxIsa">A run config's <c>cpu.oneDnnMaxIsa</c> (null: the default rule; see <see cref="TorchSettings"/>).</param>
+    public static TorchRuntimeInfo Initialize(ParseResult parse, string? oneDnnMaxIsa = null)
     {
         string? dir = parse.GetValue(LibTorch);
         if (string.IsNullOrWhiteSpace(dir)) dir = Environment.GetEnvironmentVariable(LibTorchEnvironmentVariable);
         if (string.IsNullOrWhiteSpace(dir)) dir = null;
         try
         {
-            return TorchBootstrap.Initialize(new TorchSettings(dir, parse.GetValue(Threads)));
+            return TorchBootstrap.Initialize(new TorchSettings(dir, parse.GetValue(Threads), OneDnnMaxIsa: oneDnnMaxIsa));
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            throw new UserInputException(e.Message);
+            throw new UserInputException(oneDnnMaxIsa is not null && e.Message.Contains("oneDNN", StringComparison.Ordinal) ? "cpu.oneDnnMaxIsa: " + e.Message : e.Message);
         }
         catch (TorchLoadException e)
         {
