@@ -24,6 +24,7 @@ namespace SelfPlayBN.Training;
 /// mix into the value target (<c>trainer.valueTargetMix</c>); null in records written before it was kept.</param>
 /// <param name="FullSearch">For each move, whether its search was a full one (<c>selfPlay.fullSearchShare</c>, playout cap
 /// randomisation): only those positions are training positions, since a cheap search's visits make a poor policy target.
+/// The random moves of a random opening (<c>selfPlay.randomOpeningShare</c>) are not searched at all and are false too.
 /// Null: every move was a full search.</param>
 [MessagePackObject]
 public sealed record GameRecord(
