@@ -413,6 +413,7 @@ public sealed class SelfPlayGame
     private void PlayRandomOpening(int moves)
     {
         var legal = new int[_game.NumActions];
+        var next = new IGameState[_game.NumActions];
         var rules = _game as ISelfPlayRules;
         for (int m = 0; m < moves; m++)
         {
@@ -420,18 +421,29 @@ public sealed class SelfPlayGame
             for (int i = 0; i < n; i++)
             {
                 int a = legal[i];
-                if ((rules is null || rules.PermitsInSelfPlay(_state, a)) && !_state.Apply(a).IsTerminal) legal[kept++] = a;
+                if (rules is not null && !rules.PermitsInSelfPlay(_state, a)) continue;
+                var child = _state.Apply(a);
+                if (child.IsTerminal) continue;
+                legal[kept] = a;
+                next[kept++] = child;
             }
             if (kept == 0) return;
-            int action = legal[_random.Next(kept)];
+            int k = _random.Next(kept);
             var policy = new float[_game.NumActions];
-            policy[action] = 1;
-            _actions.Add(action);
-            _policies.Add(policy);
-            _rootValues.Add(0);
-            _fullSearch.Add(false);
-            _state = _state.Apply(action);
+            policy[legal[k]] = 1;
+            Record(legal[k], policy, 0, full: false, next[k]);
         }
+    }
+
+    /// <summary>Appends a move to the record (its action, policy target, root value and whether it is a training position)
+    /// and makes <paramref name="after"/>, the position it leads to, the current one.</summary>
+    private void Record(int action, float[] policy, float rootValue, bool full, IGameState after)
+    {
+        _actions.Add(action);
+        _policies.Add(policy);
+        _rootValues.Add(rootValue);
+        _fullSearch.Add(full);
+        _state = after;
     }
 
     /// <summary>
@@ -476,11 +488,7 @@ public sealed class SelfPlayGame
             if (!_resignDisabled) return End(resigned: result.RootPlayer);
             _wouldHaveResigned ??= result.RootPlayer;
         }
-        _actions.Add(result.Action);
-        _policies.Add(result.Policy());
-        _rootValues.Add((float)Math.Clamp(result.RootValue, -1, 1));
-        _fullSearch.Add(_full);
-        _state = _state.Apply(result.Action);
+        Record(result.Action, result.Policy(), (float)Math.Clamp(result.RootValue, -1, 1), _full, _state.Apply(result.Action));
         if (!_state.IsTerminal)
         {
             Search.AdvanceTo(result.Action);
